@@ -1,0 +1,456 @@
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import type {
+  ChatMessage,
+  Connection,
+  ConnectionIdentity,
+  Room,
+  RoomConnection,
+  SenderType,
+} from '../domain/model.js';
+import type { Admission, ChatStore, MessagePage, PutMessageResult } from '../domain/ports.js';
+import { keys, TableLayout } from './table-layout.js';
+
+export interface DynamoChatStoreOptions {
+  tableName: string;
+  client?: DynamoDBDocumentClient;
+  /** Seconds after which items expire (DynamoDB TTL); undefined keeps them forever. */
+  retention: { roomSeconds?: number; messageSeconds?: number; connectionSeconds: number };
+  /** 0 disables a limit. */
+  limits: { messagesPerSecond: number; startsPerMinute: number };
+}
+
+type Item = Record<string, unknown>;
+
+/** The DynamoDB document client, created once per module and shared by every store. */
+export const defaultDocumentClient = (): DynamoDBDocumentClient =>
+  DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+
+const isConditionFailure = (error: unknown): boolean =>
+  error instanceof ConditionalCheckFailedException ||
+  (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
+
+const epochSeconds = (ms: number) => Math.floor(ms / 1000);
+
+/**
+ * ChatStore over one DynamoDB table (layout in table-layout.ts). Every read is a GetItem or
+ * a Query on one partition. No TransactWriteItems and no reliance on TTL for correctness:
+ * expired items are filtered on read, so the store behaves the same on dynalite.
+ */
+export class DynamoChatStore implements ChatStore {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly table: string;
+
+  constructor(private readonly options: DynamoChatStoreOptions) {
+    this.client = options.client ?? defaultDocumentClient();
+    this.table = options.tableName;
+  }
+
+  // ---- rooms -------------------------------------------------------------------------
+
+  async createRoom(room: Room): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: this.roomItem(room),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async getRoom(roomId: string): Promise<Room | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: keys.room(roomId), ConsistentRead: true }),
+    );
+    return Item && !this.expired(Item) ? toRoom(Item) : undefined;
+  }
+
+  async listRoomsByOwner(ownerId: string): Promise<Room[]> {
+    const items = await this.queryAll({
+      TableName: this.table,
+      IndexName: TableLayout.ownerIndex.name,
+      KeyConditionExpression: 'gsi1pk = :owner',
+      ExpressionAttributeValues: { ':owner': keys.ownerPartition(ownerId) },
+      ScanIndexForward: false,
+    });
+    return items.filter((item) => !this.expired(item)).map(toRoom);
+  }
+
+  async closeRoom(roomId: string, at: string): Promise<Room | undefined> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.room(roomId),
+          UpdateExpression: 'SET is_active = :false, updated_at = :at, gsi1sk = :gsk' + this.roomExpirySet(),
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: {
+            ':false': false,
+            ':at': at,
+            ':gsk': `${at}#${roomId}`,
+            ...this.roomExpiryValue(at),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes ? toRoom(Attributes) : undefined;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async touchRoom(roomId: string, at: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.room(roomId),
+          UpdateExpression: 'SET updated_at = :at, gsi1sk = :gsk' + this.roomExpirySet(),
+          // Concurrent messages may finish out of order; updated_at only ever moves forward.
+          ConditionExpression: 'attribute_exists(pk) AND updated_at < :at',
+          ExpressionAttributeValues: { ':at': at, ':gsk': `${at}#${roomId}`, ...this.roomExpiryValue(at) },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  // ---- messages ----------------------------------------------------------------------
+
+  async putMessage(message: ChatMessage): Promise<PutMessageResult> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: this.messageItem(message),
+          // The message id is derived from the client's idempotency key when it sent one,
+          // so this condition is what makes a retried send store nothing new.
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return { stored: true };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const original = await this.getMessage(message.roomId, message.id);
+      if (!original) throw error;
+      return { stored: false, original };
+    }
+  }
+
+  async getMessage(roomId: string, messageId: string): Promise<ChatMessage | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: keys.message(roomId, messageId), ConsistentRead: true }),
+    );
+    return Item && !this.expired(Item) ? toMessage(Item) : undefined;
+  }
+
+  async listMessages(roomId: string, page: MessagePage): Promise<ChatMessage[]> {
+    const conditions = ['pk = :room'];
+    const values: Item = { ':room': keys.roomPartition(roomId) };
+    const lower = page.after ? timeKey(page.after) : undefined;
+    const upper = page.before ? timeKey(page.before) : undefined;
+    if (lower && upper) {
+      conditions.push('lsi1sk BETWEEN :lower AND :upper');
+      Object.assign(values, { ':lower': lower, ':upper': upper });
+    } else if (lower) {
+      conditions.push('lsi1sk > :lower');
+      values[':lower'] = lower;
+    } else if (upper) {
+      conditions.push('lsi1sk < :upper');
+      values[':upper'] = upper;
+    }
+    // With a limit and no lower bound the most recent messages are wanted: read newest
+    // first and stop after `limit`; otherwise read forward.
+    const newestFirst = page.limit !== undefined && lower === undefined;
+    const items = await this.queryAll(
+      {
+        TableName: this.table,
+        IndexName: TableLayout.timeIndex.name,
+        KeyConditionExpression: conditions.join(' AND '),
+        ExpressionAttributeValues: values,
+        ScanIndexForward: !newestFirst,
+        ConsistentRead: true,
+      },
+      page.limit,
+      // BETWEEN is inclusive; the bounds themselves are excluded here.
+      (item) => !this.expired(item) && item.lsi1sk !== lower && item.lsi1sk !== upper,
+    );
+    const messages = items.map(toMessage);
+    return newestFirst ? messages.reverse() : messages;
+  }
+
+  // ---- connections -------------------------------------------------------------------
+
+  async saveConnection(connection: Connection, connectedAt: number): Promise<void> {
+    const expiresAt = epochSeconds(connectedAt) + this.options.retention.connectionSeconds;
+    const { identity, connectionId } = connection;
+    const meta = {
+      ...keys.connection(connectionId),
+      connection_id: connectionId,
+      kind: identity.kind,
+      role: identity.role,
+      owner_id: identity.ownerId,
+      room_id: identity.kind === 'room' ? identity.roomId : undefined,
+      connected_at: connectedAt,
+      expires_at: expiresAt,
+    };
+    const membership =
+      identity.kind === 'room'
+        ? { ...keys.roomConnection(identity.roomId, connectionId), role: identity.role }
+        : keys.inboxConnection(identity.ownerId, connectionId);
+    await Promise.all([
+      this.client.send(new PutCommand({ TableName: this.table, Item: meta })),
+      this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...membership, connection_id: connectionId, expires_at: expiresAt },
+        }),
+      ),
+    ]);
+  }
+
+  async admitMessage(connectionId: string, nowMs: number): Promise<Admission> {
+    const limit = this.options.limits.messagesPerSecond;
+    if (limit === 0) {
+      const { Item } = await this.client.send(
+        new GetCommand({ TableName: this.table, Key: keys.connection(connectionId), ConsistentRead: true }),
+      );
+      return Item ? { admitted: true, identity: toIdentity(Item) } : { admitted: false, reason: 'unknown-connection' };
+    }
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.connection(connectionId),
+          ...slidingWindowUpdate(limit, nowMs, 1000),
+          ConditionExpression: `attribute_exists(pk) AND ${slidingWindowCondition(limit)}`,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { admitted: true, identity: toIdentity(Attributes as Item) };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      // Only the refused path pays for this read: was it the limit, or is the connection gone?
+      const { Item } = await this.client.send(
+        new GetCommand({ TableName: this.table, Key: keys.connection(connectionId), ConsistentRead: true }),
+      );
+      return { admitted: false, reason: Item ? 'rate-limited' : 'unknown-connection' };
+    }
+  }
+
+  async removeConnection(connectionId: string): Promise<ConnectionIdentity | undefined> {
+    const { Attributes } = await this.client.send(
+      new DeleteCommand({ TableName: this.table, Key: keys.connection(connectionId), ReturnValues: 'ALL_OLD' }),
+    );
+    if (!Attributes) return undefined;
+    const identity = toIdentity(Attributes);
+    await this.client.send(new DeleteCommand({ TableName: this.table, Key: membershipKey({ connectionId, identity }) }));
+    return identity;
+  }
+
+  async forgetConnection(connection: Connection): Promise<void> {
+    await Promise.all([
+      this.client.send(new DeleteCommand({ TableName: this.table, Key: keys.connection(connection.connectionId) })),
+      this.client.send(new DeleteCommand({ TableName: this.table, Key: membershipKey(connection) })),
+    ]);
+  }
+
+  async listRoomConnections(roomId: string): Promise<RoomConnection[]> {
+    const items = await this.queryAll({
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :room AND begins_with(sk, :conn)',
+      ExpressionAttributeValues: { ':room': keys.roomPartition(roomId), ':conn': 'CONN#' },
+      ProjectionExpression: 'connection_id, #role',
+      ExpressionAttributeNames: { '#role': 'role' },
+      ConsistentRead: true,
+    });
+    return items.map((item) => ({ connectionId: String(item.connection_id), role: item.role as SenderType }));
+  }
+
+  async listInboxConnections(ownerId: string): Promise<string[]> {
+    const items = await this.queryAll({
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :owner AND begins_with(sk, :inbox)',
+      ExpressionAttributeValues: { ':owner': keys.ownerPartition(ownerId), ':inbox': 'INBOX#' },
+      ProjectionExpression: 'connection_id',
+      ConsistentRead: true,
+    });
+    return items.map((item) => String(item.connection_id));
+  }
+
+  // ---- abuse limits ------------------------------------------------------------------
+
+  async admitRoomStart(sourceIp: string, nowMs: number): Promise<boolean> {
+    const limit = this.options.limits.startsPerMinute;
+    if (limit === 0) return true;
+    const update = slidingWindowUpdate(limit, nowMs, 60_000);
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.startRate(sourceIp),
+          UpdateExpression: `${update.UpdateExpression}, expires_at = :expires`,
+          ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':expires': epochSeconds(nowMs) + 120 },
+          ConditionExpression: slidingWindowCondition(limit),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  // ---- helpers -----------------------------------------------------------------------
+
+  private async queryAll(
+    input: QueryCommandInput,
+    max?: number,
+    keep: (item: Item) => boolean = () => true,
+  ): Promise<Item[]> {
+    const kept: Item[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          ...input,
+          ExclusiveStartKey: startKey,
+          // Read a little more than needed: filtered items (expired, bounds) do not count.
+          Limit: max === undefined ? undefined : max - kept.length + 2,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (keep(item)) kept.push(item);
+        if (max !== undefined && kept.length >= max) return kept;
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return kept;
+  }
+
+  private expired(item: Item): boolean {
+    const expiresAt = item[TableLayout.ttlAttribute];
+    return typeof expiresAt === 'number' && expiresAt * 1000 <= Date.now();
+  }
+
+  private roomItem(room: Room): Item {
+    return {
+      ...keys.room(room.id),
+      id: room.id,
+      owner_id: room.ownerId,
+      visitor_name: room.visitorName,
+      is_active: room.isActive,
+      created_at: room.createdAt,
+      updated_at: room.updatedAt,
+      visitor_token_hash: room.visitorTokenHash,
+      gsi1pk: keys.ownerPartition(room.ownerId),
+      gsi1sk: `${room.updatedAt}#${room.id}`,
+      expires_at: this.expiry(room.updatedAt, this.options.retention.roomSeconds),
+    };
+  }
+
+  private messageItem(message: ChatMessage): Item {
+    return {
+      ...keys.message(message.roomId, message.id),
+      id: message.id,
+      room_id: message.roomId,
+      sender_type: message.senderType,
+      content: message.content,
+      created_at: message.createdAt,
+      client_id: message.clientId,
+      lsi1sk: timeKey(message),
+      expires_at: this.expiry(message.createdAt, this.options.retention.messageSeconds),
+    };
+  }
+
+  private expiry(isoTime: string, seconds: number | undefined): number | undefined {
+    return seconds === undefined ? undefined : epochSeconds(Date.parse(isoTime)) + seconds;
+  }
+
+  private roomExpirySet(): string {
+    return this.options.retention.roomSeconds === undefined ? '' : ', expires_at = :expires';
+  }
+
+  private roomExpiryValue(at: string): Item {
+    return this.options.retention.roomSeconds === undefined
+      ? {}
+      : { ':expires': this.expiry(at, this.options.retention.roomSeconds) };
+  }
+}
+
+const timeKey = (message: { createdAt: string; id: string }) => `${message.createdAt}#${message.id}`;
+
+const membershipKey = ({ connectionId, identity }: Connection) =>
+  identity.kind === 'room'
+    ? keys.roomConnection(identity.roomId, connectionId)
+    : keys.inboxConnection(identity.ownerId, connectionId);
+
+/**
+ * A sliding-window rate limit kept on the item itself: attributes rl0..rl{n-1} hold the
+ * times of the last n admitted events, newest first. One conditional UpdateItem shifts the
+ * log and admits the event only if the n-th most recent one is older than the window, so
+ * the limit costs no extra round trip on a path that already writes the item.
+ * (DynamoDB evaluates every right-hand side against the item as it was before the update.)
+ */
+function slidingWindowUpdate(limit: number, nowMs: number, windowMs: number) {
+  const sets = ['rl0 = :now'];
+  for (let i = 1; i < limit; i += 1) sets.push(`rl${i} = if_not_exists(rl${i - 1}, :zero)`);
+  return {
+    UpdateExpression: `SET ${sets.join(', ')}`,
+    ExpressionAttributeValues: {
+      ':now': nowMs,
+      ':windowStart': nowMs - windowMs,
+      // DynamoDB refuses unused expression values, and :zero is only used from rl1 on.
+      ...(limit > 1 ? { ':zero': 0 } : {}),
+    } as Item,
+  };
+}
+
+const slidingWindowCondition = (limit: number) =>
+  `(attribute_not_exists(rl${limit - 1}) OR rl${limit - 1} <= :windowStart)`;
+
+function toRoom(item: Item): Room {
+  return {
+    id: String(item.id),
+    ownerId: String(item.owner_id),
+    visitorName: String(item.visitor_name ?? ''),
+    isActive: item.is_active === true,
+    createdAt: String(item.created_at),
+    updatedAt: String(item.updated_at),
+    visitorTokenHash: String(item.visitor_token_hash),
+  };
+}
+
+function toMessage(item: Item): ChatMessage {
+  return {
+    id: String(item.id),
+    roomId: String(item.room_id),
+    senderType: item.sender_type as SenderType,
+    content: String(item.content),
+    createdAt: String(item.created_at),
+    ...(typeof item.client_id === 'string' ? { clientId: item.client_id } : {}),
+  };
+}
+
+function toIdentity(item: Item): ConnectionIdentity {
+  return item.kind === 'inbox'
+    ? { kind: 'inbox', ownerId: String(item.owner_id), role: 'owner' }
+    : {
+        kind: 'room',
+        roomId: String(item.room_id),
+        ownerId: String(item.owner_id),
+        role: item.role as SenderType,
+      };
+}

@@ -1,0 +1,35 @@
+/**
+ * The single-table layout, shared by the adapter that reads and writes it and by the CDK
+ * construct that creates it (and, through the synthesized template, by the local stack).
+ *
+ *   item               pk                 sk              indexes
+ *   room               ROOM#<room>        ROOM            by-owner: OWNER#<owner> / <updated_at>#<room>
+ *   message            ROOM#<room>        MSG#<id>        by-time (LSI): <created_at>#<id>
+ *   room connection    ROOM#<room>        CONN#<conn>
+ *   connection         CONN#<conn>        CONN
+ *   inbox connection   OWNER#<owner>      INBOX#<conn>
+ *   start rate limit   RATE#START#<ip>    RATE
+ *
+ * Every request reads one partition by key: a room's messages and connections live in
+ * the room's partition, an owner's rooms in the owner's index partition. Nothing scans.
+ */
+export const TableLayout = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  /** Epoch seconds; DynamoDB TTL deletes the item some time after. Reads also filter on it. */
+  ttlAttribute: 'expires_at',
+  ownerIndex: { name: 'by-owner', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+  /** A local index, so history reads can be strongly consistent and ordered by time. */
+  timeIndex: { name: 'by-time', sortKey: 'lsi1sk' },
+} as const;
+
+export const keys = {
+  room: (roomId: string) => ({ pk: `ROOM#${roomId}`, sk: 'ROOM' }),
+  message: (roomId: string, messageId: string) => ({ pk: `ROOM#${roomId}`, sk: `MSG#${messageId}` }),
+  roomConnection: (roomId: string, connectionId: string) => ({ pk: `ROOM#${roomId}`, sk: `CONN#${connectionId}` }),
+  connection: (connectionId: string) => ({ pk: `CONN#${connectionId}`, sk: 'CONN' }),
+  inboxConnection: (ownerId: string, connectionId: string) => ({ pk: `OWNER#${ownerId}`, sk: `INBOX#${connectionId}` }),
+  startRate: (sourceIp: string) => ({ pk: `RATE#START#${sourceIp}`, sk: 'RATE' }),
+  roomPartition: (roomId: string) => `ROOM#${roomId}`,
+  ownerPartition: (ownerId: string) => `OWNER#${ownerId}`,
+};

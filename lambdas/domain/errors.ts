@@ -1,0 +1,46 @@
+/**
+ * Typed errors of the chat domain. Handlers never build error responses themselves:
+ * `shared/http.ts` maps these to HTTP statuses and `{"detail": ...}` bodies in one place,
+ * and the WebSocket handlers map them to handshake statuses or `{"error": ...}` frames.
+ */
+export abstract class ChatError extends Error {
+  abstract readonly status: number;
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** The request is malformed: bad JSON, a missing or invalid field. */
+export class ValidationError extends ChatError {
+  readonly status = 400;
+}
+
+/** No credentials, or credentials that do not verify (bad signature, expired, wrong type). */
+export class UnauthorizedError extends ChatError {
+  readonly status = 401;
+}
+
+/** Valid credentials that do not open this resource (another owner's room, a closed room). */
+export class ForbiddenError extends ChatError {
+  readonly status = 403;
+}
+
+export class NotFoundError extends ChatError {
+  readonly status = 404;
+}
+
+export class MethodNotAllowedError extends ChatError {
+  readonly status = 405;
+  constructor(
+    readonly method: string,
+    readonly allowed: readonly string[],
+  ) {
+    super(`Method "${method}" not allowed.`);
+  }
+}
+
+/** A rate limit was hit; the caller may retry later. */
+export class TooManyRequestsError extends ChatError {
+  readonly status = 429;
+}

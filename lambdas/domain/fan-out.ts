@@ -1,0 +1,44 @@
+import type { Logger } from '../shared/logger.js';
+import type { Connection } from './model.js';
+import type { ChatStore, ConnectionGateway } from './ports.js';
+
+export interface FanOutResult {
+  sent: number;
+  gone: number;
+  failed: number;
+}
+
+/**
+ * Posts one frame to many connections concurrently. A connection the gateway reports gone
+ * is deleted (that one, never the sender's); any other failure is logged and counted, and
+ * never undoes what was already stored.
+ */
+export async function fanOut(
+  deps: { store: ChatStore; gateway: ConnectionGateway; logger: Logger },
+  targets: readonly Connection[],
+  payload: unknown,
+): Promise<FanOutResult> {
+  const outcomes = await Promise.allSettled(
+    targets.map(async (target) => {
+      const outcome = await deps.gateway.send(target.connectionId, payload);
+      if (outcome === 'gone') await deps.store.forgetConnection(target);
+      return outcome;
+    }),
+  );
+  const result: FanOutResult = { sent: 0, gone: 0, failed: 0 };
+  outcomes.forEach((outcome, index) => {
+    if (outcome.status === 'fulfilled') {
+      result[outcome.value] += 1;
+    } else {
+      result.failed += 1;
+      deps.logger.error('broadcast_failed', {
+        connectionId: targets[index]?.connectionId,
+        error: describeError(outcome.reason),
+      });
+    }
+  });
+  return result;
+}
+
+export const describeError = (error: unknown): string =>
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error);

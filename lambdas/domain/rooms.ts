@@ -1,0 +1,167 @@
+import type { ChatDeps } from './deps.js';
+import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from './errors.js';
+import { fanOut } from './fan-out.js';
+import {
+  toHistoryItemView,
+  toRoomView,
+  type ChatMessage,
+  type Connection,
+  type HistoryItemView,
+  type Room,
+  type RoomView,
+  type SenderType,
+} from './model.js';
+import { ownerFromAuthorization } from './owner-auth.js';
+import type { MessagePage } from './ports.js';
+import { requireUuid } from './validation.js';
+import { visitorTokenMatches } from './visitor-token.js';
+
+export const MAX_PAGE_SIZE = 200;
+
+/** GET /api/chat/rooms/: the owner's rooms, most recent activity first. */
+export async function listRooms(
+  deps: Pick<ChatDeps, 'store' | 'verifier'>,
+  authorization: string | undefined,
+): Promise<RoomView[]> {
+  const ownerId = await ownerFromAuthorization(deps.verifier, authorization);
+  const rooms = await deps.store.listRoomsByOwner(ownerId);
+  return rooms.map(toRoomView);
+}
+
+export interface RoomCredentials {
+  authorization?: string;
+  visitorToken?: string;
+}
+
+/**
+ * Who may read a room: its owner (JWT) or the visitor holding its token. The owner's JWT
+ * wins when both are sent. Unknown rooms are 404; a valid credential for another room is 403.
+ */
+export async function authorizeRoomReader(
+  deps: Pick<ChatDeps, 'store' | 'verifier'>,
+  rawRoomId: string | undefined,
+  credentials: RoomCredentials,
+): Promise<{ room: Room; role: SenderType }> {
+  const roomId = requireRoomId(rawRoomId);
+  if (credentials.authorization) {
+    const [ownerId, room] = await Promise.all([
+      ownerFromAuthorization(deps.verifier, credentials.authorization),
+      deps.store.getRoom(roomId),
+    ]);
+    if (!room) throw new NotFoundError('Not found.');
+    if (room.ownerId !== ownerId) throw new ForbiddenError('You do not have permission to access this room.');
+    return { room, role: 'owner' };
+  }
+  if (credentials.visitorToken) {
+    const room = await deps.store.getRoom(roomId);
+    if (!room) throw new NotFoundError('Not found.');
+    if (!visitorTokenMatches(credentials.visitorToken, room.visitorTokenHash)) {
+      throw new ForbiddenError('Invalid visitor token for this room.');
+    }
+    return { room, role: 'visitor' };
+  }
+  throw new UnauthorizedError('Authentication credentials were not provided.');
+}
+
+export interface HistoryQuery {
+  limit?: string;
+  before?: string;
+  after?: string;
+}
+
+/**
+ * GET /api/chat/rooms/<id>/messages/: without parameters the whole history, oldest first
+ * (the guide's contract). `limit`, `before` and `after` page through it for clients that
+ * know them; the result is always oldest first.
+ */
+export async function getHistory(
+  deps: Pick<ChatDeps, 'store' | 'verifier'>,
+  rawRoomId: string | undefined,
+  credentials: RoomCredentials,
+  query: HistoryQuery,
+): Promise<HistoryItemView[]> {
+  const { room } = await authorizeRoomReader(deps, rawRoomId, credentials);
+  const page: MessagePage = {};
+  if (query.limit !== undefined) page.limit = parseLimit(query.limit);
+  const [before, after] = await Promise.all([
+    query.before === undefined ? undefined : requireMessage(deps, room.id, query.before, 'before'),
+    query.after === undefined ? undefined : requireMessage(deps, room.id, query.after, 'after'),
+  ]);
+  if (before) page.before = before;
+  if (after) page.after = after;
+  const messages = await deps.store.listMessages(room.id, page);
+  return messages.map(toHistoryItemView);
+}
+
+/** POST /api/chat/rooms/<id>/close/: the owner ends the chat. */
+export async function closeRoom(
+  deps: Pick<ChatDeps, 'store' | 'verifier' | 'gateway' | 'clock' | 'logger'>,
+  rawRoomId: string | undefined,
+  authorization: string | undefined,
+): Promise<RoomView> {
+  const roomId = requireRoomId(rawRoomId);
+  const ownerId = await ownerFromAuthorization(deps.verifier, authorization);
+  const room = await deps.store.getRoom(roomId);
+  if (!room) throw new NotFoundError('Not found.');
+  if (room.ownerId !== ownerId) throw new ForbiddenError('You do not have permission to access this room.');
+
+  const closed = (await deps.store.closeRoom(roomId, deps.clock.now().toISOString())) ?? room;
+  const view = toRoomView(closed);
+  deps.logger.info('room_closed', { roomId, ownerId });
+
+  const [roomConnections, inbox] = await Promise.all([
+    deps.store.listRoomConnections(roomId),
+    deps.store.listInboxConnections(ownerId),
+  ]);
+  const members: Connection[] = roomConnections.map(({ connectionId, role }) => ({
+    connectionId,
+    identity: { kind: 'room', roomId, ownerId, role },
+  }));
+  await Promise.all([
+    // Every socket of the room hears why it is closing, then is disconnected: a closed
+    // room accepts no sockets and no messages, while its history stays readable.
+    fanOut(deps, members, { type: 'room.closed', room_id: roomId }).then(() =>
+      Promise.allSettled(
+        members.map(async (member) => {
+          await deps.store.forgetConnection(member);
+          await deps.gateway.disconnect(member.connectionId);
+        }),
+      ),
+    ),
+    fanOut(
+      deps,
+      inbox.map((connectionId) => ({ connectionId, identity: { kind: 'inbox', ownerId, role: 'owner' } })),
+      { type: 'room.updated', room: view },
+    ),
+  ]);
+  return view;
+}
+
+function requireRoomId(raw: string | undefined): string {
+  // A malformed id cannot name a room: answer as for an unknown one.
+  try {
+    return requireUuid(raw, 'room_id');
+  } catch {
+    throw new NotFoundError('Not found.');
+  }
+}
+
+function parseLimit(raw: string): number {
+  const limit = Number(raw);
+  if (!/^\d+$/.test(raw) || limit < 1 || limit > MAX_PAGE_SIZE) {
+    throw new ValidationError(`limit must be an integer from 1 to ${MAX_PAGE_SIZE}.`);
+  }
+  return limit;
+}
+
+async function requireMessage(
+  deps: Pick<ChatDeps, 'store'>,
+  roomId: string,
+  raw: string,
+  field: string,
+): Promise<ChatMessage> {
+  const id = requireUuid(raw, field);
+  const message = await deps.store.getMessage(roomId, id);
+  if (!message) throw new ValidationError(`${field} does not name a message of this room.`);
+  return message;
+}

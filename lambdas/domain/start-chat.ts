@@ -1,0 +1,86 @@
+import type { ChatDeps } from './deps.js';
+import { TooManyRequestsError, ValidationError } from './errors.js';
+import { describeError, fanOut } from './fan-out.js';
+import { toRoomView, type Room } from './model.js';
+import { hashVisitorToken, newVisitorToken } from './visitor-token.js';
+import { parseJsonObject, requireUuid } from './validation.js';
+import { randomUUID } from 'node:crypto';
+
+export const MAX_VISITOR_NAME_LENGTH = 100;
+
+export interface StartChatResult {
+  room_id: string;
+  visitor_token: string;
+  ws_path: string;
+  ws_url: string;
+}
+
+export interface StartChatRequest {
+  body: string | undefined;
+  /** The viewer's address as the edge saw it; undefined skips the per-address limit. */
+  sourceIp?: string;
+}
+
+export type StartChatDeps = Pick<ChatDeps, 'store' | 'gateway' | 'clock' | 'logger'> & {
+  /** Absolute WebSocket URL of this deployment for a room. */
+  wsUrlFor(roomId: string): string;
+};
+
+/** POST /api/chat/start/: a visitor opens a room with an owner. */
+export async function startChat(deps: StartChatDeps, request: StartChatRequest): Promise<StartChatResult> {
+  const body = parseJsonObject(request.body);
+  const ownerId = requireUuid(body.user_id, 'user_id');
+  const visitorName = parseVisitorName(body.visitor_name);
+
+  const now = deps.clock.now();
+  if (request.sourceIp && !(await deps.store.admitRoomStart(request.sourceIp, now.getTime()))) {
+    throw new TooManyRequestsError('Too many chats started from this address; try again in a minute.');
+  }
+
+  const visitorToken = newVisitorToken();
+  const at = now.toISOString();
+  const room: Room = {
+    id: randomUUID(),
+    ownerId,
+    visitorName,
+    isActive: true,
+    createdAt: at,
+    updatedAt: at,
+    visitorTokenHash: hashVisitorToken(visitorToken),
+  };
+  await deps.store.createRoom(room);
+  deps.logger.info('room_started', { roomId: room.id, ownerId });
+
+  // The room exists and the visitor has what it needs: a failed inbox push must not undo that.
+  await notifyOwnerInbox(deps, room).catch((error: unknown) =>
+    deps.logger.warn('inbox_notify_failed', { roomId: room.id, error: describeError(error) }),
+  );
+
+  return {
+    room_id: room.id,
+    visitor_token: visitorToken,
+    ws_path: `/ws/chat/${room.id}/`,
+    ws_url: deps.wsUrlFor(room.id),
+  };
+}
+
+/** Live owner devices learn of the new room at once instead of on their next poll. */
+async function notifyOwnerInbox(deps: StartChatDeps, room: Room): Promise<void> {
+  const inbox = await deps.store.listInboxConnections(room.ownerId);
+  if (inbox.length === 0) return;
+  await fanOut(
+    deps,
+    inbox.map((connectionId) => ({ connectionId, identity: { kind: 'inbox', ownerId: room.ownerId, role: 'owner' } })),
+    { type: 'room.created', room: toRoomView(room) },
+  );
+}
+
+function parseVisitorName(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value !== 'string') throw new ValidationError('visitor_name must be a string.');
+  const name = value.trim();
+  if (name.length > MAX_VISITOR_NAME_LENGTH) {
+    throw new ValidationError(`visitor_name must be at most ${MAX_VISITOR_NAME_LENGTH} characters.`);
+  }
+  return name;
+}

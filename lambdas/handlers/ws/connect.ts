@@ -1,0 +1,17 @@
+import { verifierFromEnv } from '../../config/auth.js';
+import { storeFromEnv } from '../../config/store.js';
+import { connect } from '../../domain/connections.js';
+import { webSocketHandler } from '../../shared/websocket.js';
+
+const deps = { store: storeFromEnv(), verifier: verifierFromEnv() };
+
+export const handler = webSocketHandler(async (event, logger) => {
+  await connect(
+    { ...deps, logger },
+    {
+      connectionId: event.requestContext.connectionId,
+      query: event.queryStringParameters ?? {},
+      connectedAtMs: (event.requestContext as { connectedAt?: number }).connectedAt ?? Date.now(),
+    },
+  );
+});

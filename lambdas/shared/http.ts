@@ -1,0 +1,81 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { ChatError, MethodNotAllowedError, NotFoundError } from '../domain/errors.js';
+import { loggerFor, type Logger } from './logger.js';
+
+export type HttpEvent = APIGatewayProxyEventV2;
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+
+export interface HttpRequest {
+  event: HttpEvent;
+  /** Capture groups of the route's path pattern (e.g. the room id). */
+  params: string[];
+  query: Record<string, string | undefined>;
+  /** Header lookup by lower-case name (payload v2 already lower-cases them). */
+  header(name: string): string | undefined;
+  logger: Logger;
+}
+
+export interface HttpResponse {
+  status: number;
+  body: unknown;
+}
+
+type MethodHandler = (request: HttpRequest) => Promise<HttpResponse>;
+
+export interface HttpRouteSpec {
+  /** The guide's path; the trailing slash is optional, as the clients send it. */
+  path: RegExp;
+  methods: Partial<Record<'GET' | 'POST', MethodHandler>>;
+}
+
+const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult => ({
+  statusCode,
+  headers: { 'content-type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+});
+
+/**
+ * Builds a Lambda handler for one REST resource. Routing details (a trailing slash or not,
+ * the wrong method, extra path segments) and the mapping of typed errors to statuses and
+ * `{"detail": ...}` bodies live here and nowhere else. Unknown errors become a bare 500.
+ */
+export function httpHandler(spec: HttpRouteSpec) {
+  const allowed = Object.keys(spec.methods);
+  return async (event: HttpEvent, context?: Context): Promise<HttpResult> => {
+    const logger = loggerFor({
+      requestId: event.requestContext?.requestId ?? context?.awsRequestId,
+      route: event.routeKey,
+    });
+    const method = event.requestContext.http.method.toUpperCase();
+    try {
+      const match = spec.path.exec(event.rawPath);
+      if (!match) throw new NotFoundError('Not found.');
+      const run = spec.methods[method as keyof HttpRouteSpec['methods']];
+      if (!run) throw new MethodNotAllowedError(method, allowed);
+      const headers = event.headers ?? {};
+      const response = await run({
+        event,
+        params: match.slice(1),
+        query: event.queryStringParameters ?? {},
+        header: (name) => headers[name.toLowerCase()],
+        logger,
+      });
+      return json(response.status, response.body);
+    } catch (error) {
+      if (error instanceof ChatError) {
+        logger.info('request_refused', { status: error.status, reason: error.message });
+        const extra = error instanceof MethodNotAllowedError ? { allow: error.allowed.join(', ') } : undefined;
+        return json(error.status, { detail: error.message }, extra);
+      }
+      logger.error('request_failed', { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+      return json(500, { detail: 'A server error occurred.' });
+    }
+  };
+}
+
+/** The request body as text (API Gateway base64-encodes bodies it considers binary). */
+export const bodyText = (event: HttpEvent): string | undefined =>
+  event.body === undefined ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+
+/** The caller's address, used only for abuse limits. */
+export const sourceAddress = (event: HttpEvent): string | undefined => event.requestContext.http.sourceIp || undefined;
