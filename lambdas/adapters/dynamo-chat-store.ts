@@ -161,6 +161,9 @@ export class DynamoChatStore implements ChatStore {
     const values: Item = { ':room': keys.roomPartition(roomId) };
     const lower = page.after ? timeKey(page.after) : undefined;
     const upper = page.before ? timeKey(page.before) : undefined;
+    // Nothing lies strictly between them, and DynamoDB rejects a BETWEEN whose bounds are
+    // reversed (ValidationException), which would surface as a 500.
+    if (lower && upper && lower >= upper) return [];
     if (lower && upper) {
       conditions.push('lsi1sk BETWEEN :lower AND :upper');
       Object.assign(values, { ':lower': lower, ':upper': upper });

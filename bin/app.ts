@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+import { App } from 'aws-cdk-lib';
+import { ChatStack } from '../lib/chat-stack.js';
+import { readSettings } from '../lib/settings.js';
+
+const app = new App();
+new ChatStack(app, app.node.tryGetContext('stackName') ?? 'CarChat', {
+  settings: readSettings(app.node),
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+  description: 'Serverless backend of the car owner / visitor chat (chat-api-guide.md)',
+});

@@ -1,0 +1,85 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { EventBus } from 'aws-cdk-lib/aws-events';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { ChatHandlers } from './constructs/chat-handlers.js';
+import { ChatHttpApi } from './constructs/chat-http-api.js';
+import { ChatTable } from './constructs/chat-table.js';
+import { ChatWebSocketApi } from './constructs/chat-websocket-api.js';
+import { OwnerAuth } from './constructs/owner-auth.js';
+import type { ChatSettings } from './settings.js';
+
+export interface ChatStackProps extends StackProps {
+  settings: ChatSettings;
+}
+
+/** REST routes of the guide, with the function that serves each. */
+export const REST_ROUTES = [
+  { path: '/api/chat/start', handler: 'startChat' },
+  { path: '/api/chat/rooms', handler: 'listRooms' },
+  { path: '/api/chat/rooms/{roomId}/messages', handler: 'roomMessages' },
+  { path: '/api/chat/rooms/{roomId}/close', handler: 'closeRoom' },
+] as const;
+
+/**
+ * The whole chat backend. The constructs each own one concern; this class only wires them:
+ * which function may do what to the table, who verifies owner tokens, who may post to sockets.
+ */
+export class ChatStack extends Stack {
+  constructor(scope: Construct, id: string, props: ChatStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+
+    const storage = new ChatTable(this, 'Storage');
+    const ownerAuth = new OwnerAuth(this, 'OwnerAuth', settings.auth);
+    const handlers = new ChatHandlers(this, 'Handlers', {
+      logRetention: settings.logRetentionDays as RetentionDays,
+      environment: {
+        ROOM_RETENTION_DAYS: String(settings.roomRetentionDays),
+        MESSAGE_RETENTION_DAYS: String(settings.messageRetentionDays),
+        MESSAGES_PER_SECOND_PER_CONNECTION: String(settings.limits.messagesPerSecondPerConnection),
+        ROOM_STARTS_PER_MINUTE_PER_IP: String(settings.limits.roomStartsPerMinutePerIp),
+      },
+    });
+    const throttle = { rateLimit: settings.limits.throttleRatePerSecond, burstLimit: settings.limits.throttleBurst };
+
+    const restApi = new ChatHttpApi(this, 'RestApi', { corsAllowedOrigins: settings.corsAllowedOrigins, throttle });
+    for (const route of REST_ROUTES) restApi.addResource(route.path, handlers[route.handler]);
+
+    const liveApi = new ChatWebSocketApi(this, 'LiveApi', {
+      connectHandler: handlers.connect,
+      messageHandler: handlers.message,
+      disconnectHandler: handlers.disconnect,
+      stageName: settings.stageName,
+      throttle,
+    });
+
+    // Least privilege, function by function. No function may Scan.
+    storage.bind(handlers.startChat, ['PutItem', 'UpdateItem', 'Query', 'DeleteItem']);
+    storage.bind(handlers.listRooms, ['Query']);
+    storage.bind(handlers.roomMessages, ['GetItem', 'Query']);
+    storage.bind(handlers.closeRoom, ['GetItem', 'UpdateItem', 'Query', 'DeleteItem']);
+    storage.bind(handlers.connect, ['GetItem', 'PutItem']);
+    storage.bind(handlers.message, ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'DeleteItem']);
+    storage.bind(handlers.disconnect, ['DeleteItem']);
+
+    for (const fn of [handlers.listRooms, handlers.roomMessages, handlers.closeRoom, handlers.connect]) ownerAuth.bind(fn);
+    for (const fn of [handlers.startChat, handlers.closeRoom, handlers.message]) liveApi.allowManagement(fn);
+
+    handlers.startChat.addEnvironment('WS_URL_TEMPLATE', liveApi.roomUrlTemplate);
+    handlers.message.addEnvironment('MAX_MESSAGE_LENGTH', String(settings.maxMessageLength));
+    if (settings.eventBusName) {
+      const bus = EventBus.fromEventBusName(this, 'PushHookBus', settings.eventBusName);
+      bus.grantPutEventsTo(handlers.message);
+      handlers.message.addEnvironment('EVENT_BUS_NAME', bus.eventBusName);
+    }
+
+    new CfnOutput(this, 'HttpApiUrl', { value: restApi.url, description: 'Base URL of the REST API (raw endpoint)' });
+    new CfnOutput(this, 'WebSocketUrl', {
+      value: liveApi.stage.url,
+      description: 'Raw WebSocket URL; add ?room=<room_id>&visitor=<token> or &token=<JWT>',
+    });
+    new CfnOutput(this, 'WebSocketCallbackUrl', { value: liveApi.stage.callbackUrl });
+    new CfnOutput(this, 'TableName', { value: storage.table.tableName });
+  }
+}

@@ -1,0 +1,59 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { fileURLToPath } from 'node:url';
+
+export interface ChatFunctionProps {
+  /** Handler file, relative to lambdas/handlers (e.g. 'http/start-chat.ts'). */
+  handlerFile: string;
+  description: string;
+  logRetention: RetentionDays;
+  environment?: Record<string, string>;
+}
+
+export const LAMBDA_RUNTIME = Runtime.NODEJS_24_X;
+
+/**
+ * One Lambda of the chat, built the same way every time: the newest Node.js runtime, arm64,
+ * an ESM bundle made by the local esbuild (no Docker) that includes the AWS SDK clients it
+ * imports (bundled clients initialise faster than the runtime's copy and are pinned by our
+ * lockfile), minified with source maps, and a log group with a retention period.
+ */
+export class ChatFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: ChatFunctionProps) {
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    super(scope, id, {
+      entry: fileURLToPath(new URL(`../../lambdas/handlers/${props.handlerFile}`, import.meta.url)),
+      handler: 'handler',
+      description: props.description,
+      runtime: LAMBDA_RUNTIME,
+      architecture: Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.seconds(10),
+      logGroup,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'carchat',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        mainFields: ['module', 'main'],
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        externalModules: [],
+        metafile: true,
+        // Some bundled CommonJS dependencies call require(); give the ESM bundle one.
+        banner: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
+      },
+    });
+  }
+}

@@ -1,0 +1,46 @@
+import { CfnOutput } from 'aws-cdk-lib';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { ChatSettings } from '../settings.js';
+
+/**
+ * How owner JWTs are verified. By default the Django backend's HS256 signing key lives in a
+ * Secrets Manager secret (an existing one by ARN, or one this stack creates with a random
+ * placeholder for the operator to overwrite); the key never appears in the template.
+ * Alternatively a JWKS URL (RS256/ES256) replaces the shared secret.
+ */
+export class OwnerAuth extends Construct {
+  readonly secret?: ISecret;
+  private readonly environment: Record<string, string>;
+
+  constructor(scope: Construct, id: string, settings: ChatSettings['auth']) {
+    super(scope, id);
+    const common: Record<string, string> = { JWT_OWNER_CLAIM: settings.ownerClaim };
+    if (settings.issuer) common.JWT_ISSUER = settings.issuer;
+    if (settings.audience) common.JWT_AUDIENCE = settings.audience;
+
+    if (settings.jwtJwksUrl) {
+      this.environment = { ...common, JWT_JWKS_URL: settings.jwtJwksUrl };
+      return;
+    }
+    this.secret = settings.jwtSecretArn
+      ? Secret.fromSecretCompleteArn(this, 'JwtSecret', settings.jwtSecretArn)
+      : new Secret(this, 'JwtSecret', {
+          description: 'HS256 key that signs owner access tokens (SimpleJWT SIGNING_KEY of the Django backend)',
+          generateSecretString: { passwordLength: 64, excludePunctuation: true },
+        });
+    this.environment = { ...common, JWT_SECRET_ARN: this.secret.secretArn };
+    new CfnOutput(scope, 'OwnerJwtSecretArn', {
+      value: this.secret.secretArn,
+      description: 'Put the Django SIGNING_KEY here (aws secretsmanager put-secret-value)',
+    });
+  }
+
+  /** Gives the function the verification settings and read access to the key. */
+  bind(fn: LambdaFunction & IGrantable): void {
+    for (const [name, value] of Object.entries(this.environment)) fn.addEnvironment(name, value);
+    this.secret?.grantRead(fn);
+  }
+}

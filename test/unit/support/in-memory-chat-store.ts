@@ -1,0 +1,216 @@
+import type {
+  ChatMessage,
+  Connection,
+  ConnectionIdentity,
+  Room,
+  RoomConnection,
+} from '../../../lambdas/domain/model.js';
+import type { Admission, ChatStore, MessagePage, PutMessageResult } from '../../../lambdas/domain/ports.js';
+
+/** A shared, ordered record of side effects, so tests can assert what happened before what. */
+export type Timeline = string[];
+
+export interface InMemoryChatStoreOptions {
+  /** 0 disables a limit, as in DynamoChatStore. */
+  messagesPerSecond?: number;
+  startsPerMinute?: number;
+  timeline?: Timeline;
+}
+
+interface StoredConnection {
+  identity: ConnectionIdentity;
+  connectedAt: number;
+  /** Times of admitted sends, newest first (the adapter keeps the same log as rl0..rlN). */
+  sends: number[];
+}
+
+const timeKey = (message: ChatMessage) => `${message.createdAt}#${message.id}`;
+const copy = <T>(value: T): T => structuredClone(value);
+/** Every call yields once, so concurrent use cases interleave as they would against a real table. */
+const yieldOnce = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * ChatStore in memory with DynamoChatStore's semantics: conditional creates, the message
+ * write refuses a second copy of an id and returns the original, connections are a meta
+ * row plus a membership row, and both rate limits are sliding windows. Each check-and-set
+ * runs without an await inside, like one conditional write.
+ */
+export class InMemoryChatStore implements ChatStore {
+  readonly rooms = new Map<string, Room>();
+  /** roomId -> messageId -> message */
+  readonly messages = new Map<string, Map<string, ChatMessage>>();
+  readonly connections = new Map<string, StoredConnection>();
+  /** roomId -> connectionId -> role */
+  readonly roomMembers = new Map<string, Map<string, RoomConnection['role']>>();
+  /** ownerId -> connection ids */
+  readonly inboxes = new Map<string, Set<string>>();
+  readonly roomStarts = new Map<string, number[]>();
+  readonly timeline: Timeline;
+  private readonly messagesPerSecond: number;
+  private readonly startsPerMinute: number;
+
+  constructor(options: InMemoryChatStoreOptions = {}) {
+    this.messagesPerSecond = options.messagesPerSecond ?? 5;
+    this.startsPerMinute = options.startsPerMinute ?? 10;
+    this.timeline = options.timeline ?? [];
+  }
+
+  // ---- rooms
+
+  async createRoom(room: Room): Promise<void> {
+    await yieldOnce();
+    if (this.rooms.has(room.id)) throw new Error(`room ${room.id} already exists`);
+    this.rooms.set(room.id, copy(room));
+    this.timeline.push(`store.createRoom:${room.id}`);
+  }
+
+  async getRoom(roomId: string): Promise<Room | undefined> {
+    await yieldOnce();
+    const room = this.rooms.get(roomId);
+    return room && copy(room);
+  }
+
+  async listRoomsByOwner(ownerId: string): Promise<Room[]> {
+    await yieldOnce();
+    return [...this.rooms.values()]
+      .filter((room) => room.ownerId === ownerId)
+      .sort((a, b) => (`${b.updatedAt}#${b.id}` < `${a.updatedAt}#${a.id}` ? -1 : 1))
+      .map(copy);
+  }
+
+  async closeRoom(roomId: string, at: string): Promise<Room | undefined> {
+    await yieldOnce();
+    const room = this.rooms.get(roomId);
+    if (!room) return undefined;
+    room.isActive = false;
+    room.updatedAt = at;
+    this.timeline.push(`store.closeRoom:${roomId}`);
+    return copy(room);
+  }
+
+  async touchRoom(roomId: string, at: string): Promise<void> {
+    await yieldOnce();
+    const room = this.rooms.get(roomId);
+    if (room && room.updatedAt < at) room.updatedAt = at;
+  }
+
+  // ---- messages
+
+  async putMessage(message: ChatMessage): Promise<PutMessageResult> {
+    await yieldOnce();
+    const room = this.messages.get(message.roomId) ?? new Map<string, ChatMessage>();
+    this.messages.set(message.roomId, room);
+    const original = room.get(message.id);
+    if (original) return { stored: false, original: copy(original) };
+    room.set(message.id, copy(message));
+    this.timeline.push(`store.putMessage:${message.id}`);
+    return { stored: true };
+  }
+
+  async getMessage(roomId: string, messageId: string): Promise<ChatMessage | undefined> {
+    await yieldOnce();
+    const message = this.messages.get(roomId)?.get(messageId);
+    return message && copy(message);
+  }
+
+  async listMessages(roomId: string, page: MessagePage): Promise<ChatMessage[]> {
+    await yieldOnce();
+    const lower = page.after && timeKey(page.after);
+    const upper = page.before && timeKey(page.before);
+    const inRange = [...(this.messages.get(roomId)?.values() ?? [])]
+      .filter((m) => (lower === undefined || timeKey(m) > lower) && (upper === undefined || timeKey(m) < upper))
+      .sort((a, b) => (timeKey(a) < timeKey(b) ? -1 : 1));
+    if (page.limit === undefined) return inRange.map(copy);
+    // As the adapter: after a lower bound, page forward; otherwise the most recent ones.
+    const selected = lower === undefined ? inRange.slice(-page.limit) : inRange.slice(0, page.limit);
+    return selected.map(copy);
+  }
+
+  /** The room's messages in storage order (oldest first), for assertions. */
+  messagesOf(roomId: string): ChatMessage[] {
+    return [...(this.messages.get(roomId)?.values() ?? [])].sort((a, b) => (timeKey(a) < timeKey(b) ? -1 : 1));
+  }
+
+  // ---- connections
+
+  async saveConnection(connection: Connection, connectedAt: number): Promise<void> {
+    await yieldOnce();
+    const { connectionId, identity } = connection;
+    this.connections.set(connectionId, { identity: copy(identity), connectedAt, sends: [] });
+    if (identity.kind === 'room') {
+      const members = this.roomMembers.get(identity.roomId) ?? new Map();
+      members.set(connectionId, identity.role);
+      this.roomMembers.set(identity.roomId, members);
+    } else {
+      const inbox = this.inboxes.get(identity.ownerId) ?? new Set<string>();
+      inbox.add(connectionId);
+      this.inboxes.set(identity.ownerId, inbox);
+    }
+    this.timeline.push(`store.saveConnection:${connectionId}`);
+  }
+
+  async admitMessage(connectionId: string, nowMs: number): Promise<Admission> {
+    await yieldOnce();
+    const connection = this.connections.get(connectionId);
+    if (!connection) return { admitted: false, reason: 'unknown-connection' };
+    const limit = this.messagesPerSecond;
+    if (limit > 0) {
+      const nth = connection.sends[limit - 1];
+      if (nth !== undefined && nth > nowMs - 1000) return { admitted: false, reason: 'rate-limited' };
+      connection.sends = [nowMs, ...connection.sends].slice(0, limit);
+    }
+    return { admitted: true, identity: copy(connection.identity) };
+  }
+
+  async removeConnection(connectionId: string): Promise<ConnectionIdentity | undefined> {
+    await yieldOnce();
+    const connection = this.connections.get(connectionId);
+    if (!connection) return undefined;
+    this.dropConnection({ connectionId, identity: connection.identity });
+    return copy(connection.identity);
+  }
+
+  async forgetConnection(connection: Connection): Promise<void> {
+    await yieldOnce();
+    this.dropConnection(connection);
+  }
+
+  async listRoomConnections(roomId: string): Promise<RoomConnection[]> {
+    await yieldOnce();
+    return [...(this.roomMembers.get(roomId)?.entries() ?? [])].map(([connectionId, role]) => ({ connectionId, role }));
+  }
+
+  async listInboxConnections(ownerId: string): Promise<string[]> {
+    await yieldOnce();
+    return [...(this.inboxes.get(ownerId) ?? [])];
+  }
+
+  /** Whether any trace (meta row or membership) of the connection remains. */
+  knowsConnection(connectionId: string): boolean {
+    return (
+      this.connections.has(connectionId) ||
+      [...this.roomMembers.values()].some((members) => members.has(connectionId)) ||
+      [...this.inboxes.values()].some((inbox) => inbox.has(connectionId))
+    );
+  }
+
+  private dropConnection({ connectionId, identity }: Connection): void {
+    this.connections.delete(connectionId);
+    if (identity.kind === 'room') this.roomMembers.get(identity.roomId)?.delete(connectionId);
+    else this.inboxes.get(identity.ownerId)?.delete(connectionId);
+    this.timeline.push(`store.forgetConnection:${connectionId}`);
+  }
+
+  // ---- abuse limits
+
+  async admitRoomStart(sourceIp: string, nowMs: number): Promise<boolean> {
+    await yieldOnce();
+    const limit = this.startsPerMinute;
+    if (limit === 0) return true;
+    const starts = this.roomStarts.get(sourceIp) ?? [];
+    const nth = starts[limit - 1];
+    if (nth !== undefined && nth > nowMs - 60_000) return false;
+    this.roomStarts.set(sourceIp, [nowMs, ...starts].slice(0, limit));
+    return true;
+  }
+}
