@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { ChatStack } from '../lib/chat-stack.js';
 import { readSettings } from '../lib/settings.js';
 
@@ -9,3 +10,6 @@ new ChatStack(app, app.node.tryGetContext('stackName') ?? 'CarChat', {
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   description: 'Serverless backend of the car owner / visitor chat (chat-api-guide.md)',
 });
+// Every synth and deploy is checked against the AWS Solutions rules; an unacknowledged
+// finding fails it. Acknowledgements sit next to the resource, each with its reason.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

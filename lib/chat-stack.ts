@@ -43,7 +43,12 @@ export class ChatStack extends Stack {
     });
     const throttle = { rateLimit: settings.limits.throttleRatePerSecond, burstLimit: settings.limits.throttleBurst };
 
-    const restApi = new ChatHttpApi(this, 'RestApi', { corsAllowedOrigins: settings.corsAllowedOrigins, throttle });
+    const logRetention = settings.logRetentionDays as RetentionDays;
+    const restApi = new ChatHttpApi(this, 'RestApi', {
+      corsAllowedOrigins: settings.corsAllowedOrigins,
+      throttle,
+      logRetention,
+    });
     for (const route of REST_ROUTES) restApi.addResource(route.path, handlers[route.handler]);
 
     const liveApi = new ChatWebSocketApi(this, 'LiveApi', {
@@ -52,6 +57,7 @@ export class ChatStack extends Stack {
       disconnectHandler: handlers.disconnect,
       stageName: settings.stageName,
       throttle,
+      logRetention,
     });
 
     // Least privilege, function by function. No function may Scan.

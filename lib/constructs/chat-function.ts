@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -27,6 +28,10 @@ export class ChatFunction extends NodejsFunction {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    // Its own role that may write to its own log group only, instead of the managed
+    // AWSLambdaBasicExecutionRole (which allows writing to any log group).
+    const role = new Role(scope, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    logGroup.grantWrite(role);
     super(scope, id, {
       entry: fileURLToPath(new URL(`../../lambdas/handlers/${props.handlerFile}`, import.meta.url)),
       handler: 'handler',
@@ -36,6 +41,7 @@ export class ChatFunction extends NodejsFunction {
       memorySize: 256,
       timeout: Duration.seconds(10),
       logGroup,
+      role,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'carchat',

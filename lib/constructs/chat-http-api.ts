@@ -1,4 +1,7 @@
-import { CorsHttpMethod, HttpApi, HttpMethod, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { CorsHttpMethod, HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
@@ -6,7 +9,23 @@ import { Construct } from 'constructs';
 export interface ChatHttpApiProps {
   corsAllowedOrigins: string[];
   throttle: { rateLimit: number; burstLimit: number };
+  logRetention: RetentionDays;
 }
+
+/** One JSON line per request; no query string (visitor tokens travel there) and no headers. */
+const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    ip: '$context.identity.sourceIp',
+    time: '$context.requestTimeEpoch',
+    method: '$context.httpMethod',
+    routeKey: '$context.routeKey',
+    status: '$context.status',
+    latencyMs: '$context.responseLatency',
+    integrationLatencyMs: '$context.integrationLatency',
+    integrationError: '$context.integrationErrorMessage',
+  }),
+);
 
 /**
  * The REST half of the guide on an HTTP API. Route keys cannot end in '/', and the clients
@@ -17,6 +36,7 @@ export interface ChatHttpApiProps {
 export class ChatHttpApi extends Construct {
   readonly api: HttpApi;
   readonly stage: HttpStage;
+  readonly accessLogs: LogGroup;
 
   constructor(scope: Construct, id: string, props: ChatHttpApiProps) {
     super(scope, id);
@@ -32,11 +52,21 @@ export class ChatHttpApi extends Construct {
               allowHeaders: ['authorization', 'content-type'],
             },
     });
+    this.accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     this.stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
       throttle: props.throttle,
+      accessLogSettings: { destination: new LogGroupLogDestination(this.accessLogs), format: ACCESS_LOG_FORMAT },
+    });
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'Owner routes verify the HS256 JWT in the Lambda (the HTTP API JWT authorizer accepts only JWKS-published asymmetric keys), visitor access is checked against the room\'s token hash, and chat start is public by the client contract.',
     });
   }
 

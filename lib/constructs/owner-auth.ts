@@ -1,4 +1,4 @@
-import { CfnOutput } from 'aws-cdk-lib';
+import { CfnOutput, Validations } from 'aws-cdk-lib';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -31,6 +31,11 @@ export class OwnerAuth extends Construct {
           description: 'HS256 key that signs owner access tokens (SimpleJWT SIGNING_KEY of the Django backend)',
           generateSecretString: { passwordLength: 64, excludePunctuation: true },
         });
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The secret is the signing key of the existing Django backend, which issues the owner tokens; it is rotated there and copied here, not rotated by this stack.',
+    });
     this.environment = { ...common, JWT_SECRET_ARN: this.secret.secretArn };
     new CfnOutput(scope, 'OwnerJwtSecretArn', {
       value: this.secret.secretArn,
