@@ -6,6 +6,8 @@ import { ChatHandlers } from './constructs/chat-handlers.js';
 import { ChatHttpApi } from './constructs/chat-http-api.js';
 import { ChatTable } from './constructs/chat-table.js';
 import { ChatWebSocketApi } from './constructs/chat-websocket-api.js';
+import { FrontDoor } from './constructs/front-door.js';
+import { Monitoring } from './constructs/monitoring.js';
 import { OwnerAuth } from './constructs/owner-auth.js';
 import type { ChatSettings } from './settings.js';
 
@@ -72,7 +74,17 @@ export class ChatStack extends Stack {
     for (const fn of [handlers.listRooms, handlers.roomMessages, handlers.closeRoom, handlers.connect]) ownerAuth.bind(fn);
     for (const fn of [handlers.startChat, handlers.closeRoom, handlers.message]) liveApi.allowManagement(fn);
 
-    handlers.startChat.addEnvironment('WS_URL_TEMPLATE', liveApi.roomUrlTemplate);
+    const frontDoor = settings.frontDoor
+      ? new FrontDoor(this, 'FrontDoor', {
+          restApi,
+          liveApi,
+          logRetentionDays: settings.logRetentionDays,
+          customDomain: settings.frontDoor.customDomain,
+          webAclArn: settings.frontDoor.webAclArn,
+        })
+      : undefined;
+    handlers.startChat.addEnvironment('WS_URL_TEMPLATE', frontDoor?.roomUrlTemplate ?? liveApi.roomUrlTemplate);
+    if (frontDoor) handlers.startChat.addEnvironment('ORIGIN_VERIFY_SECRET', frontDoor.originVerifySecret);
     handlers.message.addEnvironment('MAX_MESSAGE_LENGTH', String(settings.maxMessageLength));
     if (settings.eventBusName) {
       const bus = EventBus.fromEventBusName(this, 'PushHookBus', settings.eventBusName);
@@ -80,6 +92,30 @@ export class ChatStack extends Stack {
       handlers.message.addEnvironment('EVENT_BUS_NAME', bus.eventBusName);
     }
 
+    const monitoring = new Monitoring(this, 'Monitoring', {
+      functions: handlers.all,
+      broadcasters: [handlers.startChat, handlers.closeRoom, handlers.message],
+      publisher: handlers.message,
+      restApi,
+      liveApi,
+      table: storage.table,
+      alarmEmail: settings.alarmEmail,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', { value: monitoring.topic.topicArn });
+
+    if (frontDoor) {
+      new CfnOutput(this, 'BaseUrl', {
+        value: frontDoor.httpsUrl,
+        description: 'What the clients use: https://<this>/api/chat/... and wss://<this>/ws/chat/<room_id>/',
+      });
+      new CfnOutput(this, 'WebSocketUrlPattern', {
+        value: `wss://${frontDoor.domainName}/ws/chat/<room_id>/?visitor=<visitor_token> (owner: ?token=<JWT>)`,
+      });
+      new CfnOutput(this, 'DistributionDomainName', {
+        value: frontDoor.distribution.distributionDomainName,
+        description: 'CNAME/alias target for a custom domain managed outside Route 53',
+      });
+    }
     new CfnOutput(this, 'HttpApiUrl', { value: restApi.url, description: 'Base URL of the REST API (raw endpoint)' });
     new CfnOutput(this, 'WebSocketUrl', {
       value: liveApi.stage.url,

@@ -33,6 +33,13 @@ export interface ChatSettings {
   /** EventBridge bus for the offline-owner push hook; empty turns the hook off. */
   eventBusName?: string;
   logRetentionDays: number;
+  /** CloudFront in front of both APIs, serving the guide's URLs on one domain. */
+  frontDoor?: {
+    customDomain?: { domainName: string; certificateArn: string; hostedZone?: { id: string; name: string } };
+    webAclArn?: string;
+  };
+  /** E-mail address subscribed to the alarm topic; unset leaves the topic without subscribers. */
+  alarmEmail?: string;
 }
 
 type Context = Pick<Node, 'tryGetContext'>;
@@ -90,5 +97,33 @@ export function readSettings(node: Context): ChatSettings {
     },
     eventBusName: node.tryGetContext('eventBusName') === '' ? undefined : (str(node, 'eventBusName') ?? 'default'),
     logRetentionDays: int(node, 'logRetentionDays', 30, 1, 3653),
+    frontDoor: readFrontDoor(node),
+    alarmEmail: str(node, 'alarmEmail'),
+  };
+}
+
+function readFrontDoor(node: Context): ChatSettings['frontDoor'] {
+  const enabled = node.tryGetContext('frontDoor');
+  if (enabled === false || enabled === 'false') return undefined;
+  const domainName = str(node, 'domainName');
+  const certificateArn = str(node, 'certificateArn');
+  if (!domainName !== !certificateArn) throw new Error('Context: "domainName" and "certificateArn" go together');
+  if (certificateArn && !certificateArn.startsWith('arn:aws:acm:us-east-1:')) {
+    throw new Error('Context "certificateArn" must be an ACM certificate in us-east-1 (CloudFront requires it)');
+  }
+  const hostedZoneId = str(node, 'hostedZoneId');
+  const hostedZoneName = str(node, 'hostedZoneName');
+  if (!hostedZoneId !== !hostedZoneName) throw new Error('Context: "hostedZoneId" and "hostedZoneName" go together');
+  if (hostedZoneId && !domainName) throw new Error('Context: a hosted zone needs "domainName"');
+  return {
+    customDomain:
+      domainName && certificateArn
+        ? {
+            domainName,
+            certificateArn,
+            hostedZone: hostedZoneId && hostedZoneName ? { id: hostedZoneId, name: hostedZoneName } : undefined,
+          }
+        : undefined,
+    webAclArn: str(node, 'webAclArn'),
   };
 }

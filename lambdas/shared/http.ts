@@ -77,5 +77,18 @@ export function httpHandler(spec: HttpRouteSpec) {
 export const bodyText = (event: HttpEvent): string | undefined =>
   event.body === undefined ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
 
-/** The caller's address, used only for abuse limits. */
-export const sourceAddress = (event: HttpEvent): string | undefined => event.requestContext.http.sourceIp || undefined;
+/**
+ * The caller's address, used only for abuse limits. Behind the front door the TCP peer is
+ * CloudFront, so the viewer's address is taken from CloudFront-Viewer-Address ("ip:port"),
+ * but only when the request also carries the distribution's origin-verify value: a client
+ * calling the raw API cannot forge either. X-Forwarded-For is never trusted.
+ */
+export function sourceAddress(event: HttpEvent, originVerifySecret: string | undefined): string | undefined {
+  const headers = event.headers ?? {};
+  const viewer = headers['cloudfront-viewer-address'];
+  if (originVerifySecret && viewer && headers['x-origin-verify'] === originVerifySecret) {
+    const port = viewer.lastIndexOf(':');
+    return port > 0 ? viewer.slice(0, port) : viewer;
+  }
+  return event.requestContext.http.sourceIp || undefined;
+}

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 /** The CloudFront Function's source with the stage path filled in, as deployed. */
 export function wsViewerRequestCode(stagePath: string): string {
   if (!/^\/[A-Za-z0-9_-]+$/.test(stagePath)) throw new Error(`Bad stage path "${stagePath}"`);
-  const source = readFileSync(fileURLToPath(new URL('./ws-viewer-request.js', import.meta.url)), 'utf8');
+  const source = readFileSync(fileURLToPath(new URL('./ws-viewer-request.cloudfront.js', import.meta.url)), 'utf8');
   return source.replace("'__STAGE_PATH__'", JSON.stringify(stagePath).replace(/"/g, "'"));
 }
 
