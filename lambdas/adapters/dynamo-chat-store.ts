@@ -21,6 +21,7 @@ import { keys, TableLayout } from './table-layout.js';
 
 export interface DynamoChatStoreOptions {
   tableName: string;
+  /** Must marshall with `removeUndefinedValues` (as defaultDocumentClient does): optional fields are written as undefined. */
   client?: DynamoDBDocumentClient;
   /** Seconds after which items expire (DynamoDB TTL); undefined keeps them forever. */
   retention: { roomSeconds?: number; messageSeconds?: number; connectionSeconds: number };

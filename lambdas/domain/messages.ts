@@ -70,7 +70,10 @@ export async function handleFrame(deps: MessageDeps, request: FrameRequest): Pro
     deps.store.putMessage(message),
     deps.store.listRoomConnections(identity.roomId),
     deps.store.listInboxConnections(identity.ownerId),
-    deps.store.touchRoom(identity.roomId, message.createdAt),
+    // Moving the room up the owner's list must never cost the live broadcast.
+    deps.store.touchRoom(identity.roomId, message.createdAt).catch((error: unknown) =>
+      deps.logger.warn('room_touch_failed', { roomId: identity.roomId, error: describeError(error) }),
+    ),
   ]);
   const log = { connectionId, roomId: identity.roomId, messageId: message.id };
 

@@ -13,7 +13,10 @@ export type Admission =
   | { admitted: false; reason: 'unknown-connection' | 'rate-limited' };
 
 export interface MessagePage {
-  /** At most this many messages, the most recent ones of the selected range. */
+  /**
+   * At most this many messages: the most recent ones of the range, or, when `after` is
+   * given (a client catching up), the oldest ones after it, so paging forward continues.
+   */
   limit?: number;
   /** Only messages strictly older than this one. */
   before?: ChatMessage;

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ChatError, MethodNotAllowedError, NotFoundError } from '../domain/errors.js';
 import { loggerFor, type Logger } from './logger.js';
@@ -86,9 +87,16 @@ export const bodyText = (event: HttpEvent): string | undefined =>
 export function sourceAddress(event: HttpEvent, originVerifySecret: string | undefined): string | undefined {
   const headers = event.headers ?? {};
   const viewer = headers['cloudfront-viewer-address'];
-  if (originVerifySecret && viewer && headers['x-origin-verify'] === originVerifySecret) {
+  if (originVerifySecret && viewer && sameSecret(headers['x-origin-verify'], originVerifySecret)) {
     const port = viewer.lastIndexOf(':');
     return port > 0 ? viewer.slice(0, port) : viewer;
   }
   return event.requestContext.http.sourceIp || undefined;
+}
+
+/** Constant-time comparison (of digests, so lengths never differ). */
+function sameSecret(given: string | undefined, expected: string): boolean {
+  if (given === undefined) return false;
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(given), digest(expected));
 }

@@ -1,0 +1,447 @@
+import { v5 as uuidv5 } from 'uuid';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { DEFAULT_MAX_MESSAGE_LENGTH, handleFrame, type MessageDeps } from '../../../lambdas/domain/messages.js';
+import type { SenderType } from '../../../lambdas/domain/model.js';
+import {
+  makeWorld,
+  OTHER_ROOM_ID,
+  OWNER_A,
+  OWNER_B,
+  ROOM_ID,
+  seedRoom,
+  type World,
+} from '../support/fixtures.js';
+
+const NOW = '2026-02-05T11:00:00.000Z';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const CLIENT_ID = '6b1e7a8c-9d0f-4a1b-8c2d-3e4f5a6b7c8d';
+
+let world: World;
+let deps: MessageDeps;
+
+beforeEach(() => {
+  world = makeWorld();
+  seedRoom(world.store);
+  deps = { ...world, maxMessageLength: DEFAULT_MAX_MESSAGE_LENGTH };
+});
+
+const join = (connectionId: string, role: SenderType, roomId = ROOM_ID) =>
+  world.store.saveConnection({ connectionId, identity: { kind: 'room', roomId, ownerId: OWNER_A, role } }, 0);
+const openInbox = (connectionId: string, ownerId = OWNER_A) =>
+  world.store.saveConnection({ connectionId, identity: { kind: 'inbox', ownerId, role: 'owner' } }, 0);
+const send = (connectionId: string, frame: unknown) =>
+  handleFrame(deps, { connectionId, body: typeof frame === 'string' ? frame : JSON.stringify(frame) });
+
+/** A visitor, the owner in the room, the owner's inbox, another owner's inbox and a socket of another room. */
+async function fullRoom() {
+  await join('visitor-1', 'visitor');
+  await join('owner-1', 'owner');
+  await openInbox('inbox-a');
+  await openInbox('inbox-b', OWNER_B);
+  await join('elsewhere', 'visitor', OTHER_ROOM_ID);
+}
+
+describe('handle frame', () => {
+  describe('ping', () => {
+    it('answers pong to the sender only and touches nothing', async () => {
+      await fullRoom();
+      const admit = vi.spyOn(world.store, 'admitMessage');
+
+      await send('visitor-1', { type: 'ping' });
+
+      expect(world.gateway.sent).toEqual([{ connectionId: 'visitor-1', payload: { type: 'pong' } }]);
+      expect(admit).not.toHaveBeenCalled();
+      expect(world.store.messagesOf(ROOM_ID)).toEqual([]);
+    });
+  });
+
+  describe('invalid frames', () => {
+    const cases: [string, string | undefined, string][] = [
+      ['not JSON', 'Salom', 'Frame must be JSON.'],
+      ['an empty body', undefined, 'Frame must be JSON.'],
+      ['a JSON array', '[{"message":"Salom"}]', 'Frame must be a JSON object.'],
+      ['a JSON string', '"Salom"', 'Frame must be a JSON object.'],
+      ['JSON null', 'null', 'Frame must be a JSON object.'],
+      ['without a message field', '{"text":"Salom"}', 'Frame must have a "message" field.'],
+      ['with a number message', '{"message":42}', 'message must be a string.'],
+      ['with a null message', '{"message":null}', 'message must be a string.'],
+      ['with an object message', '{"message":{"text":"Salom"}}', 'message must be a string.'],
+      ['with an empty message', '{"message":""}', 'message must not be empty.'],
+      ['with a whitespace-only message', '{"message":" \\n\\t "}', 'message must not be empty.'],
+      [
+        'with a message over the maximum length',
+        JSON.stringify({ message: 'a'.repeat(DEFAULT_MAX_MESSAGE_LENGTH + 1) }),
+        `message must be at most ${DEFAULT_MAX_MESSAGE_LENGTH} characters.`,
+      ],
+      ['with a client_id that is not a UUID', '{"message":"Salom","client_id":"abc"}', 'client_id must be a UUID.'],
+      ['with a numeric client_id', '{"message":"Salom","client_id":7}', 'client_id must be a UUID.'],
+      ['with a null client_id', '{"message":"Salom","client_id":null}', 'client_id must be a UUID.'],
+      ['with an empty client_id', '{"message":"Salom","client_id":""}', 'client_id must be a UUID.'],
+    ];
+
+    it.each(cases)('answers a frame %s with an error to the sender only and stores nothing', async (_case, body, reason) => {
+      await fullRoom();
+      const admit = vi.spyOn(world.store, 'admitMessage');
+
+      await handleFrame(deps, { connectionId: 'visitor-1', body });
+
+      expect(world.gateway.sent).toEqual([{ connectionId: 'visitor-1', payload: { error: reason } }]);
+      expect(admit).not.toHaveBeenCalled();
+      expect(world.store.messagesOf(ROOM_ID)).toEqual([]);
+    });
+
+    it('accepts a message of exactly the maximum length', async () => {
+      await fullRoom();
+
+      await send('visitor-1', { message: 'a'.repeat(DEFAULT_MAX_MESSAGE_LENGTH) });
+
+      expect(world.store.messagesOf(ROOM_ID)).toHaveLength(1);
+    });
+
+    it('uses the configured maximum length', async () => {
+      await fullRoom();
+      deps = { ...deps, maxMessageLength: 5 };
+
+      await send('visitor-1', { message: 'Salom!' });
+
+      expect(world.gateway.framesTo('visitor-1')).toEqual([{ error: 'message must be at most 5 characters.' }]);
+    });
+  });
+
+  describe('a valid message', () => {
+    beforeEach(fullRoom);
+
+    it('is stored before anything is broadcast', async () => {
+      await send('visitor-1', { message: 'Salom' });
+
+      const [stored] = world.store.messagesOf(ROOM_ID);
+      const storedAt = world.timeline.indexOf(`store.putMessage:${stored?.id}`);
+      const firstSend = world.timeline.findIndex((step) => step.startsWith('gateway.send:'));
+      expect(storedAt).toBeGreaterThanOrEqual(0);
+      expect(firstSend).toBeGreaterThan(storedAt);
+    });
+
+    it('is stored with the sender type of the connection and the time of the clock', async () => {
+      await send('owner-1', { message: 'Keling' });
+
+      expect(world.store.messagesOf(ROOM_ID)).toEqual([
+        { id: expect.stringMatching(UUID), roomId: ROOM_ID, senderType: 'owner', content: 'Keling', createdAt: NOW },
+      ]);
+    });
+
+    it('keeps the text as sent, surrounding whitespace included', async () => {
+      await send('visitor-1', { message: '  Salom  ' });
+
+      expect(world.store.messagesOf(ROOM_ID)[0]?.content).toBe('  Salom  ');
+    });
+
+    it('reaches every socket of the room, the sender included, with the same frame', async () => {
+      await send('visitor-1', { message: 'Salom' });
+
+      const [stored] = world.store.messagesOf(ROOM_ID);
+      const expected = {
+        id: stored?.id,
+        room_id: ROOM_ID,
+        sender_type: 'visitor',
+        message: 'Salom',
+        created_at: NOW,
+      };
+      expect(world.gateway.framesTo('visitor-1')).toStrictEqual([expected]);
+      expect(world.gateway.framesTo('owner-1')).toStrictEqual([expected]);
+    });
+
+    it('carries exactly id, room_id, sender_type, message and created_at', async () => {
+      await send('visitor-1', { message: 'Salom', extra: 'ignored' });
+
+      const [frame] = world.gateway.framesTo('owner-1');
+      expect(Object.keys(frame as object).sort()).toEqual(['created_at', 'id', 'message', 'room_id', 'sender_type']);
+    });
+
+    it('carries client_id, lower-cased, when the client gave one', async () => {
+      await send('visitor-1', { message: 'Salom', client_id: CLIENT_ID.toUpperCase() });
+
+      expect(world.gateway.framesTo('owner-1')).toEqual([expect.objectContaining({ client_id: CLIENT_ID })]);
+      expect(world.store.messagesOf(ROOM_ID)[0]?.clientId).toBe(CLIENT_ID);
+    });
+
+    it("reaches the owner's inbox wrapped as a message event, and no other socket", async () => {
+      await send('visitor-1', { message: 'Salom' });
+
+      const [broadcast] = world.gateway.framesTo('visitor-1');
+      expect(world.gateway.framesTo('inbox-a')).toEqual([{ type: 'message', message: broadcast }]);
+      expect(world.gateway.recipients()).toEqual(['inbox-a', 'owner-1', 'visitor-1']);
+    });
+
+    it("moves the room's updated_at to the message time", async () => {
+      world.clock.advance(90_000);
+
+      await send('visitor-1', { message: 'Salom' });
+
+      expect(world.store.rooms.get(ROOM_ID)?.updatedAt).toBe('2026-02-05T11:01:30.000Z');
+    });
+
+    it('gives each message its own id', async () => {
+      await send('visitor-1', { message: 'one' });
+      await send('visitor-1', { message: 'two' });
+
+      const ids = world.store.messagesOf(ROOM_ID).map((m) => m.id);
+      expect(new Set(ids).size).toBe(2);
+    });
+
+    it('forgets a socket the gateway reports gone, and not the sender', async () => {
+      world.gateway.gone.add('owner-1');
+      world.gateway.gone.add('inbox-a');
+
+      await send('visitor-1', { message: 'Salom' });
+
+      expect(world.store.knowsConnection('owner-1')).toBe(false);
+      expect(world.store.knowsConnection('inbox-a')).toBe(false);
+      expect(world.store.knowsConnection('visitor-1')).toBe(true);
+      expect(world.gateway.framesTo('visitor-1')).toHaveLength(1);
+    });
+
+    it('still broadcasts when moving the room up the owner list fails', async () => {
+      vi.spyOn(world.store, 'touchRoom').mockRejectedValue(new Error('ProvisionedThroughputExceededException'));
+
+      await send('visitor-1', { message: 'Salom' });
+
+      expect(world.store.messagesOf(ROOM_ID)).toHaveLength(1);
+      expect(world.gateway.framesTo('owner-1')).toHaveLength(1);
+      expect(world.gateway.framesTo('visitor-1')).toHaveLength(1);
+      expect(world.logger.find('room_touch_failed')).toHaveLength(1);
+    });
+
+    it('logs a failed post and still delivers to the others and keeps the message', async () => {
+      world.gateway.failing.set('owner-1', new Error('ECONNRESET'));
+
+      await send('visitor-1', { message: 'Salom' });
+
+      expect(world.store.messagesOf(ROOM_ID)).toHaveLength(1);
+      expect(world.gateway.framesTo('visitor-1')).toHaveLength(1);
+      expect(world.gateway.framesTo('inbox-a')).toHaveLength(1);
+      expect(world.store.knowsConnection('owner-1')).toBe(true);
+      expect(world.logger.find('broadcast_failed')).toEqual([
+        { level: 'error', message: 'broadcast_failed', extra: { connectionId: 'owner-1', error: 'Error: ECONNRESET' } },
+      ]);
+    });
+
+    it('never logs the message text', async () => {
+      await send('visitor-1', { message: 'my phone is 998901234567' });
+
+      expect(JSON.stringify(world.logger.entries)).not.toContain('998901234567');
+    });
+  });
+
+  describe('a retried client_id', () => {
+    beforeEach(fullRoom);
+
+    it('stores one message and answers the retry with the original, to the sender only', async () => {
+      await send('visitor-1', { message: 'Salom', client_id: CLIENT_ID });
+      const original = world.gateway.framesTo('visitor-1')[0];
+      world.clock.advance(2_000);
+
+      await send('visitor-1', { message: 'Salom', client_id: CLIENT_ID });
+
+      expect(world.store.messagesOf(ROOM_ID)).toHaveLength(1);
+      expect(world.gateway.framesTo('visitor-1')).toEqual([original, original]);
+      expect(world.gateway.framesTo('owner-1')).toEqual([original]);
+      expect(world.gateway.framesTo('inbox-a')).toHaveLength(1);
+      expect(world.events.published).toHaveLength(1);
+    });
+
+    it('returns the original even when the retry carries other text', async () => {
+      await send('visitor-1', { message: 'Salom', client_id: CLIENT_ID });
+
+      await send('visitor-1', { message: 'Salom!!', client_id: CLIENT_ID });
+
+      expect(world.gateway.framesTo('visitor-1')[1]).toMatchObject({ message: 'Salom' });
+      expect(world.store.messagesOf(ROOM_ID).map((m) => m.content)).toEqual(['Salom']);
+    });
+
+    it('derives the message id from the client_id and the room', async () => {
+      await send('visitor-1', { message: 'Salom', client_id: CLIENT_ID });
+
+      expect(world.store.messagesOf(ROOM_ID)[0]?.id).toBe(uuidv5(CLIENT_ID, ROOM_ID));
+    });
+
+    it('is a new message in another room', async () => {
+      seedRoom(world.store, { id: OTHER_ROOM_ID });
+      await send('visitor-1', { message: 'Salom', client_id: CLIENT_ID });
+
+      await send('elsewhere', { message: 'Salom', client_id: CLIENT_ID });
+
+      expect(world.store.messagesOf(ROOM_ID)).toHaveLength(1);
+      expect(world.store.messagesOf(OTHER_ROOM_ID)).toHaveLength(1);
+    });
+
+    it('sent twice at the same time stores one message and broadcasts it once', async () => {
+      await Promise.all([
+        send('visitor-1', { message: 'Salom', client_id: CLIENT_ID }),
+        send('visitor-1', { message: 'Salom', client_id: CLIENT_ID }),
+      ]);
+
+      expect(world.store.messagesOf(ROOM_ID)).toHaveLength(1);
+      expect(world.gateway.framesTo('owner-1')).toHaveLength(1);
+      expect(world.gateway.framesTo('inbox-a')).toHaveLength(1);
+      const [first, second] = world.gateway.framesTo('visitor-1');
+      expect(second).toEqual(first);
+    });
+  });
+
+  describe('refusals after parsing', () => {
+    it('answers a rate-limited sender with an error and stores nothing more', async () => {
+      world = makeWorld({ messagesPerSecond: 2 });
+      seedRoom(world.store);
+      deps = { ...world, maxMessageLength: 100 };
+      await join('visitor-1', 'visitor');
+      await join('owner-1', 'owner');
+
+      await send('visitor-1', { message: 'one' });
+      await send('visitor-1', { message: 'two' });
+      await send('visitor-1', { message: 'three' });
+
+      expect(world.store.messagesOf(ROOM_ID).map((m) => m.content)).toEqual(['one', 'two']);
+      expect(world.gateway.framesTo('visitor-1').at(-1)).toEqual({ error: 'Too many messages; slow down.' });
+      expect(world.gateway.framesTo('owner-1')).toHaveLength(2);
+    });
+
+    it('admits the sender again after the window has passed', async () => {
+      world = makeWorld({ messagesPerSecond: 1 });
+      seedRoom(world.store);
+      deps = { ...world, maxMessageLength: 100 };
+      await join('visitor-1', 'visitor');
+      await send('visitor-1', { message: 'one' });
+
+      world.clock.advance(1_000);
+      await send('visitor-1', { message: 'two' });
+
+      expect(world.store.messagesOf(ROOM_ID)).toHaveLength(2);
+    });
+
+    it('answers an unknown connection with an error and stores nothing', async () => {
+      await send('stranger', { message: 'Salom' });
+
+      expect(world.gateway.sent).toEqual([{ connectionId: 'stranger', payload: { error: 'This connection is not in a room.' } }]);
+      expect(world.store.messages.size).toBe(0);
+    });
+
+    it('answers an inbox socket that sends with an error and stores nothing', async () => {
+      await fullRoom();
+
+      await send('inbox-a', { message: 'Salom' });
+
+      expect(world.gateway.sent).toEqual([
+        { connectionId: 'inbox-a', payload: { error: 'The inbox socket only receives; send in a room.' } },
+      ]);
+      expect(world.store.messagesOf(ROOM_ID)).toEqual([]);
+    });
+
+    it('does not fail when the refused sender is already gone', async () => {
+      world.gateway.gone.add('stranger');
+
+      await expect(send('stranger', { message: 'Salom' })).resolves.toBeUndefined();
+      expect(world.logger.find('sender_gone')).toHaveLength(1);
+    });
+  });
+
+  describe('push event for offline owners', () => {
+    it('is published for a visitor message with a 100-character preview', async () => {
+      await fullRoom();
+      const text = `${'x'.repeat(100)}${'y'.repeat(50)}`;
+
+      await send('visitor-1', { message: text });
+
+      const [stored] = world.store.messagesOf(ROOM_ID);
+      expect(world.events.published).toEqual([
+        {
+          roomId: ROOM_ID,
+          ownerId: OWNER_A,
+          messageId: stored?.id,
+          preview: 'x'.repeat(100),
+          ownerOnline: true,
+          createdAt: NOW,
+        },
+      ]);
+    });
+
+    it('carries a short message whole as the preview', async () => {
+      await join('visitor-1', 'visitor');
+
+      await send('visitor-1', { message: 'Salom' });
+
+      expect(world.events.published[0]?.preview).toBe('Salom');
+    });
+
+    it('cuts the preview by characters, never inside a surrogate pair', async () => {
+      await join('visitor-1', 'visitor');
+
+      await send('visitor-1', { message: '🚗'.repeat(150) });
+
+      expect(world.events.published[0]?.preview).toBe('🚗'.repeat(100));
+    });
+
+    it('is not published for an owner message', async () => {
+      await fullRoom();
+
+      await send('owner-1', { message: 'Keling' });
+
+      expect(world.events.published).toEqual([]);
+    });
+
+    it('says the owner is offline when neither an owner socket nor an inbox is connected', async () => {
+      await join('visitor-1', 'visitor');
+      await openInbox('inbox-b', OWNER_B);
+
+      await send('visitor-1', { message: 'Salom' });
+
+      expect(world.events.published[0]?.ownerOnline).toBe(false);
+    });
+
+    it('says the owner is online when only the inbox is connected', async () => {
+      await join('visitor-1', 'visitor');
+      await openInbox('inbox-a');
+
+      await send('visitor-1', { message: 'Salom' });
+
+      expect(world.events.published[0]?.ownerOnline).toBe(true);
+    });
+
+    it('says the owner is online when only an owner socket of the room is connected', async () => {
+      await join('visitor-1', 'visitor');
+      await join('owner-1', 'owner');
+
+      await send('visitor-1', { message: 'Salom' });
+
+      expect(world.events.published[0]?.ownerOnline).toBe(true);
+    });
+
+    it('is logged when publishing fails, and the message is still stored and delivered', async () => {
+      await fullRoom();
+      world.events.failWith = new Error('EventBridge down');
+
+      await send('visitor-1', { message: 'Salom' });
+
+      const [stored] = world.store.messagesOf(ROOM_ID);
+      expect(stored?.content).toBe('Salom');
+      expect(world.gateway.framesTo('owner-1')).toHaveLength(1);
+      expect(world.logger.find('push_event_failed')).toEqual([
+        {
+          level: 'error',
+          message: 'push_event_failed',
+          extra: { roomId: ROOM_ID, messageId: stored?.id, error: 'Error: EventBridge down' },
+        },
+      ]);
+    });
+
+    it('is skipped without a publisher, and the message is still delivered', async () => {
+      await fullRoom();
+      const { events: _unused, ...withoutEvents } = deps;
+      deps = withoutEvents;
+
+      await send('visitor-1', { message: 'Salom' });
+
+      expect(world.gateway.framesTo('owner-1')).toHaveLength(1);
+      expect(world.events.published).toEqual([]);
+    });
+  });
+});

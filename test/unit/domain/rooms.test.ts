@@ -1,0 +1,419 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../../../lambdas/domain/errors.js';
+import type { ChatMessage } from '../../../lambdas/domain/model.js';
+import { authorizeRoomReader, closeRoom, getHistory, listRooms } from '../../../lambdas/domain/rooms.js';
+import {
+  makeWorld,
+  OTHER_ROOM_ID,
+  OWNER_A,
+  OWNER_A_TOKEN,
+  OWNER_B,
+  OWNER_B_TOKEN,
+  ROOM_ID,
+  seedRoom,
+  UNKNOWN_UUID,
+  VISITOR_TOKEN,
+  type World,
+} from '../support/fixtures.js';
+
+const ownerA = { authorization: `Bearer ${OWNER_A_TOKEN}` };
+const ownerB = { authorization: `Bearer ${OWNER_B_TOKEN}` };
+const visitor = { visitorToken: VISITOR_TOKEN };
+
+let world: World;
+beforeEach(() => {
+  world = makeWorld();
+});
+
+/** Ten messages one second apart, m0 oldest; ids chosen so id order differs from time order. */
+function seedMessages(count = 10): ChatMessage[] {
+  const messages: ChatMessage[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const message: ChatMessage = {
+      id: `${String(9 - i).repeat(8)}-0000-4000-8000-00000000000${i % 10}`,
+      roomId: ROOM_ID,
+      senderType: i % 2 === 0 ? 'visitor' : 'owner',
+      content: `m${i}`,
+      createdAt: new Date(Date.parse('2026-02-05T11:00:00.000Z') + i * 1000).toISOString(),
+    };
+    messages.push(message);
+    const room = world.store.messages.get(ROOM_ID) ?? new Map();
+    room.set(message.id, message);
+    world.store.messages.set(ROOM_ID, room);
+  }
+  return messages;
+}
+
+describe('list rooms', () => {
+  it("returns the owner's rooms, most recent activity first, in the guide's shape", async () => {
+    seedRoom(world.store, { id: ROOM_ID, updatedAt: '2026-02-05T10:00:00.000Z' });
+    seedRoom(world.store, { id: OTHER_ROOM_ID, visitorName: '', updatedAt: '2026-02-05T12:00:00.000Z' });
+
+    const rooms = await listRooms(world, ownerA.authorization);
+
+    expect(rooms).toEqual([
+      {
+        id: OTHER_ROOM_ID,
+        owner_id: OWNER_A,
+        visitor_name: '',
+        is_active: true,
+        created_at: '2026-02-05T10:00:00.000Z',
+        updated_at: '2026-02-05T12:00:00.000Z',
+      },
+      {
+        id: ROOM_ID,
+        owner_id: OWNER_A,
+        visitor_name: 'Aziz',
+        is_active: true,
+        created_at: '2026-02-05T10:00:00.000Z',
+        updated_at: '2026-02-05T10:00:00.000Z',
+      },
+    ]);
+  });
+
+  it("never includes another owner's rooms", async () => {
+    seedRoom(world.store, { ownerId: OWNER_B });
+
+    await expect(listRooms(world, ownerA.authorization)).resolves.toEqual([]);
+  });
+
+  it('never exposes the visitor token hash', async () => {
+    const room = seedRoom(world.store);
+
+    const rooms = await listRooms(world, ownerA.authorization);
+
+    expect(JSON.stringify(rooms)).not.toContain(room.visitorTokenHash);
+  });
+
+  it('accepts the Bearer scheme in any case', async () => {
+    seedRoom(world.store);
+
+    await expect(listRooms(world, `bearer ${OWNER_A_TOKEN}`)).resolves.toHaveLength(1);
+  });
+
+  it('rejects a request without an Authorization header with UnauthorizedError', async () => {
+    await expect(listRooms(world, undefined)).rejects.toThrow(UnauthorizedError);
+  });
+
+  it.each([
+    ['another scheme', `Token ${OWNER_A_TOKEN}`],
+    ['no token after Bearer', 'Bearer '],
+    ['two tokens', `Bearer ${OWNER_A_TOKEN} extra`],
+  ])('rejects an Authorization header with %s with UnauthorizedError', async (_case, header) => {
+    await expect(listRooms(world, header)).rejects.toThrow(UnauthorizedError);
+    expect(world.verifier.verified).toEqual([]);
+  });
+
+  it('rejects a token the verifier refuses with UnauthorizedError', async () => {
+    await expect(listRooms(world, 'Bearer forged')).rejects.toThrow(UnauthorizedError);
+  });
+});
+
+describe('authorize room reader', () => {
+  beforeEach(() => {
+    seedRoom(world.store);
+  });
+
+  it('lets the owner in with a JWT', async () => {
+    const { room, role } = await authorizeRoomReader(world, ROOM_ID, ownerA);
+
+    expect(role).toBe('owner');
+    expect(room.id).toBe(ROOM_ID);
+  });
+
+  it('lets the visitor in with its token', async () => {
+    const { role } = await authorizeRoomReader(world, ROOM_ID, visitor);
+
+    expect(role).toBe('visitor');
+  });
+
+  it('accepts the visitor token and the room id in upper case', async () => {
+    const { role } = await authorizeRoomReader(world, ROOM_ID.toUpperCase(), { visitorToken: VISITOR_TOKEN.toUpperCase() });
+
+    expect(role).toBe('visitor');
+  });
+
+  it('prefers the owner JWT when both credentials are sent', async () => {
+    const { role } = await authorizeRoomReader(world, ROOM_ID, { ...ownerA, ...visitor });
+
+    expect(role).toBe('owner');
+  });
+
+  it('lets the reader into a closed room: the history stays readable', async () => {
+    seedRoom(world.store, { isActive: false });
+
+    await expect(authorizeRoomReader(world, ROOM_ID, visitor)).resolves.toMatchObject({ role: 'visitor' });
+  });
+
+  it('rejects a request without credentials with UnauthorizedError (401)', async () => {
+    const error = await authorizeRoomReader(world, ROOM_ID, {}).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(UnauthorizedError);
+    expect((error as UnauthorizedError).status).toBe(401);
+  });
+
+  it('rejects a wrong visitor token with ForbiddenError (403)', async () => {
+    const error = await authorizeRoomReader(world, ROOM_ID, { visitorToken: UNKNOWN_UUID }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(ForbiddenError);
+    expect((error as ForbiddenError).status).toBe(403);
+  });
+
+  it("rejects the token of another room's visitor with ForbiddenError", async () => {
+    seedRoom(world.store, { id: OTHER_ROOM_ID }, UNKNOWN_UUID);
+
+    await expect(authorizeRoomReader(world, OTHER_ROOM_ID, visitor)).rejects.toThrow(ForbiddenError);
+  });
+
+  it('rejects another owner with ForbiddenError', async () => {
+    await expect(authorizeRoomReader(world, ROOM_ID, ownerB)).rejects.toThrow(ForbiddenError);
+  });
+
+  it('rejects an invalid owner token with UnauthorizedError even when the visitor token is right', async () => {
+    await expect(
+      authorizeRoomReader(world, ROOM_ID, { authorization: 'Bearer forged', visitorToken: VISITOR_TOKEN }),
+    ).rejects.toThrow(UnauthorizedError);
+  });
+
+  it.each([
+    ['owner', ownerA],
+    ['visitor', visitor],
+  ])('answers an unknown room with NotFoundError (404) for the %s', async (_who, credentials) => {
+    const error = await authorizeRoomReader(world, UNKNOWN_UUID, credentials).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect((error as NotFoundError).status).toBe(404);
+  });
+
+  it.each([['not-a-uuid'], [''], [undefined], [`${ROOM_ID}/x`]])(
+    'answers a malformed room id %j with NotFoundError, before looking at credentials',
+    async (roomId) => {
+      await expect(authorizeRoomReader(world, roomId, {})).rejects.toThrow(NotFoundError);
+    },
+  );
+});
+
+describe('get history', () => {
+  let messages: ChatMessage[];
+  beforeEach(() => {
+    seedRoom(world.store);
+    messages = seedMessages();
+  });
+
+  const contents = (items: { content: string }[]) => items.map((item) => item.content);
+
+  it('returns the whole history oldest first in the guide shape', async () => {
+    const history = await getHistory(world, ROOM_ID, visitor, {});
+
+    expect(contents(history)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8', 'm9']);
+    expect(history[0]).toEqual({
+      id: messages[0]?.id,
+      room_id: ROOM_ID,
+      sender_type: 'visitor',
+      content: 'm0',
+      created_at: '2026-02-05T11:00:00.000Z',
+    });
+  });
+
+  it('includes client_id on messages that carry one', async () => {
+    const room = world.store.messages.get(ROOM_ID);
+    const first = messages[0] as ChatMessage;
+    room?.set(first.id, { ...first, clientId: UNKNOWN_UUID });
+
+    const history = await getHistory(world, ROOM_ID, ownerA, {});
+
+    expect(history[0]).toHaveProperty('client_id', UNKNOWN_UUID);
+    expect(history[1]).not.toHaveProperty('client_id');
+  });
+
+  it('returns the history to the owner too', async () => {
+    await expect(getHistory(world, ROOM_ID, ownerA, {})).resolves.toHaveLength(10);
+  });
+
+  it('returns an empty list for a room without messages', async () => {
+    seedRoom(world.store, { id: OTHER_ROOM_ID });
+
+    await expect(getHistory(world, OTHER_ROOM_ID, ownerA, {})).resolves.toEqual([]);
+  });
+
+  it('with limit returns the most recent messages, still oldest first', async () => {
+    const history = await getHistory(world, ROOM_ID, visitor, { limit: '3' });
+
+    expect(contents(history)).toEqual(['m7', 'm8', 'm9']);
+  });
+
+  it('with before returns only older messages', async () => {
+    const history = await getHistory(world, ROOM_ID, visitor, { before: messages[3]?.id });
+
+    expect(contents(history)).toEqual(['m0', 'm1', 'm2']);
+  });
+
+  it('with before and limit returns the most recent of the older messages', async () => {
+    const history = await getHistory(world, ROOM_ID, visitor, { before: messages[6]?.id, limit: '2' });
+
+    expect(contents(history)).toEqual(['m4', 'm5']);
+  });
+
+  it('with after returns only newer messages', async () => {
+    const history = await getHistory(world, ROOM_ID, visitor, { after: messages[7]?.id });
+
+    expect(contents(history)).toEqual(['m8', 'm9']);
+  });
+
+  it('with after and limit pages forward from after', async () => {
+    const history = await getHistory(world, ROOM_ID, visitor, { after: messages[2]?.id, limit: '2' });
+
+    expect(contents(history)).toEqual(['m3', 'm4']);
+  });
+
+  it('with after and before returns the messages strictly between', async () => {
+    const history = await getHistory(world, ROOM_ID, visitor, { after: messages[2]?.id, before: messages[5]?.id });
+
+    expect(contents(history)).toEqual(['m3', 'm4']);
+  });
+
+  it('with after newer than before returns nothing', async () => {
+    const history = await getHistory(world, ROOM_ID, visitor, { after: messages[5]?.id, before: messages[2]?.id });
+
+    expect(history).toEqual([]);
+  });
+
+  it('accepts limit 1 and limit 200', async () => {
+    await expect(getHistory(world, ROOM_ID, visitor, { limit: '1' })).resolves.toHaveLength(1);
+    await expect(getHistory(world, ROOM_ID, visitor, { limit: '200' })).resolves.toHaveLength(10);
+  });
+
+  it.each([['0'], ['201'], ['-1'], ['1.5'], ['ten'], [''], ['1e2'], [' 5']])(
+    'rejects limit %j with ValidationError (400)',
+    async (limit) => {
+      const error = await getHistory(world, ROOM_ID, visitor, { limit }).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).status).toBe(400);
+    },
+  );
+
+  it.each(['before', 'after'] as const)('rejects an unknown %s id with ValidationError', async (field) => {
+    await expect(getHistory(world, ROOM_ID, visitor, { [field]: UNKNOWN_UUID })).rejects.toThrow(
+      new ValidationError(`${field} does not name a message of this room.`),
+    );
+  });
+
+  it.each(['before', 'after'] as const)('rejects a malformed %s id with ValidationError', async (field) => {
+    await expect(getHistory(world, ROOM_ID, visitor, { [field]: 'm3' })).rejects.toThrow(ValidationError);
+  });
+
+  it('rejects a before id that names a message of another room', async () => {
+    seedRoom(world.store, { id: OTHER_ROOM_ID });
+
+    await expect(getHistory(world, OTHER_ROOM_ID, ownerA, { before: messages[3]?.id })).rejects.toThrow(ValidationError);
+  });
+
+  it('checks credentials before paging parameters', async () => {
+    await expect(getHistory(world, ROOM_ID, {}, { limit: '0' })).rejects.toThrow(UnauthorizedError);
+    await expect(getHistory(world, ROOM_ID, { visitorToken: UNKNOWN_UUID }, { limit: '0' })).rejects.toThrow(
+      ForbiddenError,
+    );
+  });
+
+  it('answers an unknown room with NotFoundError', async () => {
+    await expect(getHistory(world, UNKNOWN_UUID, ownerA, {})).rejects.toThrow(NotFoundError);
+  });
+});
+
+describe('close room', () => {
+  beforeEach(async () => {
+    seedRoom(world.store);
+    await world.store.saveConnection({ connectionId: 'visitor-1', identity: { kind: 'room', roomId: ROOM_ID, ownerId: OWNER_A, role: 'visitor' } }, 0);
+    await world.store.saveConnection({ connectionId: 'owner-1', identity: { kind: 'room', roomId: ROOM_ID, ownerId: OWNER_A, role: 'owner' } }, 0);
+    await world.store.saveConnection({ connectionId: 'inbox-a', identity: { kind: 'inbox', ownerId: OWNER_A, role: 'owner' } }, 0);
+    await world.store.saveConnection({ connectionId: 'inbox-b', identity: { kind: 'inbox', ownerId: OWNER_B, role: 'owner' } }, 0);
+    await world.store.saveConnection({ connectionId: 'elsewhere', identity: { kind: 'room', roomId: OTHER_ROOM_ID, ownerId: OWNER_A, role: 'visitor' } }, 0);
+    world.clock.advance(5 * 60_000);
+  });
+
+  it('marks the room inactive and returns it in the room shape', async () => {
+    const view = await closeRoom(world, ROOM_ID, ownerA.authorization);
+
+    expect(view).toEqual({
+      id: ROOM_ID,
+      owner_id: OWNER_A,
+      visitor_name: 'Aziz',
+      is_active: false,
+      created_at: '2026-02-05T10:00:00.000Z',
+      updated_at: '2026-02-05T11:05:00.000Z',
+    });
+    expect(world.store.rooms.get(ROOM_ID)?.isActive).toBe(false);
+  });
+
+  it('tells every socket of the room it closed, then forgets and disconnects them', async () => {
+    await closeRoom(world, ROOM_ID, ownerA.authorization);
+
+    for (const id of ['visitor-1', 'owner-1']) {
+      expect(world.gateway.framesTo(id)).toEqual([{ type: 'room.closed', room_id: ROOM_ID }]);
+      const told = world.timeline.indexOf(`gateway.send:${id}`);
+      const forgotten = world.timeline.indexOf(`store.forgetConnection:${id}`);
+      const disconnected = world.timeline.indexOf(`gateway.disconnect:${id}`);
+      expect(told).toBeGreaterThanOrEqual(0);
+      expect(forgotten).toBeGreaterThan(told);
+      expect(disconnected).toBeGreaterThan(forgotten);
+      expect(world.store.knowsConnection(id)).toBe(false);
+    }
+    expect(world.gateway.disconnected.sort()).toEqual(['owner-1', 'visitor-1']);
+  });
+
+  it("tells the owner's inbox the room was updated, and not other owners' inboxes", async () => {
+    const view = await closeRoom(world, ROOM_ID, ownerA.authorization);
+
+    expect(world.gateway.framesTo('inbox-a')).toEqual([{ type: 'room.updated', room: view }]);
+    expect(world.gateway.framesTo('inbox-b')).toEqual([]);
+    expect(world.store.knowsConnection('inbox-a')).toBe(true);
+  });
+
+  it('leaves the sockets of other rooms alone', async () => {
+    await closeRoom(world, ROOM_ID, ownerA.authorization);
+
+    expect(world.gateway.framesTo('elsewhere')).toEqual([]);
+    expect(world.store.knowsConnection('elsewhere')).toBe(true);
+  });
+
+  it('still disconnects the other sockets when one post fails', async () => {
+    world.gateway.failing.set('visitor-1', new Error('socket broke'));
+
+    await closeRoom(world, ROOM_ID, ownerA.authorization);
+
+    expect(world.gateway.framesTo('owner-1')).toEqual([{ type: 'room.closed', room_id: ROOM_ID }]);
+    expect(world.gateway.disconnected.sort()).toEqual(['owner-1', 'visitor-1']);
+    expect(world.logger.find('broadcast_failed')).toHaveLength(1);
+  });
+
+  it('keeps the history readable after closing', async () => {
+    seedMessages(2);
+
+    await closeRoom(world, ROOM_ID, ownerA.authorization);
+
+    await expect(getHistory(world, ROOM_ID, visitor, {})).resolves.toHaveLength(2);
+  });
+
+  it('refuses the visitor: closing needs the owner JWT (401)', async () => {
+    await expect(closeRoom(world, ROOM_ID, undefined)).rejects.toThrow(UnauthorizedError);
+    expect(world.store.rooms.get(ROOM_ID)?.isActive).toBe(true);
+  });
+
+  it('refuses another owner with ForbiddenError and changes nothing', async () => {
+    await expect(closeRoom(world, ROOM_ID, ownerB.authorization)).rejects.toThrow(ForbiddenError);
+
+    expect(world.store.rooms.get(ROOM_ID)?.isActive).toBe(true);
+    expect(world.gateway.sent).toEqual([]);
+    expect(world.gateway.disconnected).toEqual([]);
+  });
+
+  it('answers an unknown room with NotFoundError', async () => {
+    await expect(closeRoom(world, UNKNOWN_UUID, ownerA.authorization)).rejects.toThrow(NotFoundError);
+  });
+
+  it('answers a malformed room id with NotFoundError', async () => {
+    await expect(closeRoom(world, 'nope', ownerA.authorization)).rejects.toThrow(NotFoundError);
+  });
+});
+
