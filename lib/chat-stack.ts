@@ -39,6 +39,7 @@ export class ChatStack extends Stack {
       environment: {
         ROOM_RETENTION_DAYS: String(settings.roomRetentionDays),
         MESSAGE_RETENTION_DAYS: String(settings.messageRetentionDays),
+        CONNECTION_TTL_SECONDS: String(settings.connectionTtlSeconds),
         MESSAGES_PER_SECOND_PER_CONNECTION: String(settings.limits.messagesPerSecondPerConnection),
         ROOM_STARTS_PER_MINUTE_PER_IP: String(settings.limits.roomStartsPerMinutePerIp),
       },

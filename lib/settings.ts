@@ -23,6 +23,8 @@ export interface ChatSettings {
   /** 0 keeps items forever. */
   messageRetentionDays: number;
   roomRetentionDays: number;
+  /** Connection rows expire this long after connecting: a backstop for a missed $disconnect. */
+  connectionTtlSeconds: number;
   limits: {
     messagesPerSecondPerConnection: number;
     roomStartsPerMinutePerIp: number;
@@ -89,6 +91,8 @@ export function readSettings(node: Context): ChatSettings {
     maxMessageLength: int(node, 'maxMessageLength', 4000, 1, 30_000),
     messageRetentionDays: int(node, 'messageRetentionDays', 0, 0, 36_500),
     roomRetentionDays: int(node, 'roomRetentionDays', 0, 0, 36_500),
+    // API Gateway closes every WebSocket after 2 hours, so 3 hours outlives any real one.
+    connectionTtlSeconds: int(node, 'connectionTtlSeconds', 3 * 3600, 2 * 3600, 7 * 86_400),
     limits: {
       messagesPerSecondPerConnection: int(node, 'messagesPerSecondPerConnection', 5, 0, 50),
       roomStartsPerMinutePerIp: int(node, 'roomStartsPerMinutePerIp', 10, 0, 200),

@@ -267,16 +267,29 @@ describe('settings', () => {
     [{ messagesPerSecondPerConnection: '-1' }, /messagesPerSecondPerConnection/],
     [{ jwtJwksUrl: 'http://insecure.example/jwks.json' }, /jwtJwksUrl/],
     [{ stageName: 'no/slashes' }, /stageName/],
+    [{ connectionTtlSeconds: '60' }, /connectionTtlSeconds/],
   ])('refuses a bad setting %j with a message naming it', (context, message) => {
     expect(() => synthChatStack(context)).toThrow(message);
   });
 
   it('passes limits and retention to the functions', () => {
-    const custom = synthChatStack({ maxMessageLength: '500', messageRetentionDays: '90' }).template().toJSON() as TemplateJson;
+    const custom = synthChatStack({
+      maxMessageLength: '500',
+      messageRetentionDays: '90',
+      roomRetentionDays: '365',
+      connectionTtlSeconds: '10800',
+    })
+      .template()
+      .toJSON() as TemplateJson;
     const message = Object.values(custom.Resources).find(
       (r) => r.Type === 'AWS::Lambda::Function' && String(r.Properties.Description).startsWith('WebSocket $default'),
     )!;
-    expect(message.Properties.Environment.Variables).toMatchObject({ MAX_MESSAGE_LENGTH: '500', MESSAGE_RETENTION_DAYS: '90' });
+    expect(message.Properties.Environment.Variables).toMatchObject({
+      MAX_MESSAGE_LENGTH: '500',
+      MESSAGE_RETENTION_DAYS: '90',
+      ROOM_RETENTION_DAYS: '365',
+      CONNECTION_TTL_SECONDS: '10800',
+    });
   });
 });
 
