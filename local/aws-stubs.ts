@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody } from './http-io.js';
+
+/**
+ * The two other AWS APIs the handlers call, answered on the gateway's port. The SDK
+ * clients reach them through AWS_ENDPOINT_URL_SECRETS_MANAGER and
+ * AWS_ENDPOINT_URL_EVENTBRIDGE; both speak JSON 1.1 with the operation in X-Amz-Target.
+ */
+export interface AwsStubOptions {
+  /** Secret ARN → SecretString. */
+  secrets: Record<string, string>;
+  log: (line: string) => void;
+}
+
+export const isAwsApiRequest = (req: IncomingMessage): boolean =>
+  req.method === 'POST' && typeof req.headers['x-amz-target'] === 'string';
+
+export async function handleAwsApiRequest(options: AwsStubOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const target = String(req.headers['x-amz-target']);
+  const raw = await readBody(req, 1024 * 1024);
+  let input: Record<string, unknown>;
+  try {
+    input = JSON.parse(raw?.toString('utf8') || '{}') as Record<string, unknown>;
+  } catch {
+    return reply(res, 400, { __type: 'SerializationException', message: 'Request body is not JSON' });
+  }
+  switch (target) {
+    case 'secretsmanager.GetSecretValue':
+      return getSecretValue(options, input, res);
+    case 'AWSEvents.PutEvents':
+      return putEvents(options, input, res);
+    default:
+      return reply(res, 400, { __type: 'UnknownOperationException', message: `${target} is not served by the local stack` });
+  }
+}
+
+function getSecretValue(options: AwsStubOptions, input: Record<string, unknown>, res: ServerResponse): void {
+  const arn = String(input.SecretId ?? '');
+  const secret = options.secrets[arn];
+  if (secret === undefined) {
+    return reply(res, 400, { __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." });
+  }
+  reply(res, 200, {
+    ARN: arn,
+    Name: arn.split(':secret:')[1] ?? arn,
+    SecretString: secret,
+    VersionId: '00000000-0000-4000-8000-000000000000',
+    VersionStages: ['AWSCURRENT'],
+    CreatedDate: 0,
+  });
+}
+
+function putEvents(options: AwsStubOptions, input: Record<string, unknown>, res: ServerResponse): void {
+  const entries = Array.isArray(input.Entries) ? (input.Entries as Record<string, unknown>[]) : [];
+  for (const entry of entries) {
+    options.log(
+      `[eventbridge] PutEvents bus=${entry.EventBusName ?? 'default'} source=${entry.Source} ` +
+        `detail-type=${entry.DetailType} detail=${entry.Detail}`,
+    );
+  }
+  reply(res, 200, { FailedEntryCount: 0, Entries: entries.map(() => ({ EventId: randomUUID() })) });
+}
+
+function reply(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/x-amz-json-1.1',
+    'content-length': Buffer.byteLength(text),
+    'x-amzn-requestid': randomUUID(),
+  });
+  res.end(text);
+}

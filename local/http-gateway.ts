@@ -1,0 +1,187 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { apiGatewayTime, awsStyleId, clientAddress, localApiId, parseQuery } from './aws-format.js';
+import { readBody, sendJson } from './http-io.js';
+import { HttpRouter } from './http-routes.js';
+import type { LocalFunction } from './lambda-functions.js';
+
+/** API Gateway's HTTP API payload limit. */
+const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+
+/** Bodies API Gateway passes as text; anything else (and no content type) arrives base64. */
+const TEXT_CONTENT = /^(text\/|application\/(json|javascript|xml)\b|application\/[\w.+-]+\+(json|xml)\b)/i;
+
+export interface HttpGatewayOptions {
+  apiLogicalId: string;
+  routes: { routeKey: string; fn: LocalFunction }[];
+  log: (line: string) => void;
+}
+
+/**
+ * The HTTP API: each request becomes a payload 2.0 event for the function behind the
+ * matched route, and the function's result becomes the response, as API Gateway does.
+ * CORS is open locally: any origin, preflights answered here with 204.
+ */
+export class HttpGateway {
+  private readonly router: HttpRouter<LocalFunction>;
+  private readonly apiId: string;
+
+  constructor(private readonly options: HttpGatewayOptions) {
+    this.router = new HttpRouter(options.routes.map((r) => ({ routeKey: r.routeKey, target: r.fn })));
+    this.apiId = localApiId(options.apiLogicalId);
+  }
+
+  /** The routes served and the function behind each, most specific first. */
+  get routes(): { routeKey: string; functionId: string }[] {
+    return this.router.routes.map((r) => ({ routeKey: r.routeKey, functionId: r.target.definition.logicalId }));
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = Date.now();
+    const origin = req.headers.origin;
+    const cors: Record<string, string> = origin ? { 'access-control-allow-origin': origin, vary: 'Origin' } : { 'access-control-allow-origin': '*' };
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = req.url ?? '/';
+    const queryAt = url.indexOf('?');
+    const rawPath = queryAt === -1 ? url : url.slice(0, queryAt);
+
+    if (method === 'OPTIONS' && req.headers['access-control-request-method']) {
+      res.writeHead(204, {
+        ...cors,
+        'access-control-allow-methods': String(req.headers['access-control-request-method']),
+        'access-control-allow-headers': String(req.headers['access-control-request-headers'] ?? 'authorization,content-type'),
+        'access-control-max-age': '600',
+      });
+      res.end();
+      return;
+    }
+
+    const match = this.router.match(method, rawPath);
+    if (!match) {
+      sendJson(res, 404, { message: 'Not Found' }, cors);
+      this.options.log(`${method} ${rawPath} 404 (no route)`);
+      return;
+    }
+    const body = await readBody(req, MAX_REQUEST_BYTES);
+    if (!body) {
+      sendJson(res, 413, { message: 'Request Entity Too Large' }, { ...cors, connection: 'close' });
+      return;
+    }
+    const requestId = awsStyleId();
+    const event = this.event(req, {
+      method,
+      rawPath,
+      rawQueryString: queryAt === -1 ? '' : url.slice(queryAt + 1),
+      routeKey: match.route.routeKey,
+      pathParameters: match.pathParameters,
+      body,
+      requestId,
+    });
+
+    let status: number;
+    try {
+      const result = await match.route.target.invoke(event);
+      status = this.respond(res, result, { ...cors, 'apigw-requestid': requestId });
+    } catch (error) {
+      this.options.log(`${method} ${rawPath}: ${(error as Error).message}`);
+      status = 500;
+      sendJson(res, 500, { message: 'Internal Server Error' }, { ...cors, 'apigw-requestid': requestId });
+    }
+    this.options.log(`${method} ${rawPath} ${status} (${match.route.routeKey}, ${Date.now() - started} ms)`);
+  }
+
+  private event(
+    req: IncomingMessage,
+    request: {
+      method: string;
+      rawPath: string;
+      rawQueryString: string;
+      routeKey: string;
+      pathParameters?: Record<string, string>;
+      body: Buffer;
+      requestId: string;
+    },
+  ): APIGatewayProxyEventV2 {
+    const headers: Record<string, string> = {};
+    const cookies: string[] = [];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      const name = req.rawHeaders[i]!.toLowerCase();
+      const value = req.rawHeaders[i + 1]!;
+      if (name === 'cookie') cookies.push(...value.split(/;\s*/).filter(Boolean));
+      else headers[name] = name in headers ? `${headers[name]},${value}` : value;
+    }
+    const sourceIp = clientAddress(req.socket.remoteAddress);
+    headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${sourceIp}` : sourceIp;
+    headers['x-forwarded-port'] = String(req.socket.localPort ?? '');
+    headers['x-forwarded-proto'] = 'http';
+
+    const query: Record<string, string> = {};
+    for (const [key, value] of parseQuery(request.rawQueryString)) {
+      query[key] = key in query ? `${query[key]},${value}` : value;
+    }
+    const domainName = (headers.host ?? 'localhost').replace(/:\d+$/, '');
+    const now = new Date();
+    const isText = TEXT_CONTENT.test(headers['content-type'] ?? '');
+    const hasBody = request.body.length > 0;
+    return {
+      version: '2.0',
+      routeKey: request.routeKey,
+      rawPath: request.rawPath,
+      rawQueryString: request.rawQueryString,
+      ...(cookies.length > 0 ? { cookies } : {}),
+      headers,
+      ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
+      ...(request.pathParameters ? { pathParameters: request.pathParameters } : {}),
+      requestContext: {
+        accountId: '000000000000',
+        apiId: this.apiId,
+        domainName,
+        domainPrefix: domainName.split('.')[0]!,
+        http: {
+          method: request.method,
+          path: request.rawPath,
+          protocol: `HTTP/${req.httpVersion}`,
+          sourceIp,
+          userAgent: headers['user-agent'] ?? '',
+        },
+        requestId: request.requestId,
+        routeKey: request.routeKey,
+        stage: '$default',
+        time: apiGatewayTime(now),
+        timeEpoch: now.getTime(),
+      },
+      ...(hasBody ? { body: isText ? request.body.toString('utf8') : request.body.toString('base64') } : {}),
+      isBase64Encoded: hasBody && !isText,
+    };
+  }
+
+  /** Maps a payload 2.0 result to the response; returns the status sent. */
+  private respond(res: ServerResponse, result: unknown, extraHeaders: Record<string, string>): number {
+    const structured =
+      result !== null && typeof result === 'object' && 'statusCode' in (result as Record<string, unknown>)
+        ? (result as { statusCode: unknown; headers?: Record<string, unknown>; cookies?: string[]; body?: unknown; isBase64Encoded?: boolean })
+        : undefined;
+    if (!structured) {
+      // A result without statusCode is taken as a JSON body with status 200.
+      const body = typeof result === 'string' ? result : JSON.stringify(result ?? null);
+      res.writeHead(200, { 'content-type': 'application/json', ...extraHeaders });
+      res.end(body);
+      return 200;
+    }
+    const status = Number(structured.statusCode);
+    if (!Number.isInteger(status) || status < 100 || status > 599) {
+      sendJson(res, 500, { message: 'Internal Server Error' }, extraHeaders);
+      return 500;
+    }
+    const headers: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(structured.headers ?? {})) headers[name.toLowerCase()] = String(value);
+    if (structured.cookies?.length) headers['set-cookie'] = structured.cookies;
+    const body =
+      typeof structured.body === 'string'
+        ? Buffer.from(structured.body, structured.isBase64Encoded ? 'base64' : 'utf8')
+        : Buffer.alloc(0);
+    res.writeHead(status, { ...headers, ...extraHeaders, 'content-length': body.length });
+    res.end(body);
+    return status;
+  }
+}

@@ -1,0 +1,255 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { join } from 'node:path';
+import { loadWsViewerRequest } from '../lib/front-door/ws-viewer-request.js';
+import { handleAwsApiRequest, isAwsApiRequest } from './aws-stubs.js';
+import { sendJson } from './http-io.js';
+import { readCloudAssembly, type CloudAssembly } from './cloud-assembly.js';
+import { createTableInput, ensureTables, startDynamoDb, type DynamoDbMode, type LocalDynamoDb } from './dynamodb.js';
+import { localApiVariables, resolveEnvironment, type LocalValues } from './environment.js';
+import { LocalStackError } from './errors.js';
+import { HttpGateway } from './http-gateway.js';
+import { LocalFunction } from './lambda-functions.js';
+import { handleManagementRequest, isManagementPath } from './management-api.js';
+import { jwtSecretFromEnv } from './owner-token.js';
+import { ASSEMBLY_DIR, ensureSynthesized, PROJECT_ROOT, STACK_NAME } from './synth.js';
+import { AWS_WEBSOCKET_LIMITS, WebSocketGateway, type WebSocketLimits } from './websocket-gateway.js';
+
+export interface LocalStackOptions {
+  /** 8000 unless given; 0 picks a free port. */
+  port?: number;
+  /** Interface to listen on; loopback unless given (0.0.0.0 to reach it from a phone). */
+  host?: string;
+  /** 'disk' (default; survives restarts), 'memory', or another DynamoDB's endpoint. */
+  dynamodb?: DynamoDbMode;
+  /** Where 'disk' keeps its LevelDB files. */
+  dataDir?: string;
+  /** HS256 key owner tokens are signed with; JWT_SECRET or the local default otherwise. */
+  jwtSecret?: string;
+  /** API Gateway's WebSocket quotas, e.g. a short idle timeout for a test. */
+  limits?: Partial<WebSocketLimits>;
+  /** POWERTOOLS_LOG_LEVEL of the functions; LOG_LEVEL, or WARN, otherwise. */
+  logLevel?: string;
+  /** Where the gateway's own lines go (requests, PutEvents entries). */
+  log?: (line: string) => void;
+  /** Synthesize first when the template is stale (default true). */
+  synth?: boolean;
+  assemblyDir?: string;
+  stackName?: string;
+}
+
+export interface ServedRoute {
+  routeKey: string;
+  functionId: string;
+  description?: string;
+}
+
+export interface LocalStack {
+  httpUrl: string;
+  wsUrl: string;
+  port: number;
+  jwtSecret: string;
+  /** e.g. 'dynalite, in memory (nothing is kept)'. */
+  dynamoDb: string;
+  dynamoDbEndpoint: string;
+  /** What the gateway serves, for the start-up banner and the drift test. */
+  served: {
+    functions: Record<string, { modulePath: string; exportName: string }>;
+    httpRoutes: ServedRoute[];
+    webSocketRoutes: ServedRoute[];
+    webSocketStage: string;
+    tables: Record<string, string>;
+    environment: Record<string, string>;
+  };
+  stop(): Promise<void>;
+}
+
+/** Variables the local stack sets itself, whatever the template says. */
+const LOCAL_OVERRIDES = new Set(['POWERTOOLS_LOG_LEVEL']);
+const LOCAL_ACCOUNT = '000000000000';
+const STARTED = Symbol.for('carchat.local-stack.started');
+
+/**
+ * Starts the whole backend in this process, from the synthesized CDK app: DynamoDB, the
+ * stubs of Secrets Manager and EventBridge, the management API, and both APIs calling the
+ * deployed bundles. The bundles read their configuration when imported and Node caches
+ * modules per process, so a process can start one local stack only.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  // Lambda runs Node 24; the SDK's warning about an older local Node is noise here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const stackName = options.stackName ?? STACK_NAME;
+  const assemblyDir = options.assemblyDir ?? ASSEMBLY_DIR;
+  if (options.synth ?? true) await ensureSynthesized({ log });
+  const assembly = readCloudAssembly(assemblyDir, stackName);
+
+  const region = process.env.AWS_REGION || 'us-east-1';
+  const jwtSecret = options.jwtSecret ?? jwtSecretFromEnv();
+  const tableNames = Object.fromEntries(assembly.tables.map((t) => [t.logicalId, t.tableName ?? `${stackName}-${t.logicalId}`]));
+  const secretArns = Object.fromEntries(
+    assembly.secrets.map((id) => [id, `arn:aws:secretsmanager:${region}:${LOCAL_ACCOUNT}:secret:${stackName}-${id}-local`]),
+  );
+  const stackId = `arn:aws:cloudformation:${region}:${LOCAL_ACCOUNT}:stack/${stackName}/${randomUUID()}`;
+  const localValues = (port: number): LocalValues => ({
+    region,
+    accountId: LOCAL_ACCOUNT,
+    stackName,
+    stackId,
+    refs: { ...tableNames, ...secretArns },
+    byName: localApiVariables(port),
+  });
+  // The drift guard runs before anything starts.
+  resolveEnvironment(assembly, localValues(0), LOCAL_OVERRIDES);
+  if ((globalThis as Record<symbol, unknown>)[STARTED]) {
+    throw new LocalStackError(
+      'A local stack was already started in this process; the function bundles keep the configuration they were imported with. Start one per process (vitest: one per test file).',
+    );
+  }
+
+  const cleanup: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const step of cleanup.splice(0).reverse()) await step().catch(() => undefined);
+  };
+  try {
+    let gateways: { http: HttpGateway; ws: WebSocketGateway } | undefined;
+    const secrets = Object.fromEntries(Object.values(secretArns).map((arn) => [arn, jwtSecret]));
+    const server = createServer((req, res) => {
+      if (!gateways) return sendJson(res, 503, { message: 'Service Unavailable' });
+      dispatch(gateways, { secrets, log }, req, res).catch((error: unknown) => {
+        log(`${req.method} ${req.url}: ${(error as Error).message}`);
+        if (!res.headersSent) sendJson(res, 500, { message: 'Internal Server Error' });
+        else res.destroy();
+      });
+    });
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (!gateways) return socket.destroy();
+      gateways.ws.handleUpgrade(req, socket, head).catch(() => socket.destroy());
+    });
+    const port = await listen(server, options.port ?? 8000, options.host ?? '127.0.0.1');
+    cleanup.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    );
+
+    const environment = resolveEnvironment(assembly, localValues(port), LOCAL_OVERRIDES).merged;
+    const dynamoDb: LocalDynamoDb = await startDynamoDb(options.dynamodb ?? 'disk', options.dataDir ?? join(PROJECT_ROOT, '.data', 'dynalite'));
+    // Stopped last: sockets close, then the server, then the store their handlers write to.
+    cleanup.unshift(() => dynamoDb.stop());
+    await ensureTables(
+      dynamoDb.endpoint,
+      region,
+      assembly.tables.map((t) => ({ input: createTableInput(t, tableNames[t.logicalId]!) })),
+    );
+
+    const callbackUrl = `http://127.0.0.1:${port}`;
+    Object.assign(process.env, environment, {
+      POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.LOG_LEVEL ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      AWS_REGION: region,
+      AWS_DEFAULT_REGION: region,
+      // Dummy keys: requests are signed, and never with real credentials.
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoDb.endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: callbackUrl,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: callbackUrl,
+    });
+    // These would make the SDK use other credentials or ignore the endpoints above.
+    for (const name of ['AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS']) delete process.env[name];
+    if (environment.NODE_OPTIONS?.includes('--enable-source-maps')) process.setSourceMapsEnabled(true);
+
+    // From here on the bundles are cached in this process with this configuration.
+    (globalThis as Record<symbol, unknown>)[STARTED] = true;
+    const functions = new Map(
+      await Promise.all(
+        [...assembly.functions.values()].map(async (definition) => [definition.logicalId, await LocalFunction.load(definition, region)] as const),
+      ),
+    );
+    const fn = (id: string) => functions.get(id)!;
+    const http = new HttpGateway({
+      apiLogicalId: assembly.httpApi.logicalId,
+      routes: assembly.httpApi.routes.map((r) => ({ routeKey: r.routeKey, fn: fn(r.functionId) })),
+      log,
+    });
+    const ws = new WebSocketGateway({
+      apiLogicalId: assembly.webSocketApi.logicalId,
+      stageName: assembly.webSocketApi.stageName,
+      routeSelectionExpression: assembly.webSocketApi.routeSelectionExpression,
+      routes: assembly.webSocketApi.routes.map((r) => ({ routeKey: r.routeKey, fn: fn(r.functionId) })),
+      viewerRequest: loadWsViewerRequest(`/${assembly.webSocketApi.stageName}`),
+      limits: { ...AWS_WEBSOCKET_LIMITS, ...options.limits },
+      log,
+    });
+    // Sockets close (and their $disconnect runs) before the server and DynamoDB stop.
+    cleanup.push(() => ws.close());
+    gateways = { http, ws };
+
+    let stopped: Promise<void> | undefined;
+    return {
+      httpUrl: `http://localhost:${port}`,
+      wsUrl: `ws://localhost:${port}`,
+      port,
+      jwtSecret,
+      dynamoDb: dynamoDb.description,
+      dynamoDbEndpoint: dynamoDb.endpoint,
+      served: served(assembly, functions, gateways, tableNames, environment),
+      stop: () => (stopped ??= stopAll()),
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+async function dispatch(
+  gateways: { http: HttpGateway; ws: WebSocketGateway },
+  stubs: { secrets: Record<string, string>; log: (line: string) => void },
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const path = (req.url ?? '/').split('?')[0]!;
+  if (isAwsApiRequest(req)) return handleAwsApiRequest(stubs, req, res);
+  if (isManagementPath(path)) return handleManagementRequest(gateways.ws, req, res, path);
+  return gateways.http.handle(req, res);
+}
+
+function listen(server: ReturnType<typeof createServer>, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new LocalStackError(`Port ${port} is already in use; stop what uses it or pick another (PORT=8001 or --port 8001)`)
+          : new LocalStackError(`Cannot listen on ${host}:${port}: ${error.message}`),
+      );
+    });
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+function served(
+  assembly: CloudAssembly,
+  functions: Map<string, LocalFunction>,
+  gateways: { http: HttpGateway; ws: WebSocketGateway },
+  tables: Record<string, string>,
+  environment: Record<string, string>,
+): LocalStack['served'] {
+  const route = (r: { routeKey: string; functionId: string }): ServedRoute => ({
+    ...r,
+    description: functions.get(r.functionId)?.definition.description,
+  });
+  return {
+    functions: Object.fromEntries(
+      [...functions.values()].map(({ definition }) => [definition.logicalId, { modulePath: definition.modulePath, exportName: definition.exportName }]),
+    ),
+    httpRoutes: gateways.http.routes.map(route),
+    webSocketRoutes: gateways.ws.servedRoutes.map(route),
+    webSocketStage: assembly.webSocketApi.stageName,
+    tables,
+    environment: Object.fromEntries(Object.keys(environment).map((name) => [name, process.env[name] ?? ''])),
+  };
+}
