@@ -15,6 +15,12 @@ export interface HttpGatewayOptions {
   apiLogicalId: string;
   routes: { routeKey: string; fn: LocalFunction }[];
   log: (line: string) => void;
+  /**
+   * When the deployed app has the CloudFront front door, the gateway plays its part too:
+   * it sets CloudFront-Viewer-Address from the client's socket and the origin-verify
+   * header, replacing whatever the client sent under those names, as CloudFront does.
+   */
+  frontDoor?: { originVerifyHeader: string; originVerifySecret: string };
 }
 
 /**
@@ -111,6 +117,11 @@ export class HttpGateway {
       else headers[name] = name in headers ? `${headers[name]},${value}` : value;
     }
     const sourceIp = clientAddress(req.socket.remoteAddress);
+    const { frontDoor } = this.options;
+    if (frontDoor) {
+      headers['cloudfront-viewer-address'] = `${sourceIp}:${req.socket.remotePort ?? 0}`;
+      headers[frontDoor.originVerifyHeader] = frontDoor.originVerifySecret;
+    }
     headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${sourceIp}` : sourceIp;
     headers['x-forwarded-port'] = String(req.socket.localPort ?? '');
     headers['x-forwarded-proto'] = 'http';

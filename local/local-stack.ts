@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
+import { ORIGIN_VERIFY_HEADER } from '../lambdas/shared/origin-verify.js';
 import { loadWsViewerRequest } from '../lib/front-door/ws-viewer-request.js';
 import { handleAwsApiRequest, isAwsApiRequest } from './aws-stubs.js';
 import { sendJson } from './http-io.js';
@@ -36,6 +37,12 @@ export interface LocalStackOptions {
   log?: (line: string) => void;
   /** Synthesize first when the template is stale (default true). */
   synth?: boolean;
+  /**
+   * Values for variables the template already gives the functions, like `sam local
+   * --env-vars`: e.g. a lower ROOM_STARTS_PER_MINUTE_PER_IP for a test. A name no function
+   * has is refused, so an override cannot invent configuration the deployment lacks.
+   */
+  environment?: Record<string, string>;
   assemblyDir?: string;
   stackName?: string;
 }
@@ -102,7 +109,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     byName: localApiVariables(port),
   });
   // The drift guard runs before anything starts.
-  resolveEnvironment(assembly, localValues(0), LOCAL_OVERRIDES);
+  const templateVariables = resolveEnvironment(assembly, localValues(0), LOCAL_OVERRIDES).merged;
+  const unknown = Object.keys(options.environment ?? {}).filter((name) => !(name in templateVariables));
+  if (unknown.length > 0) {
+    throw new LocalStackError(`No function of the template has the variable(s) ${unknown.join(', ')}; only existing ones can be overridden`);
+  }
   if ((globalThis as Record<symbol, unknown>)[STARTED]) {
     throw new LocalStackError(
       'A local stack was already started in this process; the function bundles keep the configuration they were imported with. Start one per process (vitest: one per test file).',
@@ -137,7 +148,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         }),
     );
 
-    const environment = resolveEnvironment(assembly, localValues(port), LOCAL_OVERRIDES).merged;
+    const environment = {
+      ...resolveEnvironment(assembly, localValues(port), LOCAL_OVERRIDES).merged,
+      ...options.environment,
+    };
     const dynamoDb: LocalDynamoDb = await startDynamoDb(options.dynamodb ?? 'disk', options.dataDir ?? join(PROJECT_ROOT, '.data', 'dynalite'));
     // Stopped last: sockets close, then the server, then the store their handlers write to.
     cleanup.unshift(() => dynamoDb.stop());
@@ -175,6 +189,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       apiLogicalId: assembly.httpApi.logicalId,
       routes: assembly.httpApi.routes.map((r) => ({ routeKey: r.routeKey, fn: fn(r.functionId) })),
       log,
+      frontDoor: environment.ORIGIN_VERIFY_SECRET
+        ? { originVerifyHeader: ORIGIN_VERIFY_HEADER, originVerifySecret: environment.ORIGIN_VERIFY_SECRET }
+        : undefined,
     });
     const ws = new WebSocketGateway({
       apiLogicalId: assembly.webSocketApi.logicalId,

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ChatError, MethodNotAllowedError, NotFoundError } from '../domain/errors.js';
 import { loggerFor, type Logger } from './logger.js';
+import { ORIGIN_VERIFY_HEADER } from './origin-verify.js';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -87,7 +88,7 @@ export const bodyText = (event: HttpEvent): string | undefined =>
 export function sourceAddress(event: HttpEvent, originVerifySecret: string | undefined): string | undefined {
   const headers = event.headers ?? {};
   const viewer = headers['cloudfront-viewer-address'];
-  if (originVerifySecret && viewer && sameSecret(headers['x-origin-verify'], originVerifySecret)) {
+  if (originVerifySecret && viewer && sameSecret(headers[ORIGIN_VERIFY_HEADER], originVerifySecret)) {
     const port = viewer.lastIndexOf(':');
     return port > 0 ? viewer.slice(0, port) : viewer;
   }

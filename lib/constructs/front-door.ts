@@ -25,6 +25,7 @@ import { ARecord, AaaaRecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-r
 import { CloudFrontTarget } from 'aws-cdk-lib/aws-route53-targets';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { ORIGIN_VERIFY_HEADER } from '../../lambdas/shared/origin-verify.js';
 import { wsViewerRequestCode } from '../front-door/ws-viewer-request.js';
 import type { ChatHttpApi } from './chat-http-api.js';
 import type { ChatWebSocketApi } from './chat-websocket-api.js';
@@ -37,8 +38,6 @@ export interface FrontDoorProps {
   webAclArn?: string;
 }
 
-/** Name of the origin header that proves a request came through this distribution. */
-export const ORIGIN_VERIFY_HEADER = 'x-origin-verify';
 
 /**
  * One domain for the guide's URLs: /api/* to the HTTP API and /ws/* to the WebSocket
