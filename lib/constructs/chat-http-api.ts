@@ -1,10 +1,10 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { CorsHttpMethod, HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Validations } from 'aws-cdk-lib';
+import { CorsHttpMethod, HttpApi, HttpMethod, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { jsonAccessLog } from './access-logs.js';
 
 export interface ChatHttpApiProps {
   corsAllowedOrigins: string[];
@@ -13,19 +13,16 @@ export interface ChatHttpApiProps {
 }
 
 /** One JSON line per request; no query string (visitor tokens travel there) and no headers. */
-const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
-  JSON.stringify({
-    requestId: '$context.requestId',
-    ip: '$context.identity.sourceIp',
-    time: '$context.requestTimeEpoch',
-    method: '$context.httpMethod',
-    routeKey: '$context.routeKey',
-    status: '$context.status',
-    latencyMs: '$context.responseLatency',
-    integrationLatencyMs: '$context.integrationLatency',
-    integrationError: '$context.integrationErrorMessage',
-  }),
-);
+const ACCESS_LOG_FIELDS = {
+  ip: '$context.identity.sourceIp',
+  time: '$context.requestTimeEpoch',
+  method: '$context.httpMethod',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  latencyMs: '$context.responseLatency',
+  integrationLatencyMs: '$context.integrationLatency',
+  integrationError: '$context.integrationErrorMessage',
+};
 
 /**
  * The REST half of the guide on an HTTP API. Route keys cannot end in '/', and the clients
@@ -52,16 +49,14 @@ export class ChatHttpApi extends Construct {
               allowHeaders: ['authorization', 'content-type'],
             },
     });
-    this.accessLogs = new LogGroup(this, 'AccessLogs', {
-      retention: props.logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    const accessLog = jsonAccessLog(this, props.logRetention, ACCESS_LOG_FIELDS);
+    this.accessLogs = accessLog.logGroup;
     this.stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
       throttle: props.throttle,
-      accessLogSettings: { destination: new LogGroupLogDestination(this.accessLogs), format: ACCESS_LOG_FORMAT },
+      accessLogSettings: accessLog.settings,
     });
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG4',

@@ -1,11 +1,11 @@
-import { RemovalPolicy, Stack, Token, Validations, type CfnElement } from 'aws-cdk-lib';
-import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { LogGroupLogDestination, WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Stack, Token, Validations, type CfnElement } from 'aws-cdk-lib';
+import { WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { jsonAccessLog } from './access-logs.js';
 
 export interface ChatWebSocketApiProps {
   connectHandler: IFunction;
@@ -17,19 +17,16 @@ export interface ChatWebSocketApiProps {
 }
 
 /** One JSON line per connect, message and disconnect; never the query string or a body. */
-const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
-  JSON.stringify({
-    requestId: '$context.requestId',
-    ip: '$context.identity.sourceIp',
-    time: '$context.requestTimeEpoch',
-    connectionId: '$context.connectionId',
-    eventType: '$context.eventType',
-    routeKey: '$context.routeKey',
-    status: '$context.status',
-    integrationLatencyMs: '$context.integrationLatency',
-    error: '$context.error.message',
-  }),
-);
+const ACCESS_LOG_FIELDS = {
+  ip: '$context.identity.sourceIp',
+  time: '$context.requestTimeEpoch',
+  connectionId: '$context.connectionId',
+  eventType: '$context.eventType',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  integrationLatencyMs: '$context.integrationLatency',
+  error: '$context.error.message',
+};
 
 /**
  * The live half of the guide. API Gateway WebSocket URLs take no path after the stage, so
@@ -49,16 +46,14 @@ export class ChatWebSocketApi extends Construct {
       disconnectRouteOptions: { integration: new WebSocketLambdaIntegration('DisconnectIntegration', props.disconnectHandler) },
       defaultRouteOptions: { integration: new WebSocketLambdaIntegration('MessageIntegration', props.messageHandler) },
     });
-    this.accessLogs = new LogGroup(this, 'AccessLogs', {
-      retention: props.logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    const accessLog = jsonAccessLog(this, props.logRetention, ACCESS_LOG_FIELDS);
+    this.accessLogs = accessLog.logGroup;
     this.stage = new WebSocketStage(this, 'Stage', {
       webSocketApi: this.api,
       stageName: props.stageName,
       autoDeploy: true,
       throttle: props.throttle,
-      accessLogSettings: { destination: new LogGroupLogDestination(this.accessLogs), format: ACCESS_LOG_FORMAT },
+      accessLogSettings: accessLog.settings,
     });
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG4',
