@@ -48,11 +48,18 @@ export async function startChat(deps: StartChatDeps, request: StartChatRequest):
     updatedAt: at,
     visitorTokenHash: hashVisitorToken(visitorToken),
   };
-  await deps.store.createRoom(room);
+  // Who to tell does not depend on the room being written: look it up side by side.
+  const [, inbox] = await Promise.all([
+    deps.store.createRoom(room),
+    deps.store.listInboxConnections(ownerId).catch((error: unknown) => {
+      deps.logger.warn('inbox_notify_failed', { roomId: room.id, error: describeError(error) });
+      return [] as string[];
+    }),
+  ]);
   deps.logger.info('room_started', { roomId: room.id, ownerId });
 
   // The room exists and the visitor has what it needs: a failed inbox push must not undo that.
-  await notifyOwnerInbox(deps, room).catch((error: unknown) =>
+  await notifyOwnerInbox(deps, room, inbox).catch((error: unknown) =>
     deps.logger.warn('inbox_notify_failed', { roomId: room.id, error: describeError(error) }),
   );
 
@@ -65,8 +72,7 @@ export async function startChat(deps: StartChatDeps, request: StartChatRequest):
 }
 
 /** Live owner devices learn of the new room at once instead of on their next poll. */
-async function notifyOwnerInbox(deps: StartChatDeps, room: Room): Promise<void> {
-  const inbox = await deps.store.listInboxConnections(room.ownerId);
+async function notifyOwnerInbox(deps: StartChatDeps, room: Room, inbox: string[]): Promise<void> {
   if (inbox.length === 0) return;
   await fanOut(
     deps,

@@ -1,0 +1,115 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const ASSEMBLY_DIR = join(ROOT, 'cdk.out');
+export const STACK_NAME = 'CarChat';
+export const TEMPLATE = join(ASSEMBLY_DIR, `${STACK_NAME}.template.json`);
+
+/** What the template is made from: a newer file there means the bundles are stale. */
+const SYNTH_INPUTS = ['lib', 'lambdas', 'bin', 'package-lock.json', 'cdk.json'];
+
+function newest(path: string): number {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return readdirSync(path).reduce((latest, entry) => Math.max(latest, newest(join(path, entry))), stat.mtimeMs);
+}
+
+/** Runs `npx cdk synth -q` when cdk.out is missing or older than its inputs. */
+export async function ensureSynthesized(log: (line: string) => void): Promise<void> {
+  const templateTime = existsSync(TEMPLATE) ? statSync(TEMPLATE).mtimeMs : 0;
+  const stale = SYNTH_INPUTS.find((input) => newest(join(ROOT, input)) > templateTime);
+  if (!stale) return;
+  log(`synthesizing (npx cdk synth -q): ${templateTime ? `${stale} changed` : 'no template yet'}`);
+  const output: string[] = [];
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn('npx', ['cdk', 'synth', '-q'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  if (code !== 0) throw new Error(`npx cdk synth -q failed (exit ${code}):\n${output.join('').slice(-3000)}`);
+}
+
+type Json = Record<string, any>;
+
+export interface DeployedFunction {
+  logicalId: string;
+  /** Short name, e.g. "WsMessage". */
+  name: string;
+  description: string;
+  /** cdk.out/asset.<hash> */
+  assetDir: string;
+  bundlePath: string;
+  metafilePath: string;
+  /** The handler source, relative to the repository (from the metafile's entry point). */
+  entryPoint: string;
+  memoryMb: number;
+  architecture: string;
+  runtime: string;
+  /** Environment.Variables as in the template (literals or intrinsics). */
+  environment: Record<string, unknown>;
+  /** IAM actions granted to the function's role (logs:* excluded). */
+  actions: string[];
+}
+
+export interface Assembly {
+  template: Json;
+  functions: DeployedFunction[];
+  table: { logicalId: string; properties: Json };
+}
+
+/** The functions of the synthesized stack and where each one's bundle lies. */
+export function readAssembly(): Assembly {
+  const template = JSON.parse(readFileSync(TEMPLATE, 'utf8')) as Json;
+  const resources = template.Resources as Record<string, Json>;
+  const functions: DeployedFunction[] = [];
+  for (const [logicalId, resource] of Object.entries(resources)) {
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const assetPath = resource.Metadata?.['aws:asset:path'];
+    if (typeof assetPath !== 'string') continue;
+    const assetDir = join(ASSEMBLY_DIR, assetPath);
+    const metafilePath = join(assetDir, 'index.meta.json');
+    if (!existsSync(metafilePath)) continue; // not an esbuild bundle (e.g. a CDK custom resource)
+    const props = resource.Properties as Json;
+    const meta = JSON.parse(readFileSync(metafilePath, 'utf8')) as Json;
+    const output = Object.values(meta.outputs as Record<string, Json>).find((o) => o.entryPoint);
+    const roleId = props.Role?.['Fn::GetAtt']?.[0];
+    const actions = new Set<string>();
+    for (const policy of Object.values(resources)) {
+      if (policy.Type !== 'AWS::IAM::Policy') continue;
+      if (!(policy.Properties.Roles as Json[]).some((r) => r.Ref === roleId)) continue;
+      for (const statement of policy.Properties.PolicyDocument.Statement as Json[]) {
+        for (const action of [statement.Action].flat() as string[]) if (!action.startsWith('logs:')) actions.add(action);
+      }
+    }
+    functions.push({
+      logicalId,
+      name: shortName(logicalId, String(output?.entryPoint ?? '')),
+      description: String(props.Description ?? ''),
+      assetDir,
+      bundlePath: join(assetDir, 'index.mjs'),
+      metafilePath,
+      entryPoint: String(output?.entryPoint ?? ''),
+      memoryMb: Number(props.MemorySize ?? 128),
+      architecture: String(props.Architectures?.[0] ?? 'x86_64'),
+      runtime: String(props.Runtime ?? ''),
+      environment: (props.Environment?.Variables ?? {}) as Record<string, unknown>,
+      actions: [...actions].sort(),
+    });
+  }
+  const tables = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::DynamoDB::Table');
+  if (tables.length !== 1) throw new Error(`Expected one DynamoDB table in the template, found ${tables.length}`);
+  const [tableId, tableResource] = tables[0]!;
+  return { template, functions, table: { logicalId: tableId, properties: tableResource.Properties as Json } };
+}
+
+/** "HandlersWsMessage368D4EA9" → "WsMessage" (falls back to the entry file). */
+function shortName(logicalId: string, entryPoint: string): string {
+  const match = /^Handlers([A-Za-z]+?)[0-9A-F]{8}$/.exec(logicalId);
+  return match?.[1] ?? (entryPoint ? relative('lambdas/handlers', entryPoint) : logicalId);
+}
