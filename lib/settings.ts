@@ -95,7 +95,8 @@ export function readSettings(node: Context): ChatSettings {
     connectionTtlSeconds: int(node, 'connectionTtlSeconds', 3 * 3600, 2 * 3600, 7 * 86_400),
     limits: {
       messagesPerSecondPerConnection: int(node, 'messagesPerSecondPerConnection', 5, 0, 50),
-      roomStartsPerMinutePerIp: int(node, 'roomStartsPerMinutePerIp', 10, 0, 200),
+      // At most 100: the limit's UpdateExpression grows with it and must stay under DynamoDB's 4 KB.
+      roomStartsPerMinutePerIp: int(node, 'roomStartsPerMinutePerIp', 10, 0, 100),
       throttleRatePerSecond: int(node, 'throttleRatePerSecond', 200, 1, 10_000),
       throttleBurst: int(node, 'throttleBurst', 400, 1, 5_000),
     },

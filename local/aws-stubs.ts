@@ -11,6 +11,8 @@ export interface AwsStubOptions {
   /** Secret ARN → SecretString. */
   secrets: Record<string, string>;
   log: (line: string) => void;
+  /** Test hook: while it returns true, PutEvents rejects every entry (see LocalStackOptions). */
+  failPutEvents?: () => boolean;
 }
 
 export const isAwsApiRequest = (req: IncomingMessage): boolean =>
@@ -53,11 +55,17 @@ function getSecretValue(options: AwsStubOptions, input: Record<string, unknown>,
 
 function putEvents(options: AwsStubOptions, input: Record<string, unknown>, res: ServerResponse): void {
   const entries = Array.isArray(input.Entries) ? (input.Entries as Record<string, unknown>[]) : [];
+  // EventBridge reports a rejected entry in a 200 response, with FailedEntryCount and an ErrorCode.
+  const fail = options.failPutEvents?.() === true;
   for (const entry of entries) {
     options.log(
-      `[eventbridge] PutEvents bus=${entry.EventBusName ?? 'default'} source=${entry.Source} ` +
+      `[eventbridge] PutEvents${fail ? ' REJECTED' : ''} bus=${entry.EventBusName ?? 'default'} source=${entry.Source} ` +
         `detail-type=${entry.DetailType} detail=${entry.Detail}`,
     );
+  }
+  if (fail) {
+    const rejected = { ErrorCode: 'InternalFailure', ErrorMessage: 'Rejected by the local stack (failPutEvents)' };
+    return reply(res, 200, { FailedEntryCount: entries.length, Entries: entries.map(() => rejected) });
   }
   reply(res, 200, { FailedEntryCount: 0, Entries: entries.map(() => ({ EventId: randomUUID() })) });
 }

@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import { ORIGIN_VERIFY_HEADER } from '../lambdas/shared/origin-verify.js';
 import { loadWsViewerRequest } from '../lib/front-door/ws-viewer-request.js';
-import { handleAwsApiRequest, isAwsApiRequest } from './aws-stubs.js';
+import { handleAwsApiRequest, isAwsApiRequest, type AwsStubOptions } from './aws-stubs.js';
 import { sendJson } from './http-io.js';
 import { readCloudAssembly, type CloudAssembly } from './cloud-assembly.js';
 import { createTableInput, ensureTables, startDynamoDb, type DynamoDbMode, type LocalDynamoDb } from './dynamodb.js';
@@ -43,6 +43,11 @@ export interface LocalStackOptions {
    * has is refused, so an override cannot invent configuration the deployment lacks.
    */
   environment?: Record<string, string>;
+  /**
+   * Test hook, off unless given: while it returns true the EventBridge stub rejects every
+   * PutEvents entry (FailedEntryCount), as EventBridge does when it cannot take an event.
+   */
+  failPutEvents?: () => boolean;
   assemblyDir?: string;
   stackName?: string;
 }
@@ -127,9 +132,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     let gateways: { http: HttpGateway; ws: WebSocketGateway } | undefined;
     const secrets = Object.fromEntries(Object.values(secretArns).map((arn) => [arn, jwtSecret]));
+    const stubs = { secrets, log, failPutEvents: options.failPutEvents };
     const server = createServer((req, res) => {
       if (!gateways) return sendJson(res, 503, { message: 'Service Unavailable' });
-      dispatch(gateways, { secrets, log }, req, res).catch((error: unknown) => {
+      dispatch(gateways, stubs, req, res).catch((error: unknown) => {
         log(`${req.method} ${req.url}: ${(error as Error).message}`);
         if (!res.headersSent) sendJson(res, 500, { message: 'Internal Server Error' });
         else res.destroy();
@@ -225,7 +231,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
 async function dispatch(
   gateways: { http: HttpGateway; ws: WebSocketGateway },
-  stubs: { secrets: Record<string, string>; log: (line: string) => void },
+  stubs: AwsStubOptions,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {

@@ -17,7 +17,9 @@ export function storeFromEnv(): DynamoChatStore {
     },
     limits: {
       messagesPerSecond: intEnv('MESSAGES_PER_SECOND_PER_CONNECTION', 5, { min: 0, max: 50 }),
-      startsPerMinute: intEnv('ROOM_STARTS_PER_MINUTE_PER_IP', 10, { min: 0, max: 200 }),
+      // At most 100: the sliding window writes one attribute per admitted start in one
+      // UpdateExpression, and past ~115 that expression exceeds DynamoDB's 4 KB limit.
+      startsPerMinute: intEnv('ROOM_STARTS_PER_MINUTE_PER_IP', 10, { min: 0, max: 100 }),
     },
   });
 }

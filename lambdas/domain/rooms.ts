@@ -117,16 +117,13 @@ export async function closeRoom(
     connectionId,
     identity: { kind: 'room', roomId, ownerId, role },
   }));
+  // The room's sockets are forgotten first, so a message racing the close finds its sender
+  // unknown and is refused; then each hears why and is disconnected. A closed room accepts
+  // no sockets and no messages, while its history stays readable.
+  await Promise.allSettled(members.map((member) => deps.store.forgetConnection(member)));
   await Promise.all([
-    // Every socket of the room hears why it is closing, then is disconnected: a closed
-    // room accepts no sockets and no messages, while its history stays readable.
     fanOut(deps, members, { type: 'room.closed', room_id: roomId }).then(() =>
-      Promise.allSettled(
-        members.map(async (member) => {
-          await deps.store.forgetConnection(member);
-          await deps.gateway.disconnect(member.connectionId);
-        }),
-      ),
+      Promise.allSettled(members.map((member) => deps.gateway.disconnect(member.connectionId))),
     ),
     fanOut(
       deps,

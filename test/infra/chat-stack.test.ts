@@ -265,6 +265,7 @@ describe('settings', () => {
   it.each([
     [{ maxMessageLength: 'lots' }, /maxMessageLength/],
     [{ messagesPerSecondPerConnection: '-1' }, /messagesPerSecondPerConnection/],
+    [{ roomStartsPerMinutePerIp: '101' }, /roomStartsPerMinutePerIp/],
     [{ jwtJwksUrl: 'http://insecure.example/jwks.json' }, /jwtJwksUrl/],
     [{ stageName: 'no/slashes' }, /stageName/],
     [{ connectionTtlSeconds: '60' }, /connectionTtlSeconds/],

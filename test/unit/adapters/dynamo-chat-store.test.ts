@@ -598,6 +598,19 @@ describe('DynamoChatStore', () => {
       await expect(makeStore().admitRoomStart('203.0.113.7', NOW_MS)).rejects.toThrow('throttled');
     });
 
+    it("keeps the expressions within DynamoDB's 4 KB at the highest limits the settings allow", async () => {
+      ddb.on(UpdateCommand).resolves({ Attributes: { kind: 'room', room_id: ROOM_ID, owner_id: OWNER_A, role: 'visitor' } });
+      const store = makeStore({ limits: { messagesPerSecond: 50, startsPerMinute: 100 } });
+
+      await store.admitRoomStart('203.0.113.7', NOW_MS);
+      await store.admitMessage('c-1', NOW_MS);
+
+      for (const input of inputs(UpdateCommand)) {
+        expect(String(input.UpdateExpression).length).toBeLessThanOrEqual(4096);
+        expect(String(input.ConditionExpression).length).toBeLessThanOrEqual(4096);
+      }
+    });
+
     it('admits every start without a database call when the limit is disabled', async () => {
       await expect(makeStore({ limits: { messagesPerSecond: 5, startsPerMinute: 0 } }).admitRoomStart('203.0.113.7', NOW_MS)).resolves.toBe(true);
       expect(ddb.calls()).toHaveLength(0);

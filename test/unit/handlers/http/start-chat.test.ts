@@ -228,6 +228,8 @@ describe('POST /api/chat/start/', () => {
 
     it('refuses to load with a rate limit out of range, naming the setting', async () => {
       await expect(load({ ROOM_STARTS_PER_MINUTE_PER_IP: 'lots' })).rejects.toThrow(/ROOM_STARTS_PER_MINUTE_PER_IP must be an integer/);
+      // Past 100 the limit's UpdateExpression would outgrow DynamoDB's 4 KB.
+      await expect(load({ ROOM_STARTS_PER_MINUTE_PER_IP: '101' })).rejects.toThrow(/ROOM_STARTS_PER_MINUTE_PER_IP must be an integer from 0 to 100/);
     });
 
     it('makes no DynamoDB call with the start limit set to 0', async () => {

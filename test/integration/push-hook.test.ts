@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalStack, type LocalStack } from '../../local/local-stack.js';
+import {
+  barrier,
+  broadcastOf,
+  chatClient,
+  closeAll,
+  framesOf,
+  inboxConnectionIds,
+  putEventsEntries,
+  roomConnectionIds,
+  sendAndEcho,
+  type Broadcast,
+} from './support/chat.js';
+import { startDynamoDbBackend, type DynamoDbBackend } from './support/dynamodb-backend.js';
+import type { TestSocket } from './support/ws-client.js';
+
+/**
+ * The push hook: each visitor message is published to EventBridge for the existing backend
+ * to push to an offline owner. The local stack's EventBridge stub logs each entry; the
+ * `failPutEvents` hook makes it reject them.
+ */
+let stack: LocalStack;
+let backend: DynamoDbBackend;
+let api: ReturnType<typeof chatClient>;
+const gatewayLines: string[] = [];
+let rejectPutEvents = false;
+
+beforeAll(async () => {
+  backend = await startDynamoDbBackend();
+  stack = await startLocalStack({
+    port: 0,
+    dynamodb: backend.dynamodb,
+    log: (line) => gatewayLines.push(line),
+    failPutEvents: () => rejectPutEvents,
+    environment: { ROOM_STARTS_PER_MINUTE_PER_IP: '100' },
+  });
+  api = chatClient(stack);
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await backend?.stop();
+});
+
+const eventsFor = (messageId: string) => putEventsEntries(gatewayLines).filter((e) => e.detail.message_id === messageId);
+
+/** Sends as the visitor and returns the broadcast once the handler, push included, is done. */
+async function visitorSays(visitor: TestSocket, text: string): Promise<Broadcast> {
+  const broadcast = await sendAndEcho(visitor, text);
+  // The publish runs beside the broadcast; a pong on this socket comes after the handler ended.
+  await barrier([visitor]);
+  return broadcast;
+}
+
+describe('a visitor message', () => {
+  it('is published once, with a 100-character preview, owner_online false when no owner socket is open', async () => {
+    const ownerId = randomUUID();
+    const room = await api.startChat(ownerId);
+    const visitor = await api.visitorSocket(room);
+    const text = Array.from({ length: 15 }, (_, i) => `${i}`.padEnd(10, '.')).join(''); // 150 characters
+    expect(text).toHaveLength(150);
+
+    const message = await visitorSays(visitor, text);
+    const events = eventsFor(message.id);
+    expect(events).toEqual([
+      {
+        rejected: false,
+        bus: 'default',
+        source: 'carchat',
+        detailType: 'chat.visitor_message',
+        detail: {
+          room_id: room.room_id,
+          owner_id: ownerId,
+          message_id: message.id,
+          preview: text.slice(0, 100),
+          owner_online: false,
+          created_at: message.created_at,
+        },
+      },
+    ]);
+    visitor.ws.close();
+  });
+
+  it('cuts the preview at 100 characters, not in the middle of one', async () => {
+    const room = await api.startChat(randomUUID());
+    const visitor = await api.visitorSocket(room);
+    const text = '🚗'.repeat(150);
+    const message = await visitorSays(visitor, text);
+    expect(eventsFor(message.id).map((e) => e.detail.preview)).toEqual(['🚗'.repeat(100)]);
+    // A short message is its own preview.
+    const short = await visitorSays(visitor, 'Salom');
+    expect(eventsFor(short.id).map((e) => e.detail.preview)).toEqual(['Salom']);
+    visitor.ws.close();
+  });
+
+  it('says owner_online true while an inbox or a room socket of the owner is open, and false again after', async () => {
+    const ownerId = randomUUID();
+    const token = await api.ownerToken(ownerId);
+    const room = await api.startChat(ownerId);
+    const visitor = await api.visitorSocket(room);
+
+    const inbox = await api.inboxSocket(token);
+    const withInbox = await visitorSays(visitor, 'with the inbox open');
+    inbox.ws.close();
+    await inbox.closed;
+
+    const owner = await api.ownerSocket(room.room_id, token);
+    const withRoomSocket = await visitorSays(visitor, 'with the room socket open');
+    await broadcastOf(owner, 'with the room socket open');
+    owner.ws.close();
+    await owner.closed;
+
+    // Once $disconnect has forgotten both owner sockets, the owner is offline again; another
+    // owner's open inbox does not count.
+    await expect.poll(() => roomConnectionIds(stack, room.room_id), { timeout: 5000 }).toHaveLength(1);
+    await expect.poll(() => inboxConnectionIds(stack, ownerId), { timeout: 5000 }).toEqual([]);
+    const stranger = await api.inboxSocket(await api.ownerToken(randomUUID()));
+    const alone = await visitorSays(visitor, 'with every owner socket closed');
+
+    expect(eventsFor(withInbox.id).map((e) => e.detail.owner_online)).toEqual([true]);
+    expect(eventsFor(withRoomSocket.id).map((e) => e.detail.owner_online)).toEqual([true]);
+    expect(eventsFor(alone.id).map((e) => e.detail.owner_online)).toEqual([false]);
+    await closeAll([visitor, stranger]);
+  });
+});
+
+describe('an owner message', () => {
+  it('is not published', async () => {
+    const ownerId = randomUUID();
+    const token = await api.ownerToken(ownerId);
+    const room = await api.startChat(ownerId);
+    const owner = await api.ownerSocket(room.room_id, token);
+    const before = putEventsEntries(gatewayLines).length;
+    const message = await sendAndEcho(owner, 'the owner answers');
+    await barrier([owner]);
+    expect(message.sender_type).toBe('owner');
+    expect(eventsFor(message.id)).toEqual([]);
+    expect(putEventsEntries(gatewayLines)).toHaveLength(before);
+    owner.ws.close();
+  });
+});
+
+describe('a publish that EventBridge rejects', () => {
+  it('loses nothing: the message is broadcast without an error and kept, and the next one is published', async () => {
+    const ownerId = randomUUID();
+    const token = await api.ownerToken(ownerId);
+    const room = await api.startChat(ownerId);
+    const visitor = await api.visitorSocket(room);
+    const owner = await api.ownerSocket(room.room_id, token);
+
+    rejectPutEvents = true;
+    let lost: Broadcast;
+    try {
+      lost = await visitorSays(visitor, 'while EventBridge fails');
+    } finally {
+      rejectPutEvents = false;
+    }
+    expect(eventsFor(lost.id).map((e) => e.rejected)).toEqual([true]);
+    expect(await broadcastOf(owner, 'while EventBridge fails')).toEqual(lost);
+
+    const next = await visitorSays(visitor, 'after it recovered');
+    expect(eventsFor(next.id).map((e) => e.rejected)).toEqual([false]);
+    await barrier([visitor, owner]);
+    // No error frame anywhere, and both messages are kept.
+    expect(framesOf(visitor)).toEqual([lost, next]);
+    expect(framesOf(owner)).toEqual([lost, next]);
+    expect((await api.messages(room.room_id, { token })).map((m) => m.id)).toEqual([lost.id, next.id]);
+    await closeAll([visitor, owner]);
+  });
+});
