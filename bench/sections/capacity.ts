@@ -505,9 +505,9 @@ function notes(r: CapacityResults): string {
     '**Reading the figures**',
     '',
     `- Writes to an item that carries index keys also write the index: a room item costs 1 WCU in the table and 1 in ${code('by-owner')}; ` +
-      `a message 1 in the table and 1 in ${code('by-time')}. Moving a room's ${code('updated_at')} (every message does, so the owner's ` +
-      `list is ordered by activity) changes its ${code('by-owner')} sort key, which DynamoDB bills as a delete plus a put in the index: ` +
-      `3 WCU for the touch alone.`,
+      `a message 1 in the table and 1 in ${code('by-time')}. Every message moves its room's ${code('updated_at')} (so the owner's list ` +
+      `is ordered by activity); ${code('by-owner')} is keyed by creation time, which never changes, so the touch rewrites the index ` +
+      `entry in place: 1 WCU in the table and 1 in the index (a sort key on ${code('updated_at')} would make it a delete plus a put, 3 WCU).`,
     `- A message costs ${units(msg.rcu)} RCU and ${units(msg.wcu)} WCU whatever the table holds; only the number of connections in the room ` +
       `(strongly consistent Query of the room's partition, 1 RCU per 4 KB) and of the owner's inbox sockets can change the reads.`,
     `- A refused conditional write (a room touch that lost a race, a duplicate ${code('client_id')}) is billed by AWS like the write, ` +

@@ -84,7 +84,13 @@ export class DynamoChatStore implements ChatStore {
       ExpressionAttributeValues: { ':owner': keys.ownerPartition(ownerId) },
       ScanIndexForward: false,
     });
-    return items.filter((item) => !this.expired(item)).map(toRoom);
+    // The index is keyed by creation (a key that never changes, so a message's touch
+    // rewrites the index entry in place instead of deleting and re-adding it); the list is
+    // wanted by latest activity, and an owner's rooms are read whole anyway.
+    return items
+      .filter((item) => !this.expired(item))
+      .map(toRoom)
+      .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt) || b.id.localeCompare(a.id));
   }
 
   async closeRoom(roomId: string, at: string): Promise<Room | undefined> {
@@ -93,12 +99,11 @@ export class DynamoChatStore implements ChatStore {
         new UpdateCommand({
           TableName: this.table,
           Key: keys.room(roomId),
-          UpdateExpression: 'SET is_active = :false, updated_at = :at, gsi1sk = :gsk' + this.roomExpirySet(),
+          UpdateExpression: 'SET is_active = :false, updated_at = :at' + this.roomExpirySet(),
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: {
             ':false': false,
             ':at': at,
-            ':gsk': `${at}#${roomId}`,
             ...this.roomExpiryValue(at),
           },
           ReturnValues: 'ALL_NEW',
@@ -117,10 +122,10 @@ export class DynamoChatStore implements ChatStore {
         new UpdateCommand({
           TableName: this.table,
           Key: keys.room(roomId),
-          UpdateExpression: 'SET updated_at = :at, gsi1sk = :gsk' + this.roomExpirySet(),
+          UpdateExpression: 'SET updated_at = :at' + this.roomExpirySet(),
           // Concurrent messages may finish out of order; updated_at only ever moves forward.
           ConditionExpression: 'attribute_exists(pk) AND updated_at < :at',
-          ExpressionAttributeValues: { ':at': at, ':gsk': `${at}#${roomId}`, ...this.roomExpiryValue(at) },
+          ExpressionAttributeValues: { ':at': at, ...this.roomExpiryValue(at) },
         }),
       );
     } catch (error) {
@@ -360,7 +365,7 @@ export class DynamoChatStore implements ChatStore {
       updated_at: room.updatedAt,
       visitor_token_hash: room.visitorTokenHash,
       gsi1pk: keys.ownerPartition(room.ownerId),
-      gsi1sk: `${room.updatedAt}#${room.id}`,
+      gsi1sk: `${room.createdAt}#${room.id}`,
       expires_at: this.expiry(room.updatedAt, this.options.retention.roomSeconds),
     };
   }

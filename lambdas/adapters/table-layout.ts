@@ -3,7 +3,7 @@
  * construct that creates it (and, through the synthesized template, by the local stack).
  *
  *   item               pk                 sk              indexes
- *   room               ROOM#<room>        ROOM            by-owner: OWNER#<owner> / <updated_at>#<room>
+ *   room               ROOM#<room>        ROOM            by-owner: OWNER#<owner> / <created_at>#<room>
  *   message            ROOM#<room>        MSG#<id>        by-time (LSI): <created_at>#<id>
  *   room connection    ROOM#<room>        CONN#<conn>
  *   connection         CONN#<conn>        CONN

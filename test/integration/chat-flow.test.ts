@@ -263,3 +263,22 @@ describe('bad frames', () => {
     await closeAll([visitor, owner]);
   });
 });
+
+describe("the owner's room list", () => {
+  it('puts the room with the latest message first, and its updated_at moves to that message', async () => {
+    const ownerId = randomUUID();
+    const token = await api.ownerToken(ownerId);
+    const first = await api.startChat(ownerId, 'first');
+    const second = await api.startChat(ownerId, 'second');
+    expect((await api.listRooms(token)).map((room) => room.id)).toEqual([second.room_id, first.room_id]);
+
+    const visitor = await api.visitorSocket(first);
+    const sent = await sendAndEcho(visitor, 'the first room speaks again');
+
+    const rooms = await api.listRooms(token);
+    expect(rooms.map((room) => room.id)).toEqual([first.room_id, second.room_id]);
+    expect(rooms[0]!.updated_at).toBe(sent.created_at);
+    expect(rooms[0]!.created_at).not.toBe(sent.created_at);
+    await closeAll([visitor]);
+  });
+});

@@ -132,6 +132,33 @@ describe('DynamoChatStore', () => {
       expect(queries[1]).toMatchObject({ ExclusiveStartKey: { pk: 'x', sk: 'y' } });
     });
 
+    it('orders the rooms by latest activity, not by the index (which is keyed by creation)', async () => {
+      const older = '7c2f8b9d-0e1a-4b2c-9d3e-4f5a6b7c8d9e';
+      const newer = '8d3a9c0e-1f2b-4c3d-8e4f-5a6b7c8d9e0f';
+      // Index order (newest created first): `newer` was created last but `older` talked last.
+      ddb.on(QueryCommand).resolves({
+        Items: [
+          roomItem({ id: newer, created_at: '2026-02-05T12:00:00.000Z', updated_at: '2026-02-05T12:00:00.000Z' }),
+          roomItem({ id: older, created_at: '2026-02-05T10:00:00.000Z', updated_at: '2026-02-05T13:00:00.000Z' }),
+        ],
+      });
+
+      const rooms = await makeStore().listRoomsByOwner(OWNER_A);
+
+      expect(rooms.map((r) => r.id)).toEqual([older, newer]);
+    });
+
+    it('keys a new room in the owner index by its creation time, which a touch never changes', async () => {
+      ddb.on(PutCommand).resolves({});
+
+      await makeStore().createRoom({ ...room, createdAt: '2026-02-05T09:00:00.000Z', updatedAt: '2026-02-05T09:00:00.000Z' });
+
+      expect(inputs(PutCommand)[0]?.Item).toMatchObject({
+        gsi1pk: `OWNER#${OWNER_A}`,
+        gsi1sk: `2026-02-05T09:00:00.000Z#${ROOM_ID}`,
+      });
+    });
+
     it('closes a room with one conditional UpdateItem and returns it as it is now', async () => {
       const at = '2026-02-05T12:00:00.000Z';
       ddb.on(UpdateCommand).resolves({ Attributes: roomItem({ is_active: false, updated_at: at }) });
@@ -143,9 +170,9 @@ describe('DynamoChatStore', () => {
         {
           TableName: TABLE,
           Key: { pk: `ROOM#${ROOM_ID}`, sk: 'ROOM' },
-          UpdateExpression: 'SET is_active = :false, updated_at = :at, gsi1sk = :gsk',
+          UpdateExpression: 'SET is_active = :false, updated_at = :at',
           ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':false': false, ':at': at, ':gsk': `${at}#${ROOM_ID}` },
+          ExpressionAttributeValues: { ':false': false, ':at': at },
           ReturnValues: 'ALL_NEW',
         },
       ]);
@@ -165,9 +192,9 @@ describe('DynamoChatStore', () => {
 
       expect(inputs(UpdateCommand)[0]).toMatchObject({
         Key: { pk: `ROOM#${ROOM_ID}`, sk: 'ROOM' },
-        UpdateExpression: 'SET updated_at = :at, gsi1sk = :gsk',
+        UpdateExpression: 'SET updated_at = :at',
         ConditionExpression: 'attribute_exists(pk) AND updated_at < :at',
-        ExpressionAttributeValues: { ':at': at, ':gsk': `${at}#${ROOM_ID}` },
+        ExpressionAttributeValues: { ':at': at },
       });
     });
 
@@ -178,7 +205,7 @@ describe('DynamoChatStore', () => {
       await makeStore({ retention: { connectionSeconds: 60, roomSeconds: 100 } }).touchRoom(ROOM_ID, at);
 
       expect(inputs(UpdateCommand)[0]).toMatchObject({
-        UpdateExpression: 'SET updated_at = :at, gsi1sk = :gsk, expires_at = :expires',
+        UpdateExpression: 'SET updated_at = :at, expires_at = :expires',
         ExpressionAttributeValues: { ':expires': Date.parse(at) / 1000 + 100 },
       });
     });

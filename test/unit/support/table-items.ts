@@ -18,7 +18,7 @@ export const roomItem = (overrides: Record<string, unknown> = {}) => {
     updated_at: updatedAt,
     visitor_token_hash: hashVisitorToken(VISITOR_TOKEN),
     gsi1pk: `OWNER#${ownerId}`,
-    gsi1sk: `${updatedAt}#${id}`,
+    gsi1sk: `2026-02-05T11:00:00.000Z#${id}`,
     ...overrides,
   };
 };
