@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../local/local-stack.js';
+import { describe, expect, it } from 'vitest';
 import {
   barrier,
   broadcastOf,
   broadcastsOf,
-  chatClient,
   closeAll,
   customOwnerToken,
   framesOf,
@@ -14,43 +12,26 @@ import {
   sendAndEcho,
   type Broadcast,
 } from './support/chat.js';
-import { startDynamoDbBackend, type DynamoDbBackend } from './support/dynamodb-backend.js';
+import { MANY_ROOM_STARTS, useLocalStack } from './support/local-stack-fixture.js';
 import { refusalOf } from './support/ws-client.js';
 
 /** The guide's chat between two sides, past the happy path: leaving, devices, rooms, refusals, bad input. */
-let stack: LocalStack;
-let backend: DynamoDbBackend;
-let api: ReturnType<typeof chatClient>;
-const gatewayLines: string[] = [];
-
-beforeAll(async () => {
-  backend = await startDynamoDbBackend();
-  stack = await startLocalStack({
-    port: 0,
-    dynamodb: backend.dynamodb,
-    log: (line) => gatewayLines.push(line),
-    // This file starts more rooms than one address may per minute by default.
-    environment: { ROOM_STARTS_PER_MINUTE_PER_IP: '100' },
-  });
-  api = chatClient(stack);
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await backend?.stop();
+const local = useLocalStack({
+  // This file starts more rooms than one address may per minute by default.
+  environment: MANY_ROOM_STARTS,
 });
 
 /** Lines the gateway writes when a handler throws instead of answering. */
-const handlerFailures = () => gatewayLines.filter((line) => /^\$(connect|default|disconnect): /.test(line) || / 5\d\d \(/.test(line));
+const handlerFailures = () => local.gatewayLines.filter((line) => /^\$(connect|default|disconnect): /.test(line) || / 5\d\d \(/.test(line));
 
 describe('one side disconnects', () => {
   it('the remaining side still sends and receives, the closed socket is no target, and history keeps everything', async () => {
     const ownerId = randomUUID();
-    const token = await api.ownerToken(ownerId);
-    const room = await api.startChat(ownerId);
-    const visitor = await api.visitorSocket(room);
-    const [visitorConnection] = await roomConnectionIds(stack, room.room_id);
-    const owner = await api.ownerSocket(room.room_id, token);
+    const token = await local.api.ownerToken(ownerId);
+    const room = await local.api.startChat(ownerId);
+    const visitor = await local.api.visitorSocket(room);
+    const [visitorConnection] = await roomConnectionIds(local.stack, room.room_id);
+    const owner = await local.api.ownerSocket(room.room_id, token);
 
     await sendAndEcho(visitor, 'before');
     await broadcastOf(owner, 'before');
@@ -58,29 +39,29 @@ describe('one side disconnects', () => {
     owner.ws.close();
     await owner.closed;
     // $disconnect has run once the room holds only the visitor's socket.
-    await expect.poll(() => roomConnectionIds(stack, room.room_id), { timeout: 5000 }).toEqual([visitorConnection]);
+    await expect.poll(() => roomConnectionIds(local.stack, room.room_id), { timeout: 5000 }).toEqual([visitorConnection]);
 
     const after = await sendAndEcho(visitor, 'after the owner left');
     await barrier([visitor]);
     // The sender hears its own message once and no error.
     expect(framesOf(visitor).map((f) => f.message)).toEqual(['before', 'after the owner left']);
     // The closed owner socket was not among the message's targets: the push hook saw no owner online.
-    const push = putEventsEntries(gatewayLines).filter((e) => e.detail.message_id === after.id);
+    const push = putEventsEntries(local.gatewayLines).filter((e) => e.detail.message_id === after.id);
     expect(push).toHaveLength(1);
     expect(push[0]!.detail.owner_online).toBe(false);
 
-    expect((await api.messages(room.room_id, { token })).map((m) => m.content)).toEqual(['before', 'after the owner left']);
+    expect((await local.api.messages(room.room_id, { token })).map((m) => m.content)).toEqual(['before', 'after the owner left']);
     expect(handlerFailures()).toEqual([]);
     visitor.ws.close();
   });
 
   it('a message sent the moment the other side drops is still delivered to the sender and kept', async () => {
     const ownerId = randomUUID();
-    const token = await api.ownerToken(ownerId);
-    const room = await api.startChat(ownerId);
-    const owner = await api.ownerSocket(room.room_id, token);
-    const [ownerConnection] = await roomConnectionIds(stack, room.room_id);
-    const visitor = await api.visitorSocket(room);
+    const token = await local.api.ownerToken(ownerId);
+    const room = await local.api.startChat(ownerId);
+    const owner = await local.api.ownerSocket(room.room_id, token);
+    const [ownerConnection] = await roomConnectionIds(local.stack, room.room_id);
+    const visitor = await local.api.visitorSocket(room);
     await sendAndEcho(visitor, 'hello');
 
     // No close handshake and no waiting for $disconnect: the post to the visitor may find it gone.
@@ -90,9 +71,9 @@ describe('one side disconnects', () => {
     expect(framesOf(owner).map((f) => f.message)).toEqual(['hello', 'are you there?']);
     expect(echo).toMatchObject({ sender_type: 'owner', room_id: room.room_id });
 
-    expect((await api.messages(room.room_id, { visitor: room.visitor_token })).map((m) => m.content)).toEqual(['hello', 'are you there?']);
+    expect((await local.api.messages(room.room_id, { visitor: room.visitor_token })).map((m) => m.content)).toEqual(['hello', 'are you there?']);
     // Whichever came first, $disconnect or a GoneException, the visitor's socket is forgotten.
-    await expect.poll(() => roomConnectionIds(stack, room.room_id), { timeout: 5000 }).toEqual([ownerConnection]);
+    await expect.poll(() => roomConnectionIds(local.stack, room.room_id), { timeout: 5000 }).toEqual([ownerConnection]);
     expect(handlerFailures()).toEqual([]);
     owner.ws.close();
   });
@@ -101,11 +82,11 @@ describe('one side disconnects', () => {
 describe('several owner devices in one room', () => {
   it('every socket, both owner devices and the visitor, gets each message exactly once with the same id', async () => {
     const ownerId = randomUUID();
-    const token = await api.ownerToken(ownerId);
-    const room = await api.startChat(ownerId);
-    const phone = await api.ownerSocket(room.room_id, token);
-    const tablet = await api.ownerSocket(room.room_id, token);
-    const visitor = await api.visitorSocket(room);
+    const token = await local.api.ownerToken(ownerId);
+    const room = await local.api.startChat(ownerId);
+    const phone = await local.api.ownerSocket(room.room_id, token);
+    const tablet = await local.api.ownerSocket(room.room_id, token);
+    const visitor = await local.api.visitorSocket(room);
     const sockets = [phone, tablet, visitor];
 
     const sent: Broadcast[] = [];
@@ -123,7 +104,7 @@ describe('several owner devices in one room', () => {
     for (const socket of sockets) expect(framesOf(socket)).toEqual(sent);
     expect(sent.map((b) => b.sender_type)).toEqual(['visitor', 'owner', 'owner']);
     expect(new Set(sent.map((b) => b.id)).size).toBe(3);
-    expect((await api.messages(room.room_id, { token })).map((m) => m.id)).toEqual(sent.map((b) => b.id));
+    expect((await local.api.messages(room.room_id, { token })).map((m) => m.id)).toEqual(sent.map((b) => b.id));
     await closeAll(sockets);
   });
 });
@@ -132,17 +113,17 @@ describe('room isolation', () => {
   it('no frame crosses rooms, of one owner or of two', async () => {
     const ownerA = randomUUID();
     const ownerB = randomUUID();
-    const [tokenA, tokenB] = await Promise.all([api.ownerToken(ownerA), api.ownerToken(ownerB)]);
+    const [tokenA, tokenB] = await Promise.all([local.api.ownerToken(ownerA), local.api.ownerToken(ownerB)]);
     const rooms = [
-      { owner: tokenA, room: await api.startChat(ownerA, 'first') },
-      { owner: tokenA, room: await api.startChat(ownerA, 'second') },
-      { owner: tokenB, room: await api.startChat(ownerB, 'third') },
+      { owner: tokenA, room: await local.api.startChat(ownerA, 'first') },
+      { owner: tokenA, room: await local.api.startChat(ownerA, 'second') },
+      { owner: tokenB, room: await local.api.startChat(ownerB, 'third') },
     ];
     const members = await Promise.all(
       rooms.map(async ({ owner, room }) => ({
         room,
-        visitor: await api.visitorSocket(room),
-        owner: await api.ownerSocket(room.room_id, owner),
+        visitor: await local.api.visitorSocket(room),
+        owner: await local.api.ownerSocket(room.room_id, owner),
       })),
     );
 
@@ -162,7 +143,7 @@ describe('room isolation', () => {
         expect(framesOf(socket).map((f) => f.message)).toEqual(expected);
         expect(broadcastsOf(socket).every((b) => b.room_id === room.room_id)).toBe(true);
       }
-      const history = await api.messages(room.room_id, { visitor: room.visitor_token });
+      const history = await local.api.messages(room.room_id, { visitor: room.visitor_token });
       expect(history.map((m) => m.content)).toEqual(expected);
     }
     await closeAll(sockets);
@@ -170,33 +151,33 @@ describe('room isolation', () => {
 
   it("a visitor token of one room opens neither another room's socket nor its history", async () => {
     const ownerId = randomUUID();
-    const a = await api.startChat(ownerId);
-    const b = await api.startChat(ownerId);
-    const c = await api.startChat(randomUUID());
+    const a = await local.api.startChat(ownerId);
+    const b = await local.api.startChat(ownerId);
+    const c = await local.api.startChat(randomUUID());
     for (const other of [b, c]) {
-      expect(await refusalOf(api.roomUrl(other.room_id, `visitor=${a.visitor_token}`))).toBe('handshake refused: 403');
-      const read = await api.history(other.room_id, { visitor: a.visitor_token });
+      expect(await refusalOf(local.api.roomUrl(other.room_id, `visitor=${a.visitor_token}`))).toBe('handshake refused: 403');
+      const read = await local.api.history(other.room_id, { visitor: a.visitor_token });
       expect(read.status).toBe(403);
       expect(read.body).toEqual({ detail: expect.any(String) });
     }
     // The token itself is fine in its own room.
-    expect(await refusalOf(api.roomUrl(a.room_id, `visitor=${a.visitor_token}`))).toBe('accepted');
-    expect((await api.history(a.room_id, { visitor: a.visitor_token })).status).toBe(200);
+    expect(await refusalOf(local.api.roomUrl(a.room_id, `visitor=${a.visitor_token}`))).toBe('accepted');
+    expect((await local.api.history(a.room_id, { visitor: a.visitor_token })).status).toBe(200);
   });
 });
 
 describe('handshake refusals', () => {
   it('refuses bad owner credentials with 401 and valid ones for another room with 403', async () => {
     const ownerId = randomUUID();
-    const room = await api.startChat(ownerId);
+    const room = await local.api.startChat(ownerId);
     const now = Math.floor(Date.now() / 1000);
-    const url = (query: string) => api.roomUrl(room.room_id, query);
+    const url = (query: string) => local.api.roomUrl(room.room_id, query);
 
-    const expired = await customOwnerToken(stack.jwtSecret, { user_id: ownerId }, now - 3600);
-    const otherSecret = await customOwnerToken(`${stack.jwtSecret}-but-another`, { user_id: ownerId });
-    const refresh = await customOwnerToken(stack.jwtSecret, { user_id: ownerId, token_type: 'refresh' });
-    const otherOwner = await api.ownerToken(randomUUID());
-    const good = await customOwnerToken(stack.jwtSecret, { user_id: ownerId });
+    const expired = await customOwnerToken(local.stack.jwtSecret, { user_id: ownerId }, now - 3600);
+    const otherSecret = await customOwnerToken(`${local.stack.jwtSecret}-but-another`, { user_id: ownerId });
+    const refresh = await customOwnerToken(local.stack.jwtSecret, { user_id: ownerId, token_type: 'refresh' });
+    const otherOwner = await local.api.ownerToken(randomUUID());
+    const good = await customOwnerToken(local.stack.jwtSecret, { user_id: ownerId });
 
     // The control: the same construction with valid claims is accepted.
     expect(await refusalOf(url(`token=${good}`))).toBe('accepted');
@@ -206,8 +187,8 @@ describe('handshake refusals', () => {
     expect(await refusalOf(url('token=not.a.jwt'))).toBe('handshake refused: 401');
     expect(await refusalOf(url(`token=${otherOwner}`))).toBe('handshake refused: 403');
     expect(await refusalOf(url(''))).toBe('handshake refused: 401');
-    expect(await refusalOf(api.roomUrl(randomUUID(), `token=${good}`))).toBe('handshake refused: 403');
-    expect(await refusalOf(api.roomUrl(randomUUID(), `visitor=${room.visitor_token}`))).toBe('handshake refused: 403');
+    expect(await refusalOf(local.api.roomUrl(randomUUID(), `token=${good}`))).toBe('handshake refused: 403');
+    expect(await refusalOf(local.api.roomUrl(randomUUID(), `visitor=${room.visitor_token}`))).toBe('handshake refused: 403');
 
     // The REST API judges the same tokens the same way.
     for (const [token, status] of [
@@ -217,7 +198,7 @@ describe('handshake refusals', () => {
       [otherOwner, 403],
       [good, 200],
     ] as const) {
-      expect((await api.history(room.room_id, { token })).status, `history with a token expecting ${status}`).toBe(status);
+      expect((await local.api.history(room.room_id, { token })).status, `history with a token expecting ${status}`).toBe(status);
     }
   });
 });
@@ -225,10 +206,10 @@ describe('handshake refusals', () => {
 describe('bad frames', () => {
   it('answer the sender alone with {"error"}, store nothing and leave the socket open', async () => {
     const ownerId = randomUUID();
-    const token = await api.ownerToken(ownerId);
-    const room = await api.startChat(ownerId);
-    const visitor = await api.visitorSocket(room);
-    const owner = await api.ownerSocket(room.room_id, token);
+    const token = await local.api.ownerToken(ownerId);
+    const room = await local.api.startChat(ownerId);
+    const visitor = await local.api.visitorSocket(room);
+    const owner = await local.api.ownerSocket(room.room_id, token);
 
     const bad = [
       'not json at all',
@@ -259,7 +240,7 @@ describe('bad frames', () => {
     await barrier([visitor, owner]);
     expect(framesOf(visitor).slice(bad.length)).toEqual([fromVisitor, fromOwner]);
     expect(framesOf(owner).slice(bad.length)).toEqual([fromVisitor, fromOwner]);
-    expect((await api.messages(room.room_id, { token })).map((m) => m.id)).toEqual([fromVisitor.id, fromOwner.id]);
+    expect((await local.api.messages(room.room_id, { token })).map((m) => m.id)).toEqual([fromVisitor.id, fromOwner.id]);
     await closeAll([visitor, owner]);
   });
 });
@@ -267,15 +248,15 @@ describe('bad frames', () => {
 describe("the owner's room list", () => {
   it('puts the room with the latest message first, and its updated_at moves to that message', async () => {
     const ownerId = randomUUID();
-    const token = await api.ownerToken(ownerId);
-    const first = await api.startChat(ownerId, 'first');
-    const second = await api.startChat(ownerId, 'second');
-    expect((await api.listRooms(token)).map((room) => room.id)).toEqual([second.room_id, first.room_id]);
+    const token = await local.api.ownerToken(ownerId);
+    const first = await local.api.startChat(ownerId, 'first');
+    const second = await local.api.startChat(ownerId, 'second');
+    expect((await local.api.listRooms(token)).map((room) => room.id)).toEqual([second.room_id, first.room_id]);
 
-    const visitor = await api.visitorSocket(first);
+    const visitor = await local.api.visitorSocket(first);
     const sent = await sendAndEcho(visitor, 'the first room speaks again');
 
-    const rooms = await api.listRooms(token);
+    const rooms = await local.api.listRooms(token);
     expect(rooms.map((room) => room.id)).toEqual([first.room_id, second.room_id]);
     expect(rooms[0]!.updated_at).toBe(sent.created_at);
     expect(rooms[0]!.created_at).not.toBe(sent.created_at);

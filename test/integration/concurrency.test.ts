@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../local/local-stack.js';
-import { barrier, broadcastsOf, chatClient, closeAll, framesOf, sendAndEcho, type StartedRoom } from './support/chat.js';
-import { backendKind, startDynamoDbBackend, type DynamoDbBackend } from './support/dynamodb-backend.js';
+import { describe, expect, it } from 'vitest';
+import { barrier, broadcastsOf, closeAll, framesOf, sendAndEcho, type StartedRoom } from './support/chat.js';
+import { backendKind } from './support/dynamodb-backend.js';
+import { MANY_ROOM_STARTS, useLocalStack } from './support/local-stack-fixture.js';
 import type { TestSocket } from './support/ws-client.js';
 
 /** Many rooms talking at once: nothing lost, nothing doubled, nothing reordered, nothing misdelivered. */
@@ -15,31 +15,13 @@ import type { TestSocket } from './support/ws-client.js';
 const ROOMS = backendKind() === 'dynamodb-local' ? 10 : 20;
 const MESSAGES_PER_SIDE = 10;
 
-let stack: LocalStack;
-let backend: DynamoDbBackend;
-let api: ReturnType<typeof chatClient>;
-const gatewayLines: string[] = [];
-
-beforeAll(async () => {
-  backend = await startDynamoDbBackend();
-  stack = await startLocalStack({
-    port: 0,
-    dynamodb: backend.dynamodb,
-    log: (line) => gatewayLines.push(line),
-    environment: {
-      // The highest value allowed: all rooms start from one address. (It is also the largest
-      // sliding-window expression the start limit writes, which DynamoDB Local must accept.)
-      ROOM_STARTS_PER_MINUTE_PER_IP: '100',
-      // Each socket sends 10 messages in all, so this limit can never refuse one here.
-      MESSAGES_PER_SECOND_PER_CONNECTION: '20',
-    },
-  });
-  api = chatClient(stack);
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await backend?.stop();
+const local = useLocalStack({
+  environment: {
+    // The highest value allowed: all rooms start from one address.
+    ...MANY_ROOM_STARTS,
+    // Each socket sends 10 messages in all, so this limit can never refuse one here.
+    MESSAGES_PER_SECOND_PER_CONNECTION: '20',
+  },
 });
 
 interface Member {
@@ -54,13 +36,13 @@ describe(`${ROOMS} rooms at once`, () => {
   it('deliver every message exactly once to both sockets of its room, in the order sent, and store it once', async () => {
     const ownerA = randomUUID();
     const ownerB = randomUUID();
-    const tokens = { [ownerA]: await api.ownerToken(ownerA), [ownerB]: await api.ownerToken(ownerB) };
+    const tokens = { [ownerA]: await local.api.ownerToken(ownerA), [ownerB]: await local.api.ownerToken(ownerB) };
     // Two owners, so rooms of one owner and rooms of different owners run side by side.
     const owners = Array.from({ length: ROOMS }, (_, i) => (i % 2 === 0 ? ownerA : ownerB));
     const members: Member[] = await Promise.all(
       owners.map(async (ownerId) => {
-        const room = await api.startChat(ownerId);
-        const [visitor, owner] = await Promise.all([api.visitorSocket(room), api.ownerSocket(room.room_id, tokens[ownerId]!)]);
+        const room = await local.api.startChat(ownerId);
+        const [visitor, owner] = await Promise.all([local.api.visitorSocket(room), local.api.ownerSocket(room.room_id, tokens[ownerId]!)]);
         return { room, visitor, owner };
       }),
     );
@@ -102,7 +84,7 @@ describe(`${ROOMS} rooms at once`, () => {
         // Both sockets saw the same messages with the same ids and times.
         expect(seen[0]).toEqual(seen[1]);
 
-        const history = await api.messages(room.room_id, { visitor: room.visitor_token });
+        const history = await local.api.messages(room.room_id, { visitor: room.visitor_token });
         expect(history).toHaveLength(2 * MESSAGES_PER_SIDE);
         expect(new Set(history.map((m) => m.id))).toEqual(new Set(seen[0]!.keys()));
         for (const item of history) {
@@ -118,7 +100,7 @@ describe(`${ROOMS} rooms at once`, () => {
       }),
     );
     // No handler failed or timed out along the way.
-    expect(gatewayLines.filter((line) => /^\$(connect|default|disconnect): /.test(line))).toEqual([]);
+    expect(local.gatewayLines.filter((line) => /^\$(connect|default|disconnect): /.test(line))).toEqual([]);
     await closeAll(sockets);
   });
 });

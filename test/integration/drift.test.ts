@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../local/local-stack.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ASSEMBLY_DIR, ensureSynthesized, templatePathOf } from '../../local/synth.js';
-import { startDynamoDbBackend, type DynamoDbBackend } from './support/dynamodb-backend.js';
+import { localClientConfig } from './support/dynamodb-backend.js';
+import { useLocalStack } from './support/local-stack-fixture.js';
 
 /**
  * The local gateway must serve exactly what `cdk deploy` would deploy. This file reads the
@@ -14,8 +14,6 @@ import { startDynamoDbBackend, type DynamoDbBackend } from './support/dynamodb-b
 
 type Resource = { Type: string; Properties?: Record<string, any>; Metadata?: Record<string, any> };
 let resources: Record<string, Resource>;
-let stack: LocalStack;
-let backend: DynamoDbBackend;
 
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 
@@ -38,14 +36,10 @@ const served = (routes: { routeKey: string; functionId: string }[]) =>
 beforeAll(async () => {
   await ensureSynthesized();
   resources = JSON.parse(readFileSync(templatePathOf(), 'utf8')).Resources;
-  backend = await startDynamoDbBackend();
-  stack = await startLocalStack({ port: 0, dynamodb: backend.dynamodb, log: () => undefined, synth: false });
 });
 
-afterAll(async () => {
-  await stack?.stop();
-  await backend?.stop();
-});
+// Registered after the synthesis above, so the stack serves the template just read.
+const local = useLocalStack({ synth: false });
 
 describe('the local stack serves the synthesized template', () => {
   it('loads every Lambda function of the template, from its asset, with its handler export', () => {
@@ -59,44 +53,40 @@ describe('the local stack serves the synthesized template', () => {
       ]),
     );
     expect(Object.keys(functions).length).toBeGreaterThan(0);
-    expect(stack.served.functions).toEqual(functions);
+    expect(local.stack.served.functions).toEqual(functions);
   });
 
   it('registers exactly the HTTP API route keys, each with the function of its integration', () => {
-    expect(served(stack.served.httpRoutes)).toEqual(templateRoutes('HTTP'));
+    expect(served(local.stack.served.httpRoutes)).toEqual(templateRoutes('HTTP'));
   });
 
   it('registers exactly the WebSocket route keys, each with the function of its integration', () => {
-    expect(served(stack.served.webSocketRoutes)).toEqual(templateRoutes('WEBSOCKET'));
+    expect(served(local.stack.served.webSocketRoutes)).toEqual(templateRoutes('WEBSOCKET'));
   });
 
   it("serves the WebSocket API's stage", () => {
     const [apiId] = ofType('AWS::ApiGatewayV2::Api').find(([, r]) => r.Properties?.ProtocolType === 'WEBSOCKET')!;
     const [, stage] = ofType('AWS::ApiGatewayV2::Stage').find(([, r]) => r.Properties?.ApiId?.Ref === apiId)!;
-    expect(stack.served.webSocketStage).toBe(stage.Properties!.StageName);
+    expect(local.stack.served.webSocketStage).toBe(stage.Properties!.StageName);
   });
 
   it("sets every function's environment variable, literals with the template's value", () => {
     const localOverrides = new Set(['POWERTOOLS_LOG_LEVEL']);
     for (const [id, fn] of ofType('AWS::Lambda::Function')) {
       for (const [name, value] of Object.entries<unknown>(fn.Properties!.Environment?.Variables ?? {})) {
-        expect(stack.served.environment, `${id} ${name}`).toHaveProperty(name);
-        expect(process.env[name], `${id} ${name}`).toBe(stack.served.environment[name]);
+        expect(local.stack.served.environment, `${id} ${name}`).toHaveProperty(name);
+        expect(process.env[name], `${id} ${name}`).toBe(local.stack.served.environment[name]);
         if (typeof value === 'string' && !localOverrides.has(name)) expect(process.env[name], `${id} ${name}`).toBe(value);
       }
     }
   });
 
   it("creates each table with the template's keys and indexes", async () => {
-    const client = new DynamoDBClient({
-      endpoint: stack.dynamoDbEndpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    const client = new DynamoDBClient(localClientConfig(local.stack.dynamoDbEndpoint));
     const tables = ofType('AWS::DynamoDB::Table');
-    expect(Object.keys(stack.served.tables).sort()).toEqual(tables.map(([id]) => id).sort());
+    expect(Object.keys(local.stack.served.tables).sort()).toEqual(tables.map(([id]) => id).sort());
     for (const [id, table] of tables) {
-      const { Table } = await client.send(new DescribeTableCommand({ TableName: stack.served.tables[id] }));
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: local.stack.served.tables[id] }));
       const p = table.Properties!;
       expect(Table!.KeySchema).toEqual(p.KeySchema);
       expect(new Set(Table!.AttributeDefinitions)).toEqual(new Set(p.AttributeDefinitions));

@@ -1,53 +1,33 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../local/local-stack.js';
+import { describe, expect, it } from 'vitest';
 import {
   barrier,
   broadcastOf,
-  chatClient,
   closeAll,
   framesOf,
+  ids,
   putEventsEntries,
   sendAndEcho,
   waitForFrames,
   type Broadcast,
 } from './support/chat.js';
-import { startDynamoDbBackend, type DynamoDbBackend } from './support/dynamodb-backend.js';
+import { MANY_ROOM_STARTS, useLocalStack } from './support/local-stack-fixture.js';
 
 /** Idempotent sends with client_id: a retry, however it arrives, stores and broadcasts nothing new. */
-let stack: LocalStack;
-let backend: DynamoDbBackend;
-let api: ReturnType<typeof chatClient>;
-const gatewayLines: string[] = [];
-
-beforeAll(async () => {
-  backend = await startDynamoDbBackend();
-  stack = await startLocalStack({
-    port: 0,
-    dynamodb: backend.dynamodb,
-    log: (line) => gatewayLines.push(line),
-    environment: { ROOM_STARTS_PER_MINUTE_PER_IP: '100' },
-  });
-  api = chatClient(stack);
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await backend?.stop();
-});
+const local = useLocalStack({ environment: MANY_ROOM_STARTS });
 
 async function openRoom() {
   const ownerId = randomUUID();
-  const token = await api.ownerToken(ownerId);
-  const room = await api.startChat(ownerId);
+  const token = await local.api.ownerToken(ownerId);
+  const room = await local.api.startChat(ownerId);
   return { room, token };
 }
 
 describe('a message with client_id', () => {
   it('is stored once; a retry, on the same socket or a new one, returns the original to the sender only', async () => {
     const { room, token } = await openRoom();
-    let visitor = await api.visitorSocket(room);
-    const owner = await api.ownerSocket(room.room_id, token);
+    let visitor = await local.api.visitorSocket(room);
+    const owner = await local.api.ownerSocket(room.room_id, token);
     const clientId = randomUUID();
     const frame = JSON.stringify({ message: 'Salom', client_id: clientId });
 
@@ -71,7 +51,7 @@ describe('a message with client_id', () => {
     // The connection dropped before the echo: the client reconnects and retries there.
     visitor.ws.close();
     await visitor.closed;
-    visitor = await api.visitorSocket(room);
+    visitor = await local.api.visitorSocket(room);
     visitor.ws.send(frame);
     await waitForFrames(visitor, (f) => f.length === 1, 'the answer to the retry on the new socket');
     expect(framesOf(visitor)).toEqual([original]);
@@ -83,20 +63,20 @@ describe('a message with client_id', () => {
 
     await barrier([visitor, owner]);
     expect(framesOf(owner)).toEqual([original]);
-    const history = await api.messages(room.room_id, { token });
+    const history = await local.api.messages(room.room_id, { token });
     expect(history).toEqual([
       { id: original.id, room_id: room.room_id, sender_type: 'visitor', content: 'Salom', created_at: original.created_at, client_id: clientId },
     ]);
     // Nor is the owner pushed about the retries.
-    expect(putEventsEntries(gatewayLines).filter((e) => e.detail.message_id === original.id)).toHaveLength(1);
+    expect(putEventsEntries(local.gatewayLines).filter((e) => e.detail.message_id === original.id)).toHaveLength(1);
     await closeAll([visitor, owner]);
   });
 
   it('sent at the same instant on two sockets of the same side is stored and broadcast once', async () => {
     const { room, token } = await openRoom();
-    const phone = await api.ownerSocket(room.room_id, token);
-    const tablet = await api.ownerSocket(room.room_id, token);
-    const visitor = await api.visitorSocket(room);
+    const phone = await local.api.ownerSocket(room.room_id, token);
+    const tablet = await local.api.ownerSocket(room.room_id, token);
+    const visitor = await local.api.visitorSocket(room);
     const frame = JSON.stringify({ message: 'on my way', client_id: randomUUID() });
 
     phone.ws.send(frame);
@@ -113,37 +93,35 @@ describe('a message with client_id', () => {
     const toOwners = [...framesOf(phone), ...framesOf(tablet)];
     expect(toOwners).toHaveLength(3);
     for (const f of toOwners) expect(f).toEqual(stored);
-    expect(ids(await api.messages(room.room_id, { visitor: room.visitor_token }))).toEqual([stored.id]);
+    expect(ids(await local.api.messages(room.room_id, { visitor: room.visitor_token }))).toEqual([stored.id]);
     await closeAll([phone, tablet, visitor]);
   });
 
   it('in another room is another message', async () => {
     const first = await openRoom();
     const second = await openRoom();
-    const a = await api.visitorSocket(first.room);
-    const b = await api.visitorSocket(second.room);
+    const a = await local.api.visitorSocket(first.room);
+    const b = await local.api.visitorSocket(second.room);
     const clientId = randomUUID();
     const inA = await sendAndEcho(a, 'same key', { client_id: clientId });
     const inB = await sendAndEcho(b, 'same key', { client_id: clientId });
     expect(inB.id).not.toBe(inA.id);
     expect(inB.room_id).toBe(second.room.room_id);
-    expect(ids(await api.messages(second.room.room_id, { token: second.token }))).toEqual([inB.id]);
+    expect(ids(await local.api.messages(second.room.room_id, { token: second.token }))).toEqual([inB.id]);
     await closeAll([a, b]);
   });
 
   it('is refused with {"error"} when client_id is not a UUID; without one, nothing carries client_id', async () => {
     const { room, token } = await openRoom();
-    const visitor = await api.visitorSocket(room);
+    const visitor = await local.api.visitorSocket(room);
     visitor.ws.send(JSON.stringify({ message: 'hi', client_id: 'retry-1' }));
     expect(await visitor.next()).toEqual({ error: expect.stringMatching(/client_id/) });
 
     const plain = await sendAndEcho(visitor, 'no key');
     expect(plain).not.toHaveProperty('client_id');
-    const history = await api.messages(room.room_id, { token });
+    const history = await local.api.messages(room.room_id, { token });
     expect(history).toHaveLength(1);
     expect(history[0]).not.toHaveProperty('client_id');
     visitor.ws.close();
   });
 });
-
-const ids = (items: { id: string }[]) => items.map((m) => m.id);

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ORIGIN_VERIFY_HEADER } from '../../lambdas/shared/origin-verify.js';
-import { startLocalStack, type LocalStack } from '../../local/local-stack.js';
 import {
   barrier,
   broadcastOf,
-  chatClient,
   closeAll,
   framesOf,
   sendAndEcho,
@@ -14,7 +12,7 @@ import {
   type Broadcast,
   type StartedRoom,
 } from './support/chat.js';
-import { startDynamoDbBackend, type DynamoDbBackend } from './support/dynamodb-backend.js';
+import { useLocalStack } from './support/local-stack-fixture.js';
 import { openSocket, refusalOf } from './support/ws-client.js';
 
 /**
@@ -24,31 +22,15 @@ import { openSocket, refusalOf } from './support/ws-client.js';
 const STARTS_PER_MINUTE = 3;
 const MESSAGES_PER_SECOND = 3;
 
-let stack: LocalStack;
-let backend: DynamoDbBackend;
-let api: ReturnType<typeof chatClient>;
-
-beforeAll(async () => {
-  backend = await startDynamoDbBackend();
-  stack = await startLocalStack({
-    port: 0,
-    dynamodb: backend.dynamodb,
-    log: () => undefined,
-    environment: {
-      ROOM_STARTS_PER_MINUTE_PER_IP: String(STARTS_PER_MINUTE),
-      MESSAGES_PER_SECOND_PER_CONNECTION: String(MESSAGES_PER_SECOND),
-    },
-  });
-  api = chatClient(stack);
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await backend?.stop();
+const local = useLocalStack({
+  environment: {
+    ROOM_STARTS_PER_MINUTE_PER_IP: String(STARTS_PER_MINUTE),
+    MESSAGES_PER_SECOND_PER_CONNECTION: String(MESSAGES_PER_SECOND),
+  },
 });
 
 async function startFrom(address: string, ownerId = randomUUID()): Promise<StartedRoom> {
-  const { status, body } = await startChatFrom(stack, address, ownerId);
+  const { status, body } = await startChatFrom(local.stack, address, ownerId);
   if (status !== 201) throw new Error(`start from ${address} answered ${status}: ${JSON.stringify(body)}`);
   return body as unknown as StartedRoom;
 }
@@ -57,9 +39,9 @@ describe('chats started per address', () => {
   it('refuses the start past the limit with 429, and forged address headers do not get around it', async () => {
     const address = '127.0.0.2';
     for (let i = 1; i <= STARTS_PER_MINUTE; i += 1) {
-      expect((await startChatFrom(stack, address, randomUUID())).status, `start #${i}`).toBe(201);
+      expect((await startChatFrom(local.stack, address, randomUUID())).status, `start #${i}`).toBe(201);
     }
-    const refused = await startChatFrom(stack, address, randomUUID());
+    const refused = await startChatFrom(local.stack, address, randomUUID());
     expect(refused.status).toBe(429);
     expect(refused.body).toEqual({ detail: expect.any(String) });
 
@@ -72,23 +54,23 @@ describe('chats started per address', () => {
       { 'x-forwarded-for': '203.0.113.10', 'cloudfront-viewer-address': '203.0.113.10:443', 'x-real-ip': '203.0.113.10' },
     ];
     for (const headers of forgeries) {
-      const forged = await startChatFrom(stack, address, randomUUID(), headers);
+      const forged = await startChatFrom(local.stack, address, randomUUID(), headers);
       expect(forged.status, JSON.stringify(headers)).toBe(429);
       expect(forged.body).toEqual({ detail: expect.any(String) });
     }
 
     // The limit is per address: another client still starts chats.
-    expect((await startChatFrom(stack, '127.0.0.3', randomUUID())).status).toBe(201);
+    expect((await startChatFrom(local.stack, '127.0.0.3', randomUUID())).status).toBe(201);
   });
 });
 
 describe('messages per connection', () => {
   it('refuses the excess of a burst with {"error"}, stores none of it, spares the other socket, and recovers after the window', async () => {
     const ownerId = randomUUID();
-    const token = await api.ownerToken(ownerId);
+    const token = await local.api.ownerToken(ownerId);
     const room = await startFrom('127.0.0.4', ownerId);
-    const visitor = await api.visitorSocket(room);
-    const owner = await api.ownerSocket(room.room_id, token);
+    const visitor = await local.api.visitorSocket(room);
+    const owner = await local.api.ownerSocket(room.room_id, token);
 
     const burst = Array.from({ length: MESSAGES_PER_SECOND + 3 }, (_, i) => `burst ${i + 1}`);
     for (const text of burst) visitor.ws.send(JSON.stringify({ message: text }));
@@ -103,7 +85,7 @@ describe('messages per connection', () => {
     await barrier([visitor, owner]);
     expect(framesOf(owner)).toEqual([...admitted, fromOwner]);
 
-    const stored = await api.messages(room.room_id, { token });
+    const stored = await local.api.messages(room.room_id, { token });
     expect(stored.map((m) => m.content)).toEqual([...burst.slice(0, MESSAGES_PER_SECOND), fromOwner.message]);
 
     // Once the oldest admitted message is a second old, the visitor may send again.
@@ -112,7 +94,7 @@ describe('messages per connection', () => {
     const again = await sendAndEcho(visitor, 'after the window');
     await broadcastOf(owner, 'after the window');
     expect(again.sender_type).toBe('visitor');
-    expect((await api.messages(room.room_id, { token })).map((m) => m.id)).toContain(again.id);
+    expect((await local.api.messages(room.room_id, { token })).map((m) => m.id)).toContain(again.id);
     await closeAll([visitor, owner]);
   });
 });
@@ -120,10 +102,10 @@ describe('messages per connection', () => {
 describe('keep-alive', () => {
   it('answers {"type":"ping"} with a pong to the sender only, and stores and broadcasts nothing', async () => {
     const ownerId = randomUUID();
-    const token = await api.ownerToken(ownerId);
+    const token = await local.api.ownerToken(ownerId);
     const room = await startFrom('127.0.0.5', ownerId);
-    const visitor = await api.visitorSocket(room);
-    const owner = await api.ownerSocket(room.room_id, token);
+    const visitor = await local.api.visitorSocket(room);
+    const owner = await local.api.ownerSocket(room.room_id, token);
 
     // More pings than the message limit: they are not messages and do not count against it.
     for (let i = 0; i < MESSAGES_PER_SECOND + 2; i += 1) visitor.ws.send(JSON.stringify({ type: 'ping' }));
@@ -134,7 +116,7 @@ describe('keep-alive', () => {
     const sentinel = await sendAndEcho(visitor, 'after the pings');
     expect(await owner.next()).toEqual(sentinel);
     expect(owner.received).toHaveLength(1);
-    expect((await api.messages(room.room_id, { token })).map((m) => m.content)).toEqual(['after the pings']);
+    expect((await local.api.messages(room.room_id, { token })).map((m) => m.content)).toEqual(['after the pings']);
     await closeAll([visitor, owner]);
   });
 });
@@ -143,29 +125,29 @@ describe('the front door', () => {
   it('answers 404 at the handshake for any /ws/ path that is not a room or the inbox', async () => {
     const room = await startFrom('127.0.0.6');
     const auth = `visitor=${room.visitor_token}`;
-    expect(await refusalOf(`${stack.wsUrl}/ws/chat/not-a-uuid/?${auth}`)).toBe('handshake refused: 404');
-    expect(await refusalOf(`${stack.wsUrl}/ws/chat/${room.room_id}/extra/?${auth}`)).toBe('handshake refused: 404');
-    expect(await refusalOf(`${stack.wsUrl}/ws/chat/?${auth}&room=${room.room_id}`)).toBe('handshake refused: 404');
-    expect(await refusalOf(`${stack.wsUrl}/ws/other?${auth}`)).toBe('handshake refused: 404');
-    expect(await refusalOf(`${stack.wsUrl}/ws/inbox/extra/?token=x`)).toBe('handshake refused: 404');
+    expect(await refusalOf(`${local.stack.wsUrl}/ws/chat/not-a-uuid/?${auth}`)).toBe('handshake refused: 404');
+    expect(await refusalOf(`${local.stack.wsUrl}/ws/chat/${room.room_id}/extra/?${auth}`)).toBe('handshake refused: 404');
+    expect(await refusalOf(`${local.stack.wsUrl}/ws/chat/?${auth}&room=${room.room_id}`)).toBe('handshake refused: 404');
+    expect(await refusalOf(`${local.stack.wsUrl}/ws/other?${auth}`)).toBe('handshake refused: 404');
+    expect(await refusalOf(`${local.stack.wsUrl}/ws/inbox/extra/?token=x`)).toBe('handshake refused: 404');
     // The control: the room's own path is accepted.
-    expect(await refusalOf(`${stack.wsUrl}/ws/chat/${room.room_id}/?${auth}`)).toBe('accepted');
+    expect(await refusalOf(`${local.stack.wsUrl}/ws/chat/${room.room_id}/?${auth}`)).toBe('accepted');
   });
 
   it('takes the room from the path: a ?room= or ?inbox= of the client moves nothing', async () => {
     const ownerId = randomUUID();
-    const token = await api.ownerToken(ownerId);
+    const token = await local.api.ownerToken(ownerId);
     const [a, b] = [await startFrom('127.0.0.7', ownerId), await startFrom('127.0.0.7', ownerId)];
 
     // Room B's token on room A's path is judged against A, whatever the query says.
-    expect(await refusalOf(`${stack.wsUrl}/ws/chat/${a.room_id}/?visitor=${b.visitor_token}&room=${b.room_id}`)).toBe(
+    expect(await refusalOf(`${local.stack.wsUrl}/ws/chat/${a.room_id}/?visitor=${b.visitor_token}&room=${b.room_id}`)).toBe(
       'handshake refused: 403',
     );
 
-    const ownerOfA = await api.ownerSocket(a.room_id, token);
-    const ownerOfB = await api.ownerSocket(b.room_id, token);
-    const visitorOfA = await openSocket(`${stack.wsUrl}/ws/chat/${a.room_id}/?visitor=${a.visitor_token}&room=${b.room_id}`);
-    const ownerAsInbox = await openSocket(`${stack.wsUrl}/ws/chat/${a.room_id}/?token=${token}&inbox=1&room=${b.room_id}`);
+    const ownerOfA = await local.api.ownerSocket(a.room_id, token);
+    const ownerOfB = await local.api.ownerSocket(b.room_id, token);
+    const visitorOfA = await openSocket(`${local.stack.wsUrl}/ws/chat/${a.room_id}/?visitor=${a.visitor_token}&room=${b.room_id}`);
+    const ownerAsInbox = await openSocket(`${local.stack.wsUrl}/ws/chat/${a.room_id}/?token=${token}&inbox=1&room=${b.room_id}`);
 
     const fromVisitor = await sendAndEcho(visitorOfA, 'posted on A with ?room=B');
     const fromOwner = await sendAndEcho(ownerAsInbox, 'posted on A with ?inbox=1');
@@ -173,8 +155,8 @@ describe('the front door', () => {
     await barrier([ownerOfA, ownerOfB, visitorOfA, ownerAsInbox]);
     expect(framesOf(ownerOfA)).toEqual([fromVisitor, fromOwner]);
     expect(framesOf(ownerOfB)).toEqual([]);
-    expect((await api.messages(b.room_id, { token })).length).toBe(0);
-    expect((await api.messages(a.room_id, { token })).map((m) => m.id)).toEqual([fromVisitor.id, fromOwner.id]);
+    expect((await local.api.messages(b.room_id, { token })).length).toBe(0);
+    expect((await local.api.messages(a.room_id, { token })).map((m) => m.id)).toEqual([fromVisitor.id, fromOwner.id]);
     await closeAll([ownerOfA, ownerOfB, visitorOfA, ownerAsInbox]);
   });
 });

@@ -4,30 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiGatewayManagementApiClient, GetConnectionCommand, GoneException } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LocalStackError } from '../../local/errors.js';
 import { resolveEnvironment, type LocalValues } from '../../local/environment.js';
-import { startLocalStack, type LocalStack } from '../../local/local-stack.js';
+import { startLocalStack } from '../../local/local-stack.js';
 import { signOwnerToken } from '../../local/owner-token.js';
-import { startDynamoDbBackend, type DynamoDbBackend } from './support/dynamodb-backend.js';
+import { localClientConfig } from './support/dynamodb-backend.js';
+import { useLocalStack } from './support/local-stack-fixture.js';
 import { openSocket, refusalOf } from './support/ws-client.js';
 
-let stack: LocalStack;
-let backend: DynamoDbBackend;
-const gatewayLines: string[] = [];
-
-beforeAll(async () => {
-  backend = await startDynamoDbBackend();
-  stack = await startLocalStack({ port: 0, dynamodb: backend.dynamodb, log: (line) => gatewayLines.push(line) });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await backend?.stop();
-});
+const local = useLocalStack();
 
 async function startChat(ownerId: string, path = '/api/chat/start/') {
-  const response = await fetch(`${stack.httpUrl}${path}`, {
+  const response = await fetch(`${local.stack.httpUrl}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ user_id: ownerId, visitor_name: 'Ali' }),
@@ -36,16 +25,12 @@ async function startChat(ownerId: string, path = '/api/chat/start/') {
   return (await response.json()) as { room_id: string; visitor_token: string; ws_path: string; ws_url: string };
 }
 
-const roomUrl = (roomId: string, query: string, slash = '/') => `${stack.wsUrl}/ws/chat/${roomId}${slash}?${query}`;
+const roomUrl = (roomId: string, query: string, slash = '/') => `${local.stack.wsUrl}/ws/chat/${roomId}${slash}?${query}`;
 
 /** The connection ids DynamoDB holds (the clients never learn their own). */
 async function storedConnectionIds(): Promise<string[]> {
-  const client = new DynamoDBClient({
-    endpoint: stack.dynamoDbEndpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  const { Items = [] } = await client.send(new ScanCommand({ TableName: Object.values(stack.served.tables)[0]! }));
+  const client = new DynamoDBClient(localClientConfig(local.stack.dynamoDbEndpoint));
+  const { Items = [] } = await client.send(new ScanCommand({ TableName: Object.values(local.stack.served.tables)[0]! }));
   client.destroy();
   return Items.filter((item) => item.sk?.S === 'CONN').map((item) => item.connection_id!.S!);
 }
@@ -55,9 +40,9 @@ describe("the guide's flow", () => {
     const ownerId = randomUUID();
     const room = await startChat(ownerId);
     expect(room.ws_path).toBe(`/ws/chat/${room.room_id}/`);
-    expect(room.ws_url).toBe(`${stack.wsUrl}/ws/chat/${room.room_id}/`);
+    expect(room.ws_url).toBe(`${local.stack.wsUrl}/ws/chat/${room.room_id}/`);
 
-    const token = await signOwnerToken(ownerId, stack.jwtSecret);
+    const token = await signOwnerToken(ownerId, local.stack.jwtSecret);
     const visitor = await openSocket(roomUrl(room.room_id, `visitor=${room.visitor_token}`));
     const owner = await openSocket(roomUrl(room.room_id, `token=${token}`));
 
@@ -69,20 +54,20 @@ describe("the guide's flow", () => {
     expect(new Date(String(toVisitor!.created_at)).toISOString()).toBe(toVisitor!.created_at);
 
     const expected = { id: toVisitor!.id, room_id: room.room_id, sender_type: 'visitor', content: 'Salom' };
-    const asOwner = await fetch(`${stack.httpUrl}/api/chat/rooms/${room.room_id}/messages/`, {
+    const asOwner = await fetch(`${local.stack.httpUrl}/api/chat/rooms/${room.room_id}/messages/`, {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(asOwner.status).toBe(200);
     expect(await asOwner.json()).toEqual([expect.objectContaining(expected)]);
-    const asVisitor = await fetch(`${stack.httpUrl}/api/chat/rooms/${room.room_id}/messages/?visitor=${room.visitor_token}`);
+    const asVisitor = await fetch(`${local.stack.httpUrl}/api/chat/rooms/${room.room_id}/messages/?visitor=${room.visitor_token}`);
     expect(asVisitor.status).toBe(200);
     expect(await asVisitor.json()).toEqual([expect.objectContaining(expected)]);
 
-    const rooms = await fetch(`${stack.httpUrl}/api/chat/rooms/`, { headers: { authorization: `Bearer ${token}` } });
+    const rooms = await fetch(`${local.stack.httpUrl}/api/chat/rooms/`, { headers: { authorization: `Bearer ${token}` } });
     expect(await rooms.json()).toEqual([expect.objectContaining({ id: room.room_id, owner_id: ownerId, visitor_name: 'Ali', is_active: true })]);
 
     // The push hook reached the EventBridge stub.
-    expect(gatewayLines.some((line) => line.includes('PutEvents') && line.includes(String(toVisitor!.id)))).toBe(true);
+    expect(local.gatewayLines.some((line) => line.includes('PutEvents') && line.includes(String(toVisitor!.id)))).toBe(true);
     visitor.ws.close();
     owner.ws.close();
   });
@@ -90,44 +75,44 @@ describe("the guide's flow", () => {
   it('serves every path with and without the trailing slash', async () => {
     const ownerId = randomUUID();
     const room = await startChat(ownerId, '/api/chat/start');
-    const token = await signOwnerToken(ownerId, stack.jwtSecret);
+    const token = await signOwnerToken(ownerId, local.stack.jwtSecret);
     const auth = { authorization: `Bearer ${token}` };
     for (const path of ['/api/chat/rooms', '/api/chat/rooms/', `/api/chat/rooms/${room.room_id}/messages`, `/api/chat/rooms/${room.room_id}/messages/`]) {
-      expect((await fetch(`${stack.httpUrl}${path}`, { headers: auth })).status, path).toBe(200);
+      expect((await fetch(`${local.stack.httpUrl}${path}`, { headers: auth })).status, path).toBe(200);
     }
     const socket = await openSocket(roomUrl(room.room_id, `visitor=${room.visitor_token}`, ''));
     socket.ws.send(JSON.stringify({ type: 'ping' }));
     expect(await socket.next()).toEqual({ type: 'pong' });
     socket.ws.close();
-    const inbox = await openSocket(`${stack.wsUrl}/ws/inbox?token=${token}`);
+    const inbox = await openSocket(`${local.stack.wsUrl}/ws/inbox?token=${token}`);
     inbox.ws.close();
   });
 });
 
 describe('the HTTP API', () => {
   it("answers an unknown route with API Gateway's 404", async () => {
-    const response = await fetch(`${stack.httpUrl}/api/chat`);
+    const response = await fetch(`${local.stack.httpUrl}/api/chat`);
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({ message: 'Not Found' });
   });
 
   it('lets the handler refuse a path its route only catches, and a wrong method', async () => {
-    const notFound = await fetch(`${stack.httpUrl}/api/chat/start/extra/`, { method: 'POST', body: '{}' });
+    const notFound = await fetch(`${local.stack.httpUrl}/api/chat/start/extra/`, { method: 'POST', body: '{}' });
     expect(notFound.status).toBe(404);
     expect(await notFound.json()).toEqual({ detail: 'Not found.' });
-    const wrongMethod = await fetch(`${stack.httpUrl}/api/chat/start/`);
+    const wrongMethod = await fetch(`${local.stack.httpUrl}/api/chat/start/`);
     expect(wrongMethod.status).toBe(405);
   });
 
   it('answers CORS preflights from any origin and marks responses', async () => {
-    const preflight = await fetch(`${stack.httpUrl}/api/chat/rooms/`, {
+    const preflight = await fetch(`${local.stack.httpUrl}/api/chat/rooms/`, {
       method: 'OPTIONS',
       headers: { origin: 'http://app.test', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('http://app.test');
     expect(preflight.headers.get('access-control-allow-headers')).toBe('authorization');
-    const response = await fetch(`${stack.httpUrl}/api/chat/rooms/`, { headers: { origin: 'http://app.test' } });
+    const response = await fetch(`${local.stack.httpUrl}/api/chat/rooms/`, { headers: { origin: 'http://app.test' } });
     expect(response.status).toBe(401);
     expect(response.headers.get('access-control-allow-origin')).toBe('http://app.test');
   });
@@ -141,16 +126,16 @@ describe('the WebSocket handshake', () => {
   });
 
   it('is refused with 404 by the front door for paths it does not map', async () => {
-    expect(await refusalOf(`${stack.wsUrl}/ws/other/`)).toBe('handshake refused: 404');
-    expect(await refusalOf(`${stack.wsUrl}/ws/chat/not-a-uuid/?visitor=x`)).toBe('handshake refused: 404');
-    expect(await refusalOf(`${stack.wsUrl}/prod?room=${randomUUID()}`)).toBe('handshake refused: 404');
+    expect(await refusalOf(`${local.stack.wsUrl}/ws/other/`)).toBe('handshake refused: 404');
+    expect(await refusalOf(`${local.stack.wsUrl}/ws/chat/not-a-uuid/?visitor=x`)).toBe('handshake refused: 404');
+    expect(await refusalOf(`${local.stack.wsUrl}/prod?room=${randomUUID()}`)).toBe('handshake refused: 404');
   });
 });
 
 describe('the management API', () => {
   it('answers 410 GoneException for an unknown connection, as the SDK expects', async () => {
     for (const method of ['GET', 'POST', 'DELETE']) {
-      const response = await fetch(`${stack.httpUrl}/@connections/${encodeURIComponent('L0SM9cOFvHcCIhw=')}`, {
+      const response = await fetch(`${local.stack.httpUrl}/@connections/${encodeURIComponent('L0SM9cOFvHcCIhw=')}`, {
         method,
         body: method === 'POST' ? '{}' : undefined,
       });
@@ -158,11 +143,7 @@ describe('the management API', () => {
       expect(response.headers.get('x-amzn-errortype')).toBe('GoneException');
       expect(await response.json()).toEqual({ message: expect.any(String) });
     }
-    const client = new ApiGatewayManagementApiClient({
-      endpoint: `http://127.0.0.1:${stack.port}`,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    const client = new ApiGatewayManagementApiClient(localClientConfig(`http://127.0.0.1:${local.stack.port}`));
     await expect(client.send(new GetConnectionCommand({ ConnectionId: 'gone/+=' }))).rejects.toBeInstanceOf(GoneException);
     client.destroy();
   });
@@ -172,7 +153,7 @@ describe('the management API', () => {
     const before = new Set(await storedConnectionIds());
     const socket = await openSocket(roomUrl(room.room_id, `visitor=${room.visitor_token}`));
     const [connectionId] = (await storedConnectionIds()).filter((id) => !before.has(id));
-    const at = `${stack.httpUrl}/@connections/${encodeURIComponent(connectionId!)}`;
+    const at = `${local.stack.httpUrl}/@connections/${encodeURIComponent(connectionId!)}`;
 
     const info = await fetch(at);
     expect(info.status).toBe(200);

@@ -1,30 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../local/local-stack.js';
-import { barrier, broadcastOf, chatClient, closeAll, framesOf, sendAndEcho, waitForFrames, type Frame } from './support/chat.js';
-import { startDynamoDbBackend, type DynamoDbBackend } from './support/dynamodb-backend.js';
+import { describe, expect, it } from 'vitest';
+import { barrier, broadcastOf, closeAll, framesOf, sendAndEcho, waitForFrames, type Frame } from './support/chat.js';
+import { MANY_ROOM_STARTS, useLocalStack } from './support/local-stack-fixture.js';
 import { refusalOf, type TestSocket } from './support/ws-client.js';
 
 /** The owner's inbox socket: every room of that owner, on every device, and nobody else's. */
-let stack: LocalStack;
-let backend: DynamoDbBackend;
-let api: ReturnType<typeof chatClient>;
-
-beforeAll(async () => {
-  backend = await startDynamoDbBackend();
-  stack = await startLocalStack({
-    port: 0,
-    dynamodb: backend.dynamodb,
-    log: () => undefined,
-    environment: { ROOM_STARTS_PER_MINUTE_PER_IP: '100' },
-  });
-  api = chatClient(stack);
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await backend?.stop();
-});
+const local = useLocalStack({ environment: MANY_ROOM_STARTS });
 
 const ROOM_VIEW_KEYS = ['created_at', 'id', 'is_active', 'owner_id', 'updated_at', 'visitor_name'];
 
@@ -39,14 +20,14 @@ describe("the owner's inbox", () => {
   it("tells every device of the owner about new rooms, messages and closing, and nobody else's", async () => {
     const ownerA = randomUUID();
     const ownerB = randomUUID();
-    const [tokenA, tokenB] = await Promise.all([api.ownerToken(ownerA), api.ownerToken(ownerB)]);
-    const phoneA = await api.inboxSocket(tokenA);
-    const tabletA = await api.inboxSocket(tokenA);
-    const inboxB = await api.inboxSocket(tokenB);
+    const [tokenA, tokenB] = await Promise.all([local.api.ownerToken(ownerA), local.api.ownerToken(ownerB)]);
+    const phoneA = await local.api.inboxSocket(tokenA);
+    const tabletA = await local.api.inboxSocket(tokenA);
+    const inboxB = await local.api.inboxSocket(tokenB);
     const inboxesA = [phoneA, tabletA];
 
     // A visitor starts a chat with A: both of A's devices hear of it before the start returns.
-    const room = await api.startChat(ownerA, 'Ali');
+    const room = await local.api.startChat(ownerA, 'Ali');
     const [created] = await sameFrames(inboxesA, 1, 'room.created');
     expect(created).toEqual({ type: 'room.created', room: expect.any(Object) });
     const view = created!.room as Frame;
@@ -54,11 +35,11 @@ describe("the owner's inbox", () => {
     expect(view).toMatchObject({ id: room.room_id, owner_id: ownerA, visitor_name: 'Ali', is_active: true });
     expect(view.created_at).toBe(view.updated_at);
     // The same room the room list shows (the list is a GSI: eventually consistent).
-    await expect.poll(() => api.listRooms(tokenA), { timeout: 5000 }).toEqual([view]);
+    await expect.poll(() => local.api.listRooms(tokenA), { timeout: 5000 }).toEqual([view]);
 
     // Messages of both sides reach the inboxes in the broadcast's shape.
-    const visitor = await api.visitorSocket(room);
-    const owner = await api.ownerSocket(room.room_id, tokenA);
+    const visitor = await local.api.visitorSocket(room);
+    const owner = await local.api.ownerSocket(room.room_id, tokenA);
     const fromVisitor = await sendAndEcho(visitor, 'Salom');
     await broadcastOf(owner, 'Salom');
     const fromOwner = await sendAndEcho(owner, 'Va alaykum assalom');
@@ -69,7 +50,7 @@ describe("the owner's inbox", () => {
     expect(fromOwner.sender_type).toBe('owner');
 
     // Closing: room.updated with the closed room, as the close answered it.
-    const close = await api.closeRoom(room.room_id, tokenA);
+    const close = await local.api.closeRoom(room.room_id, tokenA);
     expect(close.status).toBe(200);
     const closedView = (await close.json()) as Frame;
     expect(closedView).toMatchObject({ id: room.room_id, is_active: false });
@@ -86,10 +67,10 @@ describe("the owner's inbox", () => {
   it("sends B's rooms to B's inbox only", async () => {
     const ownerA = randomUUID();
     const ownerB = randomUUID();
-    const inboxA = await api.inboxSocket(await api.ownerToken(ownerA));
-    const inboxB = await api.inboxSocket(await api.ownerToken(ownerB));
-    const room = await api.startChat(ownerB);
-    const visitor = await api.visitorSocket(room);
+    const inboxA = await local.api.inboxSocket(await local.api.ownerToken(ownerA));
+    const inboxB = await local.api.inboxSocket(await local.api.ownerToken(ownerB));
+    const room = await local.api.startChat(ownerB);
+    const visitor = await local.api.visitorSocket(room);
     const message = await sendAndEcho(visitor, 'for B');
     await barrier([inboxA, inboxB, visitor]);
     expect(framesOf(inboxB).map((f) => f.type)).toEqual(['room.created', 'message']);
@@ -100,15 +81,15 @@ describe("the owner's inbox", () => {
 
   it('needs an owner token, and only receives', async () => {
     const ownerId = randomUUID();
-    const token = await api.ownerToken(ownerId);
-    const room = await api.startChat(ownerId);
-    expect(await refusalOf(`${stack.wsUrl}/ws/inbox/`)).toBe('handshake refused: 401');
-    expect(await refusalOf(`${stack.wsUrl}/ws/inbox/?visitor=${room.visitor_token}`)).toBe('handshake refused: 401');
-    expect(await refusalOf(`${stack.wsUrl}/ws/inbox/?token=not.a.jwt`)).toBe('handshake refused: 401');
+    const token = await local.api.ownerToken(ownerId);
+    const room = await local.api.startChat(ownerId);
+    expect(await refusalOf(`${local.stack.wsUrl}/ws/inbox/`)).toBe('handshake refused: 401');
+    expect(await refusalOf(`${local.stack.wsUrl}/ws/inbox/?visitor=${room.visitor_token}`)).toBe('handshake refused: 401');
+    expect(await refusalOf(`${local.stack.wsUrl}/ws/inbox/?token=not.a.jwt`)).toBe('handshake refused: 401');
 
-    const phone = await api.inboxSocket(token);
-    const tablet = await api.inboxSocket(token);
-    const owner = await api.ownerSocket(room.room_id, token);
+    const phone = await local.api.inboxSocket(token);
+    const tablet = await local.api.inboxSocket(token);
+    const owner = await local.api.ownerSocket(room.room_id, token);
     phone.ws.send(JSON.stringify({ message: 'sent on the inbox' }));
     const [answer] = await waitForFrames(phone, (f) => f.length === 1, 'an answer on the inbox');
     expect(answer).toEqual({ error: expect.any(String) });
@@ -116,7 +97,7 @@ describe("the owner's inbox", () => {
     expect(framesOf(tablet)).toEqual([]);
     expect(framesOf(owner)).toEqual([]);
     expect(phone.ws.readyState).toBe(phone.ws.OPEN);
-    expect(await api.messages(room.room_id, { token })).toEqual([]);
+    expect(await local.api.messages(room.room_id, { token })).toEqual([]);
     await closeAll([phone, tablet, owner]);
   });
 });

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../local/local-stack.js';
+import { describe, expect, it } from 'vitest';
 import {
   barrier,
   broadcastOf,
-  chatClient,
   closeAll,
   framesOf,
   inboxConnectionIds,
@@ -13,7 +11,7 @@ import {
   sendAndEcho,
   type Broadcast,
 } from './support/chat.js';
-import { startDynamoDbBackend, type DynamoDbBackend } from './support/dynamodb-backend.js';
+import { MANY_ROOM_STARTS, useLocalStack } from './support/local-stack-fixture.js';
 import type { TestSocket } from './support/ws-client.js';
 
 /**
@@ -21,30 +19,13 @@ import type { TestSocket } from './support/ws-client.js';
  * to push to an offline owner. The local stack's EventBridge stub logs each entry; the
  * `failPutEvents` hook makes it reject them.
  */
-let stack: LocalStack;
-let backend: DynamoDbBackend;
-let api: ReturnType<typeof chatClient>;
-const gatewayLines: string[] = [];
 let rejectPutEvents = false;
-
-beforeAll(async () => {
-  backend = await startDynamoDbBackend();
-  stack = await startLocalStack({
-    port: 0,
-    dynamodb: backend.dynamodb,
-    log: (line) => gatewayLines.push(line),
-    failPutEvents: () => rejectPutEvents,
-    environment: { ROOM_STARTS_PER_MINUTE_PER_IP: '100' },
-  });
-  api = chatClient(stack);
+const local = useLocalStack({
+  failPutEvents: () => rejectPutEvents,
+  environment: MANY_ROOM_STARTS,
 });
 
-afterAll(async () => {
-  await stack?.stop();
-  await backend?.stop();
-});
-
-const eventsFor = (messageId: string) => putEventsEntries(gatewayLines).filter((e) => e.detail.message_id === messageId);
+const eventsFor = (messageId: string) => putEventsEntries(local.gatewayLines).filter((e) => e.detail.message_id === messageId);
 
 /** Sends as the visitor and returns the broadcast once the handler, push included, is done. */
 async function visitorSays(visitor: TestSocket, text: string): Promise<Broadcast> {
@@ -57,8 +38,8 @@ async function visitorSays(visitor: TestSocket, text: string): Promise<Broadcast
 describe('a visitor message', () => {
   it('is published once, with a 100-character preview, owner_online false when no owner socket is open', async () => {
     const ownerId = randomUUID();
-    const room = await api.startChat(ownerId);
-    const visitor = await api.visitorSocket(room);
+    const room = await local.api.startChat(ownerId);
+    const visitor = await local.api.visitorSocket(room);
     const text = Array.from({ length: 15 }, (_, i) => `${i}`.padEnd(10, '.')).join(''); // 150 characters
     expect(text).toHaveLength(150);
 
@@ -84,8 +65,8 @@ describe('a visitor message', () => {
   });
 
   it('cuts the preview at 100 characters, not in the middle of one', async () => {
-    const room = await api.startChat(randomUUID());
-    const visitor = await api.visitorSocket(room);
+    const room = await local.api.startChat(randomUUID());
+    const visitor = await local.api.visitorSocket(room);
     const text = '🚗'.repeat(150);
     const message = await visitorSays(visitor, text);
     expect(eventsFor(message.id).map((e) => e.detail.preview)).toEqual(['🚗'.repeat(100)]);
@@ -97,16 +78,16 @@ describe('a visitor message', () => {
 
   it('says owner_online true while an inbox or a room socket of the owner is open, and false again after', async () => {
     const ownerId = randomUUID();
-    const token = await api.ownerToken(ownerId);
-    const room = await api.startChat(ownerId);
-    const visitor = await api.visitorSocket(room);
+    const token = await local.api.ownerToken(ownerId);
+    const room = await local.api.startChat(ownerId);
+    const visitor = await local.api.visitorSocket(room);
 
-    const inbox = await api.inboxSocket(token);
+    const inbox = await local.api.inboxSocket(token);
     const withInbox = await visitorSays(visitor, 'with the inbox open');
     inbox.ws.close();
     await inbox.closed;
 
-    const owner = await api.ownerSocket(room.room_id, token);
+    const owner = await local.api.ownerSocket(room.room_id, token);
     const withRoomSocket = await visitorSays(visitor, 'with the room socket open');
     await broadcastOf(owner, 'with the room socket open');
     owner.ws.close();
@@ -114,9 +95,9 @@ describe('a visitor message', () => {
 
     // Once $disconnect has forgotten both owner sockets, the owner is offline again; another
     // owner's open inbox does not count.
-    await expect.poll(() => roomConnectionIds(stack, room.room_id), { timeout: 5000 }).toHaveLength(1);
-    await expect.poll(() => inboxConnectionIds(stack, ownerId), { timeout: 5000 }).toEqual([]);
-    const stranger = await api.inboxSocket(await api.ownerToken(randomUUID()));
+    await expect.poll(() => roomConnectionIds(local.stack, room.room_id), { timeout: 5000 }).toHaveLength(1);
+    await expect.poll(() => inboxConnectionIds(local.stack, ownerId), { timeout: 5000 }).toEqual([]);
+    const stranger = await local.api.inboxSocket(await local.api.ownerToken(randomUUID()));
     const alone = await visitorSays(visitor, 'with every owner socket closed');
 
     expect(eventsFor(withInbox.id).map((e) => e.detail.owner_online)).toEqual([true]);
@@ -129,15 +110,15 @@ describe('a visitor message', () => {
 describe('an owner message', () => {
   it('is not published', async () => {
     const ownerId = randomUUID();
-    const token = await api.ownerToken(ownerId);
-    const room = await api.startChat(ownerId);
-    const owner = await api.ownerSocket(room.room_id, token);
-    const before = putEventsEntries(gatewayLines).length;
+    const token = await local.api.ownerToken(ownerId);
+    const room = await local.api.startChat(ownerId);
+    const owner = await local.api.ownerSocket(room.room_id, token);
+    const before = putEventsEntries(local.gatewayLines).length;
     const message = await sendAndEcho(owner, 'the owner answers');
     await barrier([owner]);
     expect(message.sender_type).toBe('owner');
     expect(eventsFor(message.id)).toEqual([]);
-    expect(putEventsEntries(gatewayLines)).toHaveLength(before);
+    expect(putEventsEntries(local.gatewayLines)).toHaveLength(before);
     owner.ws.close();
   });
 });
@@ -145,10 +126,10 @@ describe('an owner message', () => {
 describe('a publish that EventBridge rejects', () => {
   it('loses nothing: the message is broadcast without an error and kept, and the next one is published', async () => {
     const ownerId = randomUUID();
-    const token = await api.ownerToken(ownerId);
-    const room = await api.startChat(ownerId);
-    const visitor = await api.visitorSocket(room);
-    const owner = await api.ownerSocket(room.room_id, token);
+    const token = await local.api.ownerToken(ownerId);
+    const room = await local.api.startChat(ownerId);
+    const visitor = await local.api.visitorSocket(room);
+    const owner = await local.api.ownerSocket(room.room_id, token);
 
     rejectPutEvents = true;
     let lost: Broadcast;
@@ -166,7 +147,7 @@ describe('a publish that EventBridge rejects', () => {
     // No error frame anywhere, and both messages are kept.
     expect(framesOf(visitor)).toEqual([lost, next]);
     expect(framesOf(owner)).toEqual([lost, next]);
-    expect((await api.messages(room.room_id, { token })).map((m) => m.id)).toEqual([lost.id, next.id]);
+    expect((await local.api.messages(room.room_id, { token })).map((m) => m.id)).toEqual([lost.id, next.id]);
     await closeAll([visitor, owner]);
   });
 });

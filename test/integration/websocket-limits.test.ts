@@ -1,37 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../local/local-stack.js';
-import { startDynamoDbBackend, type DynamoDbBackend } from './support/dynamodb-backend.js';
-import { openSocket } from './support/ws-client.js';
+import { describe, expect, it } from 'vitest';
+import { useLocalStack } from './support/local-stack-fixture.js';
 
 /** API Gateway's idle (10 min) and lifetime (2 h) limits, shrunk for the test. */
-let stack: LocalStack;
-let backend: DynamoDbBackend;
+const local = useLocalStack({ limits: { idleTimeoutMs: 600, maxConnectionMs: 1800 } });
 
-beforeAll(async () => {
-  backend = await startDynamoDbBackend();
-  stack = await startLocalStack({
-    port: 0,
-    dynamodb: backend.dynamodb,
-    log: () => undefined,
-    limits: { idleTimeoutMs: 600, maxConnectionMs: 1800 },
-  });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await backend?.stop();
-});
-
-async function visitorSocket() {
-  const response = await fetch(`${stack.httpUrl}/api/chat/start/`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ user_id: randomUUID() }),
-  });
-  const room = (await response.json()) as { room_id: string; visitor_token: string };
-  return openSocket(`${stack.wsUrl}/ws/chat/${room.room_id}/?visitor=${room.visitor_token}`);
-}
+const visitorSocket = async () => local.api.visitorSocket(await local.api.startChat(randomUUID()));
 
 describe("API Gateway's connection limits", () => {
   it('closes an idle connection with 1001', async () => {

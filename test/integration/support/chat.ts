@@ -6,6 +6,7 @@ import { expect } from 'vitest';
 import { keys } from '../../../lambdas/adapters/table-layout.js';
 import type { LocalStack } from '../../../local/local-stack.js';
 import { signOwnerToken } from '../../../local/owner-token.js';
+import { localClientConfig } from './dynamodb-backend.js';
 import { openSocket, type TestSocket } from './ws-client.js';
 
 /**
@@ -42,6 +43,8 @@ export type Broadcast = {
 
 /** Credentials for a history read: the owner's JWT or the room's visitor token. */
 export type Reader = { token: string } | { visitor: string };
+
+export type ChatApi = ReturnType<typeof chatClient>;
 
 export function chatClient(stack: LocalStack) {
   const roomUrl = (roomId: string, query: string) => `${stack.wsUrl}/ws/chat/${roomId}/?${query}`;
@@ -101,6 +104,9 @@ export async function customOwnerToken(
     .setExpirationTime(expiresAtSeconds)
     .sign(new TextEncoder().encode(secret));
 }
+
+/** The ids of history items or broadcasts, in order. */
+export const ids = (items: { id: string }[]) => items.map((m) => m.id);
 
 const PONG = '{"type":"pong"}';
 
@@ -221,13 +227,7 @@ export const roomConnectionIds = (stack: LocalStack, roomId: string) => connecti
 export const inboxConnectionIds = (stack: LocalStack, ownerId: string) => connectionIds(stack, keys.ownerPartition(ownerId), 'INBOX#');
 
 async function connectionIds(stack: LocalStack, partition: string, prefix: string): Promise<string[]> {
-  const client = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: stack.dynamoDbEndpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    }),
-  );
+  const client = DynamoDBDocumentClient.from(new DynamoDBClient(localClientConfig(stack.dynamoDbEndpoint)));
   try {
     const { Items = [] } = await client.send(
       new QueryCommand({

@@ -18,6 +18,13 @@ export interface DynamoDbBackend {
   stop(): Promise<void>;
 }
 
+/** Config for an AWS SDK client of a local endpoint (DynamoDB, the management API): any credentials do. */
+export const localClientConfig = (endpoint: string) => ({
+  endpoint,
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+});
+
 export const backendKind = (): BackendKind =>
   process.env.CHAT_TEST_DYNAMODB === 'dynamodb-local' ? 'dynamodb-local' : 'dynalite';
 
@@ -38,11 +45,7 @@ export async function startDynamoDbBackend(): Promise<DynamoDbBackend> {
   child.once('exit', (code) => (exited ??= `exited with code ${code}: ${stderr.slice(0, 500)}`));
 
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  const client = new DynamoDBClient(localClientConfig(endpoint));
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (exited) throw new Error(`DynamoDB Local ${exited}`);

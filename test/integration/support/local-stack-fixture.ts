@@ -1,0 +1,93 @@
+import { afterAll, beforeAll } from 'vitest';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../../local/local-stack.js';
+import { chatClient, type ChatApi } from './chat.js';
+import { startDynamoDbBackend, type DynamoDbBackend } from './dynamodb-backend.js';
+
+/**
+ * The one local stack of an integration file: `useLocalStack()` at the top of the file starts
+ * the DynamoDB backend the suite runs on (see dynamodb-backend.ts) and a local stack on a free
+ * port against it before the file's tests, and stops both after them.
+ */
+
+/** What a file may choose; the port (a free one) and the DynamoDB (the suite's backend) are the fixture's. */
+export type LocalStackFixtureOptions = Omit<LocalStackOptions, 'port' | 'dynamodb'>;
+
+export interface LocalStackFixture {
+  readonly stack: LocalStack;
+  /** chatClient(stack): the guide's REST and WebSocket API. */
+  readonly api: ChatApi;
+  readonly backend: DynamoDbBackend;
+  /**
+   * Every line the gateway logged (requests, handler failures, PutEvents entries), in order.
+   * Kept here instead of printed, unless `options.log` takes them.
+   */
+  readonly gatewayLines: readonly string[];
+}
+
+/**
+ * For files that start more rooms from one address than the default start limit allows per
+ * minute. 100 is the highest value allowed (and the largest sliding-window expression the
+ * start limit writes, which DynamoDB Local must accept).
+ */
+export const MANY_ROOM_STARTS = { ROOM_STARTS_PER_MINUTE_PER_IP: '100' } as const;
+
+/**
+ * Registers the file's beforeAll (backend, then stack) and afterAll (stack, then backend; each
+ * only if it started, so a failed start still stops what did start). Call it once per file, at
+ * module level and before any hook that uses it; read the returned object's fields inside
+ * tests and hooks only.
+ */
+export function useLocalStack(options: LocalStackFixtureOptions = {}): LocalStackFixture {
+  let backend: DynamoDbBackend | undefined;
+  let stack: LocalStack | undefined;
+  let api: ChatApi | undefined;
+  let failure: unknown;
+  const gatewayLines: string[] = [];
+
+  beforeAll(async () => {
+    try {
+      backend = await startDynamoDbBackend();
+      stack = await startLocalStack({
+        log: (line) => gatewayLines.push(line),
+        ...options,
+        port: 0,
+        dynamodb: backend.dynamodb,
+      });
+      api = chatClient(stack);
+    } catch (error) {
+      failure = error;
+      throw error;
+    }
+  });
+
+  afterAll(async () => {
+    try {
+      await stack?.stop();
+    } finally {
+      await backend?.stop();
+    }
+  });
+
+  const started = <T>(value: T | undefined, name: string): T => {
+    if (value !== undefined) return value;
+    if (failure !== undefined) {
+      throw new Error(`useLocalStack: no ${name}, the local stack failed to start: ${String(failure)}`, { cause: failure });
+    }
+    throw new Error(
+      `useLocalStack: ${name} was read before the fixture's beforeAll ran; read it inside a test or a hook registered after useLocalStack(), not at module level`,
+    );
+  };
+
+  return {
+    get stack() {
+      return started(stack, 'stack');
+    },
+    get api() {
+      return started(api, 'api');
+    },
+    get backend() {
+      return started(backend, 'backend');
+    },
+    gatewayLines,
+  };
+}
