@@ -22,12 +22,23 @@ export interface LocalDynamoDb {
   stop(): Promise<void>;
 }
 
-/** Starts dynalite on a free loopback port, or just points at the given endpoint. */
-export async function startDynamoDb(mode: DynamoDbMode, dataDir: string): Promise<LocalDynamoDb> {
+/** Config for an AWS SDK client of a local endpoint (DynamoDB, the management API): any credentials do. */
+export const localClientConfig = (endpoint: string, region = 'us-east-1') => ({
+  endpoint,
+  region,
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+});
+
+/**
+ * Starts dynalite on a free loopback port, or just points at the given endpoint.
+ * `dataDir` is where 'disk' keeps its data (the other modes do not use it).
+ */
+export async function startDynamoDb(mode: DynamoDbMode, dataDir?: string): Promise<LocalDynamoDb> {
   if (typeof mode === 'object') {
     return { endpoint: mode.endpoint, description: `DynamoDB at ${mode.endpoint}`, stop: async () => undefined };
   }
-  const unlock = mode === 'disk' ? lockDataDir(dataDir) : () => undefined;
+  if (mode === 'disk' && !dataDir) throw new LocalStackError("startDynamoDb('disk') needs a data directory");
+  const unlock = mode === 'disk' ? lockDataDir(dataDir!) : () => undefined;
   // Tables become ACTIVE at once: nothing here waits for provisioning.
   const server: Server = dynalite({
     ...(mode === 'disk' ? { path: dataDir } : {}),
@@ -116,7 +127,7 @@ export function createTableInput(table: TableDefinition, tableName: string): Cre
 
 /** Creates each table that does not exist yet and waits until it is ACTIVE. */
 export async function ensureTables(endpoint: string, region: string, tables: { input: CreateTableCommandInput }[]): Promise<string[]> {
-  const client = new DynamoDBClient({ endpoint, region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new DynamoDBClient(localClientConfig(endpoint, region));
   const created: string[] = [];
   try {
     for (const { input } of tables) {

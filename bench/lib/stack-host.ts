@@ -5,10 +5,10 @@
  * and so that the clients measuring it do not share its event loop.
  */
 import { startLocalStack, type LocalStack } from '../../local/local-stack.js';
-import { startDynalite, type RunningDynamoDb } from './dynamodb.js';
+import { startDynamoDb, type LocalDynamoDb } from '../../local/dynamodb.js';
 import type { HostReply, HostRequest } from './local-stack-process.js';
 
-let dynamodb: RunningDynamoDb | undefined;
+let dynamodb: LocalDynamoDb | undefined;
 let stack: LocalStack | undefined;
 const lines: string[] = [];
 
@@ -23,7 +23,7 @@ process.on('message', (message: HostRequest) => {
 async function handle(message: HostRequest): Promise<void> {
   switch (message.type) {
     case 'start': {
-      dynamodb = await startDynalite();
+      dynamodb = await startDynamoDb('memory');
       reply({ type: 'dynamodb', endpoint: dynamodb.endpoint });
       return;
     }

@@ -11,10 +11,12 @@ import { getHistory, listRooms } from '../../lambdas/domain/rooms.js';
 import { startChat } from '../../lambdas/domain/start-chat.js';
 import { hashVisitorToken } from '../../lambdas/domain/visitor-token.js';
 import { loggerFor } from '../../lambdas/shared/logger.js';
+import { createTableInput, ensureTables } from '../../local/dynamodb.js';
+import { startDynamoDbLocal } from '../../local/dynamodb-local.js';
 import { readAssembly } from '../lib/assembly.js';
 import { attachCapacityMeter, type Reading } from '../lib/capacity-meter.js';
 import { ownerToken } from '../lib/chat-client.js';
-import { createTable, documentClient, startDynamoDbLocal, tableInputFromTemplate } from '../lib/dynamodb.js';
+import { documentClient, REGION } from '../lib/dynamodb.js';
 import { connectionIdLike, RecordingGateway, silentLogger, tokenIsOwnerId } from '../lib/fakes.js';
 import { code, mark, table } from '../lib/markdown.js';
 import type { Section, SectionContext } from '../lib/section.js';
@@ -89,13 +91,17 @@ export const capacitySection: Section = {
     const measuredClient = documentClient(ddb.endpoint);
     const sampleClient = documentClient(ddb.endpoint);
     try {
-      await createTable(ddb.endpoint, tableInputFromTemplate(assembly.table.properties, TABLE));
-      await createTable(ddb.endpoint, {
-        TableName: SAMPLE_TABLE,
-        KeySchema: [{ AttributeName: 'connectionId', KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: 'connectionId', AttributeType: 'S' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      });
+      await ensureTables(ddb.endpoint, REGION, [
+        { input: createTableInput(assembly.table, TABLE) },
+        {
+          input: {
+            TableName: SAMPLE_TABLE,
+            KeySchema: [{ AttributeName: 'connectionId', KeyType: 'HASH' }],
+            AttributeDefinitions: [{ AttributeName: 'connectionId', AttributeType: 'S' }],
+            BillingMode: 'PAY_PER_REQUEST',
+          },
+        },
+      ]);
       const meter = attachCapacityMeter(measuredClient);
       const sampleMeter = attachCapacityMeter(sampleClient);
       const store = new DynamoChatStore({ ...storeOptions, client: measuredClient });

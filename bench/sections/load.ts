@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoChatStore } from '../../lambdas/adapters/dynamo-chat-store.js';
 import { hashVisitorToken } from '../../lambdas/domain/visitor-token.js';
+import { freePort } from '../../local/free-port.js';
 import { readAssembly } from '../lib/assembly.js';
 import { ChatSocket, ownerToken } from '../lib/chat-client.js';
 import { documentClient } from '../lib/dynamodb.js';
-import { freePort } from '../lib/free-port.js';
 import { LocalStackProcess } from '../lib/local-stack-process.js';
 import { code, mark, table } from '../lib/markdown.js';
 import type { Section, SectionContext } from '../lib/section.js';

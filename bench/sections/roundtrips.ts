@@ -6,12 +6,13 @@ import { handleFrame } from '../../lambdas/domain/messages.js';
 import type { ChatEventPublisher } from '../../lambdas/domain/ports.js';
 import { getHistory, listRooms } from '../../lambdas/domain/rooms.js';
 import { startChat } from '../../lambdas/domain/start-chat.js';
+import { createTableInput, ensureTables, startDynamoDb } from '../../local/dynamodb.js';
+import { freePort } from '../../local/free-port.js';
 import { startDelayProxy, type DelayProxy } from '../delay-proxy.js';
-import { readAssembly } from '../lib/assembly.js';
+import { readAssembly, type Assembly } from '../lib/assembly.js';
 import { ChatSocket, ownerToken } from '../lib/chat-client.js';
-import { createTable, documentClient, startDynalite, tableInputFromTemplate } from '../lib/dynamodb.js';
+import { documentClient, REGION } from '../lib/dynamodb.js';
 import { connectionIdLike, RecordingGateway, silentLogger, tokenIsOwnerId } from '../lib/fakes.js';
-import { freePort } from '../lib/free-port.js';
 import { LocalStackProcess } from '../lib/local-stack-process.js';
 import { code, mark, table } from '../lib/markdown.js';
 import type { Section, SectionContext } from '../lib/section.js';
@@ -67,8 +68,8 @@ export const roundTripsSection: Section = {
     const options = storeOptionsFromTemplate(messageFn.environment, TABLE);
 
     ctx.log('roundtrips: in process (domain use cases + DynamoChatStore through the delay proxy)');
-    const inProcess = await measureInProcess(assembly.table.properties, options, DELAY_MS);
-    const inProcessDouble = await measureInProcess(assembly.table.properties, options, 2 * DELAY_MS);
+    const inProcess = await measureInProcess(assembly.table, options, DELAY_MS);
+    const inProcessDouble = await measureInProcess(assembly.table, options, 2 * DELAY_MS);
 
     const results: RoundTripResults = { delayMs: DELAY_MS, inProcess, inProcessDouble };
     ctx.log('roundtrips: on the local stack (sockets and HTTP through the local gateway)');
@@ -87,15 +88,15 @@ export const roundTripsSection: Section = {
 // ---- in process ------------------------------------------------------------------------
 
 async function measureInProcess(
-  tableProperties: Record<string, unknown>,
+  templateTable: Assembly['table'],
   options: ReturnType<typeof storeOptionsFromTemplate>,
   delayMs: number,
 ): Promise<TimedOperation[]> {
-  const dynalite = await startDynalite();
+  const dynalite = await startDynamoDb('memory');
   const proxy = await startDelayProxy({ target: dynalite.endpoint, delayMs });
   const client = documentClient(proxy.url);
   try {
-    await createTable(dynalite.endpoint, tableInputFromTemplate(tableProperties, TABLE));
+    await ensureTables(dynalite.endpoint, REGION, [{ input: createTableInput(templateTable, TABLE) }]);
     const store = new DynamoChatStore({ ...options, client });
     const gateway = new RecordingGateway(delayMs);
     const eventCalls: Call[] = [];
