@@ -6,6 +6,9 @@ import { defineConfig } from 'vitest/config';
  *   infra        the synthesized CDK template, and cdk-nag
  *   integration  real sockets and fetch against the local stack and a real DynamoDB API
  */
+/** Lambda runs Node 24; on a Node 20 machine the SDK's notice about future releases is noise. */
+const QUIET_SDK = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+
 export default defineConfig({
   test: {
     projects: [
@@ -13,13 +16,14 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
-          env: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
+          env: { POWERTOOLS_LOG_LEVEL: 'SILENT', ...QUIET_SDK },
         },
       },
       {
         test: {
           name: 'infra',
           include: ['test/infra/**/*.test.ts'],
+          env: QUIET_SDK,
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },
@@ -33,7 +37,7 @@ export default defineConfig({
           server: { deps: { external: [/\/cdk\.out\//] } },
           testTimeout: 60_000,
           hookTimeout: 120_000,
-          env: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
+          env: { POWERTOOLS_LOG_LEVEL: 'SILENT', ...QUIET_SDK },
           // One local stack per file; files run one after another on a 2-core machine.
           fileParallelism: false,
         },
