@@ -127,16 +127,19 @@ function operationOf(req: IncomingMessage): string {
 }
 
 /**
- * The longest chain of calls in which each starts after the previous one ended: the number
- * of round trips that happened one after another (calls side by side count once).
+ * Groups calls into waves: a call's wave is one more than the latest wave of any call that
+ * ended before it started. The number of waves is the longest chain of calls made one after
+ * another, i.e. the sequential round trips (calls side by side share a wave).
  */
-export function sequentialDepth(calls: readonly { start: number; end: number }[]): number {
+export function callWaves<T extends { start: number; end: number }>(calls: readonly T[]): T[][] {
   const sorted = [...calls].sort((a, b) => a.end - b.end);
   const depth: number[] = [];
+  const waves: T[][] = [];
   sorted.forEach((call, i) => {
     let best = 0;
     for (let j = 0; j < i; j += 1) if (sorted[j]!.end <= call.start) best = Math.max(best, depth[j]!);
     depth.push(best + 1);
+    (waves[best] ??= []).push(call);
   });
-  return Math.max(0, ...depth);
+  return waves;
 }

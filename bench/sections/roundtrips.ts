@@ -8,7 +8,7 @@ import { getHistory, listRooms } from '../../lambdas/domain/rooms.js';
 import { startChat } from '../../lambdas/domain/start-chat.js';
 import { createTableInput, ensureTables, startDynamoDb } from '../../local/dynamodb.js';
 import { freePort } from '../../local/free-port.js';
-import { startDelayProxy, type DelayProxy } from '../delay-proxy.js';
+import { callWaves, startDelayProxy, type DelayProxy } from '../delay-proxy.js';
 import { readAssembly, type Assembly } from '../lib/assembly.js';
 import { ChatSocket, ownerToken } from '../lib/chat-client.js';
 import { documentClient, REGION } from '../lib/dynamodb.js';
@@ -292,19 +292,8 @@ async function measureOnLocalStack(ctx: SectionContext, delayMs: number): Promis
 
 // ---- analysis and report ---------------------------------------------------------------
 
-/** Groups calls into waves: each wave starts after a call of the previous one ended. */
-function waves(calls: readonly Call[]): string[][] {
-  const sorted = [...calls].sort((a, b) => a.end - b.end);
-  const depth: number[] = [];
-  sorted.forEach((call, i) => {
-    let best = 0;
-    for (let j = 0; j < i; j += 1) if (sorted[j]!.end <= call.start) best = Math.max(best, depth[j]!);
-    depth.push(best + 1);
-  });
-  const grouped: string[][] = [];
-  sorted.forEach((call, i) => (grouped[depth[i]! - 1] ??= []).push(call.operation));
-  return grouped.map((wave) => wave.sort());
-}
+/** The operations of each wave of calls (see callWaves), sorted for a stable report. */
+const waves = (calls: readonly Call[]): string[][] => callWaves(calls).map((wave) => wave.map((call) => call.operation).sort());
 
 const isDynamo = (operation: string) => /^(GetItem|PutItem|UpdateItem|DeleteItem|Query|Scan|BatchWriteItem)$/.test(operation);
 
