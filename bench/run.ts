@@ -35,7 +35,7 @@ const started = Date.now();
 const log = (line: string) => console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)}s] ${line}`);
 const machine = machineInfo();
 log(describeMachine(machine));
-await ensureSynthesized(log);
+await ensureSynthesized({ log });
 
 mkdirSync(join(ROOT, 'bench', '.out'), { recursive: true });
 const results: Results = existsSync(RESULTS) ? (JSON.parse(readFileSync(RESULTS, 'utf8')) as Results) : {};

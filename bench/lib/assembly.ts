@@ -1,39 +1,11 @@
-import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ASSEMBLY_DIR, PROJECT_ROOT, templatePathOf } from '../../local/synth.js';
 
-export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const ASSEMBLY_DIR = join(ROOT, 'cdk.out');
-export const STACK_NAME = 'CarChat';
-export const TEMPLATE = join(ASSEMBLY_DIR, `${STACK_NAME}.template.json`);
-
-/** What the template is made from: a newer file there means the bundles are stale. */
-const SYNTH_INPUTS = ['lib', 'lambdas', 'bin', 'package-lock.json', 'cdk.json'];
-
-function newest(path: string): number {
-  if (!existsSync(path)) return 0;
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return readdirSync(path).reduce((latest, entry) => Math.max(latest, newest(join(path, entry))), stat.mtimeMs);
-}
-
-/** Runs `npx cdk synth -q` when cdk.out is missing or older than its inputs. */
-export async function ensureSynthesized(log: (line: string) => void): Promise<void> {
-  const templateTime = existsSync(TEMPLATE) ? statSync(TEMPLATE).mtimeMs : 0;
-  const stale = SYNTH_INPUTS.find((input) => newest(join(ROOT, input)) > templateTime);
-  if (!stale) return;
-  log(`synthesizing (npx cdk synth -q): ${templateTime ? `${stale} changed` : 'no template yet'}`);
-  const output: string[] = [];
-  const code = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn('npx', ['cdk', 'synth', '-q'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    child.on('error', reject);
-    child.on('close', resolve);
-  });
-  if (code !== 0) throw new Error(`npx cdk synth -q failed (exit ${code}):\n${output.join('').slice(-3000)}`);
-}
+/** The bench reads the same synthesized app as the local stack, made fresh the same way. */
+export { ensureSynthesized } from '../../local/synth.js';
+export const ROOT = PROJECT_ROOT;
+const TEMPLATE = templatePathOf();
 
 type Json = Record<string, any>;
 
