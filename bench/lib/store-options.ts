@@ -1,33 +1,22 @@
 import type { DynamoChatStoreOptions } from '../../lambdas/adapters/dynamo-chat-store.js';
-import { DEFAULT_MAX_MESSAGE_LENGTH } from '../../lambdas/domain/messages.js';
-
-const DAY = 86_400;
+import { maxMessageLengthFromEnv } from '../../lambdas/config/messages.js';
+import { storeOptionsFromEnv } from '../../lambdas/config/store.js';
 
 /**
- * The store's settings as the deployed functions get them: the template's environment,
- * read with the fallbacks of lambdas/config/store.ts, so the bench measures what is deployed.
+ * The store's settings as the deployed functions get them: the template's environment read
+ * by the functions' own configuration code, so the bench measures what is deployed.
  */
 export function storeOptionsFromTemplate(
   environment: Record<string, unknown>,
   tableName: string,
 ): Omit<DynamoChatStoreOptions, 'client'> & { maxMessageLength: number } {
-  const int = (name: string, fallback: number) => {
-    const raw = environment[name];
-    return typeof raw === 'string' && raw !== '' ? Number(raw) : fallback;
-  };
-  const roomDays = int('ROOM_RETENTION_DAYS', 0);
-  const messageDays = int('MESSAGE_RETENTION_DAYS', 0);
+  // Intrinsics (the table's Ref, the APIs' URLs) have no value here; literals are settings.
+  const literals = Object.fromEntries(
+    Object.entries(environment).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  );
+  const env = { ...literals, TABLE_NAME: tableName };
   return {
-    tableName,
-    retention: {
-      roomSeconds: roomDays === 0 ? undefined : roomDays * DAY,
-      messageSeconds: messageDays === 0 ? undefined : messageDays * DAY,
-      connectionSeconds: int('CONNECTION_TTL_SECONDS', 3 * 3600),
-    },
-    limits: {
-      messagesPerSecond: int('MESSAGES_PER_SECOND_PER_CONNECTION', 5),
-      startsPerMinute: int('ROOM_STARTS_PER_MINUTE_PER_IP', 10),
-    },
-    maxMessageLength: int('MAX_MESSAGE_LENGTH', DEFAULT_MAX_MESSAGE_LENGTH),
+    ...storeOptionsFromEnv(env),
+    maxMessageLength: maxMessageLengthFromEnv(env),
   };
 }

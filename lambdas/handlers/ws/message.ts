@@ -1,9 +1,9 @@
 import { eventsFromEnv } from '../../config/events.js';
 import { gatewayFromEnv } from '../../config/gateway.js';
+import { maxMessageLengthFromEnv } from '../../config/messages.js';
 import { storeFromEnv } from '../../config/store.js';
 import { systemClock } from '../../domain/deps.js';
-import { DEFAULT_MAX_MESSAGE_LENGTH, handleFrame } from '../../domain/messages.js';
-import { intEnv } from '../../shared/env.js';
+import { handleFrame } from '../../domain/messages.js';
 import { webSocketHandler } from '../../shared/websocket.js';
 
 const deps = {
@@ -11,7 +11,7 @@ const deps = {
   gateway: gatewayFromEnv(),
   events: eventsFromEnv(),
   clock: systemClock,
-  maxMessageLength: intEnv('MAX_MESSAGE_LENGTH', DEFAULT_MAX_MESSAGE_LENGTH, { min: 1, max: 30_000 }),
+  maxMessageLength: maxMessageLengthFromEnv(),
 };
 
 export const handler = webSocketHandler(async (event, logger) => {
