@@ -6,7 +6,7 @@ import type { Construct } from 'constructs';
 
 /**
  * A stage's access log: its own log group with a retention period, one JSON line per
- * request made of the given `$context` fields. Callers list fields, never the query string
+ * request: the request id, caller address and time, then the given `$context` fields. Callers list fields, never the query string
  * or headers (visitor tokens and JWTs travel there).
  */
 export function jsonAccessLog(
@@ -19,7 +19,14 @@ export function jsonAccessLog(
     logGroup,
     settings: {
       destination: new LogGroupLogDestination(logGroup),
-      format: AccessLogFormat.custom(JSON.stringify({ requestId: '$context.requestId', ...fields })),
+      format: AccessLogFormat.custom(
+        JSON.stringify({
+          requestId: '$context.requestId',
+          ip: '$context.identity.sourceIp',
+          time: '$context.requestTimeEpoch',
+          ...fields,
+        }),
+      ),
     },
   };
 }

@@ -14,8 +14,6 @@ export interface ChatHttpApiProps {
 
 /** One JSON line per request; no query string (visitor tokens travel there) and no headers. */
 const ACCESS_LOG_FIELDS = {
-  ip: '$context.identity.sourceIp',
-  time: '$context.requestTimeEpoch',
   method: '$context.httpMethod',
   routeKey: '$context.routeKey',
   status: '$context.status',

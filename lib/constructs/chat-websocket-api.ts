@@ -18,8 +18,6 @@ export interface ChatWebSocketApiProps {
 
 /** One JSON line per connect, message and disconnect; never the query string or a body. */
 const ACCESS_LOG_FIELDS = {
-  ip: '$context.identity.sourceIp',
-  time: '$context.requestTimeEpoch',
   connectionId: '$context.connectionId',
   eventType: '$context.eventType',
   routeKey: '$context.routeKey',
