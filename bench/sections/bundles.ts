@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { templatePathOf } from '../../local/synth.js';
 import { readAssembly, ROOT, type DeployedFunction } from '../lib/assembly.js';
 import { code, mark, table } from '../lib/markdown.js';
 import { fmt, kb, median, quantile } from '../lib/stats.js';
@@ -111,7 +112,7 @@ export const bundlesSection: Section = {
     const credentialBytes = credentialChainBytes(functions[0]!);
     const md: string[] = [];
     md.push(
-      `Each function of the synthesized stack (${functions.length} found in ${code('cdk.out/CarChat.template.json')}), ` +
+      `Each function of the synthesized stack (${functions.length} found in ${code(relative(ROOT, templatePathOf()))}), ` +
         `its bundle as ${code('npx cdk synth -q')} built it (${code('ChatFunction')}: ESM, minified, source maps, target node24, every dependency bundled), ` +
         `and the same handler rebuilt with esbuild and the same options except ${code("external: ['@aws-sdk/*']")} ` +
         `(output in ${code('bench/.out/bundles/<fn>/external-sdk/')}, so the SDK resolves from ${code('node_modules')} as the runtime's copy would). ` +
