@@ -78,7 +78,7 @@ export async function ensureSynthesized(
   const reason = staleReason(root, assemblyDir);
   if (!reason) return { synthesized: false };
   const args = ['cdk', 'synth', '-q', '-o', assemblyDir, ...Object.entries(options.context ?? {}).flatMap(([key, value]) => ['-c', `${key}=${value}`])];
-  (options.log ?? console.log)(`Synthesizing the CDK app (npx ${args.slice(1).join(' ')}) because ${reason}...`);
+  (options.log ?? console.log)(`Synthesizing the CDK app (npx ${args.join(' ')}) because ${reason}...`);
   const output: Buffer[] = [];
   const code = await new Promise<number | null>((resolve, reject) => {
     const child = spawn('npx', args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -88,7 +88,7 @@ export async function ensureSynthesized(
     child.on('close', resolve);
   });
   if (code !== 0) {
-    throw new LocalStackError(`npx ${args.slice(1).join(' ')} failed (exit ${code}):\n${Buffer.concat(output).toString('utf8').trim()}`);
+    throw new LocalStackError(`npx ${args.join(' ')} failed (exit ${code}):\n${Buffer.concat(output).toString('utf8').trim()}`);
   }
   return { synthesized: true };
 }
