@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { BUNDLE_ALIASES, BUNDLE_TARGET, ESM_REQUIRE_BANNER } from '../../lib/lambda-bundling.js';
 import { readAssembly, ROOT, type DeployedFunction } from '../lib/assembly.js';
 import { code, mark, table } from '../lib/markdown.js';
 import { fmt, kb, median, quantile } from '../lib/stats.js';
@@ -193,7 +194,7 @@ async function buildVariant(fn: DeployedFunction, dir: string, external: string[
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node24',
+    target: BUNDLE_TARGET,
     outfile,
     minify: true,
     sourcemap: true,
@@ -201,7 +202,8 @@ async function buildVariant(fn: DeployedFunction, dir: string, external: string[
     external,
     metafile: true,
     mainFields: ['module', 'main'],
-    banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
+    banner: { js: ESM_REQUIRE_BANNER },
+    alias: BUNDLE_ALIASES,
     logLevel: 'silent',
   });
   const stats = statsFromMeta(result.metafile as unknown as Meta);
