@@ -7,6 +7,7 @@ import { BUNDLE_ALIASES, BUNDLE_TARGET, ESM_REQUIRE_BANNER } from '../../lib/lam
 import { readAssembly, ROOT, type DeployedFunction } from '../lib/assembly.js';
 import { code, mark, table } from '../lib/markdown.js';
 import { fmt, kb, median, quantile } from '../lib/stats.js';
+import { barChartSvg, reportChart } from '../lib/svg-chart.js';
 import type { Section, SectionContext } from '../lib/section.js';
 
 /** Fresh processes per bundle and variant (plus one discarded warm-up each). */
@@ -151,6 +152,20 @@ export const bundlesSection: Section = {
           r.extraClients.map(prettyClient).join(', ') || 'none',
           mark(r.extraClients.length === 0),
         ]),
+      ),
+      '',
+      reportChart(
+        'init-bundled-vs-external',
+        barChartSvg({
+          title: 'Module initialisation per function (median, ms): SDK bundled vs external',
+          yLabel: 'ms',
+          categories: rows.map((r) => r.name.replace(/^Ws/, 'Ws ').replace(/([a-z])([A-Z])/g, '$1 $2')),
+          series: [
+            { name: 'SDK bundled (deployed)', values: rows.map((r) => r.bundledInitMs) },
+            { name: 'SDK external', values: rows.map((r) => r.externalInitMs) },
+          ],
+        }),
+        'Init time per function, bundled vs external SDK',
       ),
       '',
       `Every bundle also carries the SDK's default credential chain, with its own nested clients ` +
