@@ -3,10 +3,12 @@ import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { BUNDLE_ALIASES, BUNDLE_TARGET, ESM_REQUIRE_BANNER } from '../../lib/lambda-bundling.js';
 import { templatePathOf } from '../../local/synth.js';
 import { readAssembly, ROOT, type DeployedFunction } from '../lib/assembly.js';
 import { code, mark, table } from '../lib/markdown.js';
 import { fmt, kb, median, quantile } from '../lib/stats.js';
+import { barChartSvg, reportChart } from '../lib/svg-chart.js';
 import type { Section, SectionContext } from '../lib/section.js';
 
 /** Fresh processes per bundle and variant (plus one discarded warm-up each). */
@@ -153,6 +155,20 @@ export const bundlesSection: Section = {
         ]),
       ),
       '',
+      reportChart(
+        'init-bundled-vs-external',
+        barChartSvg({
+          title: 'Module initialisation per function (median, ms): SDK bundled vs external',
+          yLabel: 'ms',
+          categories: rows.map((r) => r.name.replace(/^Ws/, 'Ws ').replace(/([a-z])([A-Z])/g, '$1 $2')),
+          series: [
+            { name: 'SDK bundled (deployed)', values: rows.map((r) => r.bundledInitMs) },
+            { name: 'SDK external', values: rows.map((r) => r.externalInitMs) },
+          ],
+        }),
+        'Init time per function, bundled vs external SDK',
+      ),
+      '',
       `Every bundle also carries the SDK's default credential chain, with its own nested clients ` +
         `(${rows[0]?.credentialClients.join(', ') || 'none'}; ${kb(credentialBytes)} of credential-provider code in the ${functions[0]?.name} bundle). ` +
         `In Lambda the credentials come from environment variables, so these clients are never called; esbuild keeps them ` +
@@ -194,7 +210,7 @@ async function buildVariant(fn: DeployedFunction, dir: string, external: string[
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node24',
+    target: BUNDLE_TARGET,
     outfile,
     minify: true,
     sourcemap: true,
@@ -202,7 +218,8 @@ async function buildVariant(fn: DeployedFunction, dir: string, external: string[
     external,
     metafile: true,
     mainFields: ['module', 'main'],
-    banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
+    banner: { js: ESM_REQUIRE_BANNER },
+    alias: BUNDLE_ALIASES,
     logLevel: 'silent',
   });
   const stats = statsFromMeta(result.metafile as unknown as Meta);

@@ -125,8 +125,8 @@ describe('operations', () => {
 
   it('alarms on errors and throttles of every function', () => {
     const lambdaAlarms = alarms.filter((a) => a.Namespace === 'AWS/Lambda');
-    expect(lambdaAlarms.filter((a) => a.MetricName === 'Errors')).toHaveLength(7);
-    expect(lambdaAlarms.filter((a) => a.MetricName === 'Throttles')).toHaveLength(7);
+    expect(lambdaAlarms.filter((a) => a.MetricName === 'Errors')).toHaveLength(8);
+    expect(lambdaAlarms.filter((a) => a.MetricName === 'Throttles')).toHaveLength(8);
   });
 
   it('alarms on API 5xx, WebSocket errors, DynamoDB throttling, failed broadcasts and push events', () => {
