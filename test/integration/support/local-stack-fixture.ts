@@ -1,7 +1,9 @@
 import { afterAll, beforeAll } from 'vitest';
+import { startDynamoDb } from '../../../local/dynamodb.js';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../../local/local-stack.js';
 import { chatClient, type ChatApi } from './chat.js';
 import { startDynamoDbBackend, type DynamoDbBackend } from './dynamodb-backend.js';
+import { startDynamoDbFaultProxy, type DynamoDbFaultProxy } from './dynamodb-fault-proxy.js';
 
 /**
  * The one local stack of an integration file: `useLocalStack()` at the top of the file starts
@@ -10,7 +12,10 @@ import { startDynamoDbBackend, type DynamoDbBackend } from './dynamodb-backend.j
  */
 
 /** What a file may choose; the port (a free one) and the DynamoDB (the suite's backend) are the fixture's. */
-export type LocalStackFixtureOptions = Omit<LocalStackOptions, 'port' | 'dynamodb'>;
+export type LocalStackFixtureOptions = Omit<LocalStackOptions, 'port' | 'dynamodb'> & {
+  /** Puts a DynamoDbFaultProxy between the stack and the suite's DynamoDB (see `faults`). */
+  dynamoDbFaults?: boolean;
+};
 
 export interface LocalStackFixture {
   readonly stack: LocalStack;
@@ -22,6 +27,8 @@ export interface LocalStackFixture {
    * Kept here instead of printed, unless `options.log` takes them.
    */
   readonly gatewayLines: readonly string[];
+  /** The fault proxy in front of DynamoDB, when the file asked for `dynamoDbFaults`. */
+  readonly faults: DynamoDbFaultProxy;
 }
 
 /**
@@ -42,16 +49,28 @@ export function useLocalStack(options: LocalStackFixtureOptions = {}): LocalStac
   let stack: LocalStack | undefined;
   let api: ChatApi | undefined;
   let failure: unknown;
+  let faults: DynamoDbFaultProxy | undefined;
+  const stopFaults: (() => Promise<void>)[] = [];
   const gatewayLines: string[] = [];
+  const { dynamoDbFaults, ...stackOptions } = options;
 
   beforeAll(async () => {
     try {
       backend = await startDynamoDbBackend();
+      let dynamodb = backend.dynamodb;
+      if (dynamoDbFaults) {
+        // The proxy needs an endpoint to stand in front of: dynalite runs on its own port here.
+        const target = dynamodb === 'memory' ? await startDynamoDb('memory') : undefined;
+        if (target) stopFaults.push(target.stop);
+        faults = await startDynamoDbFaultProxy(target?.endpoint ?? (dynamodb as { endpoint: string }).endpoint);
+        stopFaults.unshift(faults.close);
+        dynamodb = { endpoint: faults.url };
+      }
       stack = await startLocalStack({
         log: (line) => gatewayLines.push(line),
-        ...options,
+        ...stackOptions,
         port: 0,
-        dynamodb: backend.dynamodb,
+        dynamodb,
       });
       api = chatClient(stack);
     } catch (error) {
@@ -64,6 +83,7 @@ export function useLocalStack(options: LocalStackFixtureOptions = {}): LocalStac
     try {
       await stack?.stop();
     } finally {
+      for (const stop of stopFaults) await stop();
       await backend?.stop();
     }
   });
@@ -89,5 +109,9 @@ export function useLocalStack(options: LocalStackFixtureOptions = {}): LocalStac
       return started(backend, 'backend');
     },
     gatewayLines,
+    get faults() {
+      if (!dynamoDbFaults) throw new Error('useLocalStack: no fault proxy; pass { dynamoDbFaults: true }');
+      return started(faults, 'fault proxy');
+    },
   };
 }
