@@ -39,6 +39,13 @@ export interface LocalStackFixture {
 export const MANY_ROOM_STARTS = { ROOM_STARTS_PER_MINUTE_PER_IP: '100' } as const;
 
 /**
+ * For files whose sockets send more frames a second than the default per-socket limit (5) for
+ * reasons that are not the limit: bursts of test frames, and `barrier()`, which costs two
+ * pings per socket. The limit itself is tested with its own values (frame-limits, limits).
+ */
+export const MANY_FRAMES = { MESSAGES_PER_SECOND_PER_CONNECTION: '50' } as const;
+
+/**
  * Registers the file's beforeAll (backend, then stack) and afterAll (stack, then backend; each
  * only if it started, so a failed start still stops what did start). Call it once per file, at
  * module level and before any hook that uses it; read the returned object's fields inside
