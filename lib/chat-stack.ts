@@ -89,6 +89,7 @@ export class ChatStack extends Stack {
     handlers.startChat.addEnvironment('WS_URL_TEMPLATE', frontDoor?.roomUrlTemplate ?? liveApi.roomUrlTemplate);
     if (frontDoor) handlers.startChat.addEnvironment('ORIGIN_VERIFY_SECRET', frontDoor.originVerifySecret);
     handlers.message.addEnvironment('MAX_MESSAGE_LENGTH', String(settings.maxMessageLength));
+    handlers.message.addEnvironment('MAX_MESSAGES_PER_ROOM', String(settings.maxMessagesPerRoom));
     if (settings.eventBusName) {
       const bus = EventBus.fromEventBusName(this, 'PushHookBus', settings.eventBusName);
       bus.grantPutEventsTo(handlers.message);

@@ -20,6 +20,8 @@ export interface ChatSettings {
   /** Origins allowed to call the REST API from a browser; empty means no CORS headers. */
   corsAllowedOrigins: string[];
   maxMessageLength: number;
+  /** The most messages one room may hold; the next one is refused with room_full. */
+  maxMessagesPerRoom: number;
   /** 0 keeps items forever. */
   messageRetentionDays: number;
   roomRetentionDays: number;
@@ -120,6 +122,7 @@ export function readSettings(node: Context): ChatSettings {
     },
     corsAllowedOrigins: list(node, 'corsAllowedOrigins'),
     maxMessageLength: int(node, 'maxMessageLength', 4000, 1, 30_000),
+    maxMessagesPerRoom: int(node, 'maxMessagesPerRoom', 10_000, 1, 1_000_000),
     messageRetentionDays: int(node, 'messageRetentionDays', 0, 0, 36_500),
     roomRetentionDays: int(node, 'roomRetentionDays', 0, 0, 36_500),
     // API Gateway closes every WebSocket after 2 hours, so 3 hours outlives any real one.

@@ -235,6 +235,8 @@ export class WebSocketGateway {
       return;
     }
     connection.touch();
+    // requestTimeEpoch is when the frame reached API Gateway, not when its handling started.
+    const arrivedAt = new Date();
     const body = Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8');
     const routeKey = this.selectRoute(body);
     void connection.enqueue(async () => {
@@ -247,7 +249,7 @@ export class WebSocketGateway {
       try {
         await fn.invoke({
           requestContext: {
-            ...this.requestContext(connection.meta, routeKey!, 'MESSAGE', requestId),
+            ...this.requestContext(connection.meta, routeKey!, 'MESSAGE', requestId, arrivedAt),
             messageId: awsStyleId(),
           },
           body,
@@ -329,8 +331,7 @@ export class WebSocketGateway {
     };
   }
 
-  private requestContext(meta: RequestMeta, routeKey: string, eventType: string, requestId: string) {
-    const now = new Date();
+  private requestContext(meta: RequestMeta, routeKey: string, eventType: string, requestId: string, now = new Date()) {
     return {
       routeKey,
       eventType,

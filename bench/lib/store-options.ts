@@ -1,5 +1,5 @@
 import type { DynamoChatStoreOptions } from '../../lambdas/adapters/dynamo-chat-store.js';
-import { maxMessageLengthFromEnv } from '../../lambdas/config/messages.js';
+import { maxMessageLengthFromEnv, maxMessagesPerRoomFromEnv } from '../../lambdas/config/messages.js';
 import { storeOptionsFromEnv } from '../../lambdas/config/store.js';
 
 /**
@@ -9,7 +9,7 @@ import { storeOptionsFromEnv } from '../../lambdas/config/store.js';
 export function storeOptionsFromTemplate(
   environment: Record<string, unknown>,
   tableName: string,
-): Omit<DynamoChatStoreOptions, 'client'> & { maxMessageLength: number } {
+): Omit<DynamoChatStoreOptions, 'client'> & { maxMessageLength: number; maxMessagesPerRoom: number } {
   // Intrinsics (the table's Ref, the APIs' URLs) have no value here; literals are settings.
   const literals = Object.fromEntries(
     Object.entries(environment).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
@@ -18,5 +18,6 @@ export function storeOptionsFromTemplate(
   return {
     ...storeOptionsFromEnv(env),
     maxMessageLength: maxMessageLengthFromEnv(env),
+    maxMessagesPerRoom: maxMessagesPerRoomFromEnv(env),
   };
 }

@@ -6,7 +6,7 @@ import { JwtOwnerVerifier } from '../../lambdas/adapters/jwt-owner-verifier.js';
 import { keys } from '../../lambdas/adapters/table-layout.js';
 import { connect, disconnect } from '../../lambdas/domain/connections.js';
 import { systemClock } from '../../lambdas/domain/deps.js';
-import { handleFrame } from '../../lambdas/domain/messages.js';
+import { DEFAULT_MAX_MESSAGES_PER_ROOM, handleFrame } from '../../lambdas/domain/messages.js';
 import { getHistory, listRooms } from '../../lambdas/domain/rooms.js';
 import { startChat } from '../../lambdas/domain/start-chat.js';
 import { hashVisitorToken } from '../../lambdas/domain/visitor-token.js';
@@ -125,7 +125,7 @@ export const capacitySection: Section = {
         };
         const probe = await createProbe(store);
         const deps = { store, gateway, verifier: tokenIsOwnerId, clock: systemClock, logger: silentLogger };
-        const messageDeps = { ...deps, maxMessageLength: storeOptions.maxMessageLength, events: undefined };
+        const messageDeps = { ...deps, maxMessageLength: storeOptions.maxMessageLength, maxMessagesPerRoom: storeOptions.maxMessagesPerRoom, events: undefined };
         let connectionSeq = size * 10;
         const nextConnection = () => connectionIdLike((connectionSeq += 1), 'p');
         const connectTo = async (roomId: string, query: Record<string, string>) => {
@@ -148,8 +148,8 @@ export const capacitySection: Section = {
         for (let i = 0; i < 9; i += 1) {
           await connectTo(probe.room10.id, i % 2 === 0 ? { token: probe.ownerId } : { visitor: probe.room10.token });
         }
-        await measure('message2', () => handleFrame(messageDeps, { connectionId: visitor2, body: JSON.stringify({ message: MESSAGE }) }));
-        await measure('message10', () => handleFrame(messageDeps, { connectionId: visitor10, body: JSON.stringify({ message: MESSAGE }) }));
+        await measure('message2', () => handleFrame(messageDeps, { connectionId: visitor2, body: JSON.stringify({ message: MESSAGE }), arrivedAtMs: Date.now() }));
+        await measure('message10', () => handleFrame(messageDeps, { connectionId: visitor10, body: JSON.stringify({ message: MESSAGE }), arrivedAtMs: Date.now() }));
         await measure('disconnect', () => disconnect(deps, visitor2));
         await measure('start', () =>
           startChat(
@@ -174,7 +174,7 @@ export const capacitySection: Section = {
 
       const parts = await measureMessageParts(store, meter);
       ctx.log('capacity: CPU time of the use cases (the SDK included; DynamoDB Local runs in its own process)');
-      const cpu = await measureCpu(store, storeOptions.maxMessageLength);
+      const cpu = await measureCpu(store, storeOptions.maxMessageLength, storeOptions.maxMessagesPerRoom);
 
       const flat = Object.fromEntries(
         Object.entries(operations).map(([id, costs]) => [
@@ -209,11 +209,11 @@ async function measureMessageParts(store: DynamoChatStore, meter: ReturnType<typ
     const { rcu, wcu } = meter.read();
     parts[name] = { rcu, wcu };
   };
-  await part('admitMessage (UpdateItem on the connection)', () => store.admitMessage(visitor, Date.now()));
+  await part('admitFrame (UpdateItem on the connection)', () => store.admitFrame(visitor, Date.now()));
   await part('putMessage (PutItem)', () =>
     store.putMessage({ id: randomUUID(), roomId: probe.room2.id, senderType: 'visitor', content: MESSAGE, createdAt: at }),
   );
-  await part('touchRoom (UpdateItem on the room)', () => store.touchRoom(probe.room2.id, at));
+  await part('touchRoom (UpdateItem on the room)', () => store.touchRoom(probe.room2.id, at, DEFAULT_MAX_MESSAGES_PER_ROOM));
   await part('listRoomConnections (Query)', () => store.listRoomConnections(probe.room2.id));
   await part('listInboxConnections (Query)', () => store.listInboxConnections(probe.ownerId));
   return parts;
@@ -227,7 +227,7 @@ const CPU_RUNS = 120;
  * process). Owner tokens go through the real JwtOwnerVerifier (HS256) with a fake Secrets
  * Manager client. Also: the bytes the message handler logs, captured from stdout.
  */
-async function measureCpu(store: DynamoChatStore, maxMessageLength: number): Promise<CpuResults> {
+async function measureCpu(store: DynamoChatStore, maxMessageLength: number, maxMessagesPerRoom: number): Promise<CpuResults> {
   const secret = `bench-${randomUUID()}`;
   const secrets = { send: async () => ({ SecretString: secret }) } as unknown as SecretsManagerClient;
   const verifier = new JwtOwnerVerifier({
@@ -236,7 +236,7 @@ async function measureCpu(store: DynamoChatStore, maxMessageLength: number): Pro
   });
   const gateway = new RecordingGateway();
   const deps = { store, gateway, verifier, clock: systemClock, logger: silentLogger };
-  const messageDeps = { ...deps, maxMessageLength, events: undefined };
+  const messageDeps = { ...deps, maxMessageLength, maxMessagesPerRoom, events: undefined };
   const probe = await createProbe(store);
   const token = await ownerToken(probe.ownerId, secret);
 
@@ -262,7 +262,7 @@ async function measureCpu(store: DynamoChatStore, maxMessageLength: number): Pro
     // Each connection sends once, far below the per-connection rate limit.
     message2: await cpuOf((i) => {
       const room = rooms[(i + CPU_RUNS) % rooms.length]!;
-      return handleFrame(messageDeps, { connectionId: i < rooms.length ? room.visitor : room.owner, body: JSON.stringify({ message: MESSAGE }) });
+      return handleFrame(messageDeps, { connectionId: i < rooms.length ? room.visitor : room.owner, body: JSON.stringify({ message: MESSAGE }), arrivedAtMs: Date.now() });
     }),
     listRooms: await cpuOf(() => listRooms(deps, `Bearer ${token}`)),
     history: await cpuOf(() => getHistory(deps, probe.historyRoom.id, { visitorToken: probe.historyRoom.token }, {})),
@@ -288,7 +288,7 @@ async function measureCpu(store: DynamoChatStore, maxMessageLength: number): Pro
     return true;
   }) as typeof process.stdout.write;
   try {
-    await handleFrame({ ...messageDeps, logger }, { connectionId: room.visitor, body: JSON.stringify({ message: MESSAGE }) });
+    await handleFrame({ ...messageDeps, logger }, { connectionId: room.visitor, body: JSON.stringify({ message: MESSAGE }), arrivedAtMs: Date.now() });
   } finally {
     process.stdout.write = write;
   }

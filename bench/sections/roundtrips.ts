@@ -109,7 +109,7 @@ async function measureInProcess(
       },
     };
     const deps = { store, gateway, verifier: tokenIsOwnerId, clock: systemClock, logger: silentLogger };
-    const messageDeps = { ...deps, events, maxMessageLength: options.maxMessageLength };
+    const messageDeps = { ...deps, events, maxMessageLength: options.maxMessageLength, maxMessagesPerRoom: options.maxMessagesPerRoom };
     const startDeps = { ...deps, wsUrlFor: (roomId: string) => `ws://localhost/ws/chat/${roomId}/` };
     const ownerId = randomUUID();
     let seq = 0;
@@ -161,7 +161,7 @@ async function measureInProcess(
         reset();
         const received = gateway.nextPostTo(to);
         const t0 = performance.now();
-        const done = handleFrame(messageDeps, { connectionId: from, body: JSON.stringify({ message: `hello ${rep}` }) });
+        const done = handleFrame(messageDeps, { connectionId: from, body: JSON.stringify({ message: `hello ${rep}` }), arrivedAtMs: Date.now() });
         const post = await received;
         await done;
         if (keep) record(id, post.end - t0, calls(t0, post.start));

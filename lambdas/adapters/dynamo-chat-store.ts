@@ -16,7 +16,14 @@ import type {
   RoomConnection,
   SenderType,
 } from '../domain/model.js';
-import type { Admission, ChatStore, MessagePage, PutMessageResult } from '../domain/ports.js';
+import {
+  REPEATED_REFUSALS,
+  type Admission,
+  type ChatStore,
+  type MessagePage,
+  type PutMessageResult,
+  type RoomCount,
+} from '../domain/ports.js';
 import { keys, TableLayout } from './table-layout.js';
 
 export interface DynamoChatStoreOptions {
@@ -116,21 +123,80 @@ export class DynamoChatStore implements ChatStore {
     }
   }
 
-  async touchRoom(roomId: string, at: string): Promise<void> {
+  async touchRoom(roomId: string, at: string, maxMessages: number): Promise<RoomCount> {
+    const counting = {
+      Key: keys.room(roomId),
+      // Rooms written before the count existed start counting from zero.
+      ConditionExpression: 'is_active = :true AND (attribute_not_exists(message_count) OR message_count < :max)',
+      values: { ':true': true, ':max': maxMessages, ':zero': 0, ':one': 1 },
+      set: 'message_count = if_not_exists(message_count, :zero) + :one',
+    };
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: counting.Key,
+          UpdateExpression: `SET ${counting.set}, updated_at = :at${this.roomExpirySet()}`,
+          // Concurrent messages may finish out of order; updated_at only ever moves forward.
+          ConditionExpression: `${counting.ConditionExpression} AND updated_at < :at`,
+          ExpressionAttributeValues: { ...counting.values, ':at': at, ...this.roomExpiryValue(at) },
+        }),
+      );
+      return 'counted';
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    // Refused: the room is closed or full, or only a later message moved updated_at first.
+    // Only this path reads (dynalite has no ReturnValuesOnConditionCheckFailure).
+    const refusal = await this.roomRefusal(roomId, maxMessages);
+    if (refusal) return refusal;
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: counting.Key,
+          UpdateExpression: `SET ${counting.set}`,
+          ConditionExpression: counting.ConditionExpression,
+          ExpressionAttributeValues: counting.values,
+        }),
+      );
+      return 'counted';
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      // Closed or filled in between.
+      return (await this.roomRefusal(roomId, maxMessages)) ?? 'closed';
+    }
+  }
+
+  async uncountMessage(roomId: string): Promise<void> {
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: keys.room(roomId),
-          UpdateExpression: 'SET updated_at = :at' + this.roomExpirySet(),
-          // Concurrent messages may finish out of order; updated_at only ever moves forward.
-          ConditionExpression: 'attribute_exists(pk) AND updated_at < :at',
-          ExpressionAttributeValues: { ':at': at, ...this.roomExpiryValue(at) },
+          UpdateExpression: 'SET message_count = message_count - :one',
+          ConditionExpression: 'message_count > :zero',
+          ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
         }),
       );
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
+  }
+
+  /** Why a room refuses one more message, read consistently; undefined when it would not. */
+  private async roomRefusal(roomId: string, maxMessages: number): Promise<Exclude<RoomCount, 'counted'> | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: keys.room(roomId),
+        ConsistentRead: true,
+        ProjectionExpression: 'is_active, message_count',
+      }),
+    );
+    if (Item?.is_active !== true) return 'closed';
+    if (typeof Item.message_count === 'number' && Item.message_count >= maxMessages) return 'full';
+    return undefined;
   }
 
   // ---- messages ----------------------------------------------------------------------
@@ -153,6 +219,10 @@ export class DynamoChatStore implements ChatStore {
       if (!original) throw error;
       return { stored: false, original };
     }
+  }
+
+  async deleteMessage(roomId: string, messageId: string): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.table, Key: keys.message(roomId, messageId) }));
   }
 
   async getMessage(roomId: string, messageId: string): Promise<ChatMessage | undefined> {
@@ -230,7 +300,7 @@ export class DynamoChatStore implements ChatStore {
     ]);
   }
 
-  async admitMessage(connectionId: string, nowMs: number): Promise<Admission> {
+  async admitFrame(connectionId: string, arrivedAtMs: number): Promise<Admission> {
     const limit = this.options.limits.messagesPerSecond;
     if (limit === 0) {
       const { Item } = await this.client.send(
@@ -243,7 +313,7 @@ export class DynamoChatStore implements ChatStore {
         new UpdateCommand({
           TableName: this.table,
           Key: keys.connection(connectionId),
-          ...slidingWindowUpdate(limit, nowMs, 1000),
+          ...slidingWindowUpdate(limit, arrivedAtMs, 1000),
           ConditionExpression: `attribute_exists(pk) AND ${slidingWindowCondition(limit)}`,
           ReturnValues: 'ALL_NEW',
         }),
@@ -251,11 +321,31 @@ export class DynamoChatStore implements ChatStore {
       return { admitted: true, identity: toIdentity(Attributes as Item) };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      // Only the refused path pays for this read: was it the limit, or is the connection gone?
-      const { Item } = await this.client.send(
-        new GetCommand({ TableName: this.table, Key: keys.connection(connectionId), ConsistentRead: true }),
+    }
+    // Only the refused path pays for this write: it logs the refusal (rf0..rfN, newest first)
+    // and tells whether the connection still exists.
+    const { count, withinMs } = REPEATED_REFUSALS;
+    const refusals = slidingWindowUpdate(count, arrivedAtMs, withinMs, 'rf');
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.connection(connectionId),
+          UpdateExpression: refusals.UpdateExpression,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':now': arrivedAtMs, ...(count > 1 ? { ':zero': 0 } : {}) },
+          ReturnValues: 'ALL_NEW',
+        }),
       );
-      return { admitted: false, reason: Item ? 'rate-limited' : 'unknown-connection' };
+      const oldest = (Attributes as Item | undefined)?.[`rf${count - 1}`];
+      return {
+        admitted: false,
+        reason: 'rate-limited',
+        repeated: typeof oldest === 'number' && oldest > arrivedAtMs - withinMs,
+      };
+    } catch (error) {
+      if (isConditionFailure(error)) return { admitted: false, reason: 'unknown-connection' };
+      throw error;
     }
   }
 
@@ -413,9 +503,9 @@ const membershipKey = ({ connectionId, identity }: Connection) =>
  * the limit costs no extra round trip on a path that already writes the item.
  * (DynamoDB evaluates every right-hand side against the item as it was before the update.)
  */
-function slidingWindowUpdate(limit: number, nowMs: number, windowMs: number) {
-  const sets = ['rl0 = :now'];
-  for (let i = 1; i < limit; i += 1) sets.push(`rl${i} = if_not_exists(rl${i - 1}, :zero)`);
+function slidingWindowUpdate(limit: number, nowMs: number, windowMs: number, prefix = 'rl') {
+  const sets = [`${prefix}0 = :now`];
+  for (let i = 1; i < limit; i += 1) sets.push(`${prefix}${i} = if_not_exists(${prefix}${i - 1}, :zero)`);
   return {
     UpdateExpression: `SET ${sets.join(', ')}`,
     ExpressionAttributeValues: {

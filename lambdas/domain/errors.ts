@@ -44,3 +44,30 @@ export class MethodNotAllowedError extends ChatError {
 export class TooManyRequestsError extends ChatError {
   readonly status = 429;
 }
+
+/** The machine-readable reasons a WebSocket frame is refused, as clients see them in `code`. */
+export type FrameErrorCode =
+  | 'invalid_frame'
+  | 'message_too_long'
+  | 'blank_message'
+  | 'rate_limited'
+  | 'room_closed'
+  | 'room_full'
+  | 'inbox_receives_only'
+  | 'internal';
+
+/**
+ * A frame refused for a reason the sender can act on. `$default` answers it to the sender
+ * as `{"error", "code", "client_id"?}`; `disconnect` also closes the sender's socket (a
+ * closed room, a socket that keeps flooding).
+ */
+export class FrameRefusedError extends ChatError {
+  readonly status = 400;
+  constructor(
+    readonly code: Exclude<FrameErrorCode, 'internal'>,
+    message: string,
+    readonly disconnect = false,
+  ) {
+    super(message);
+  }
+}

@@ -6,6 +6,8 @@ export interface FanOutResult {
   sent: number;
   gone: number;
   failed: number;
+  /** The targets whose post succeeded ('sent'): who actually got the frame. */
+  delivered: Connection[];
 }
 
 /**
@@ -25,10 +27,11 @@ export async function fanOut(
       return outcome;
     }),
   );
-  const result: FanOutResult = { sent: 0, gone: 0, failed: 0 };
+  const result: FanOutResult = { sent: 0, gone: 0, failed: 0, delivered: [] };
   outcomes.forEach((outcome, index) => {
     if (outcome.status === 'fulfilled') {
       result[outcome.value] += 1;
+      if (outcome.value === 'sent') result.delivered.push(targets[index]!);
     } else {
       result.failed += 1;
       deps.logger.error('broadcast_failed', {

@@ -7,10 +7,24 @@ import type { ChatMessage, Connection, ConnectionIdentity, Room, RoomConnection 
 
 export type PutMessageResult = { stored: true } | { stored: false; original: ChatMessage };
 
-/** Outcome of asking to send one more message on a connection. */
+/**
+ * A socket refused this many times within this window (it kept sending after being told) is
+ * disconnected. The store keeps the times of the last `count` refusals on the connection row.
+ */
+export const REPEATED_REFUSALS = { count: 10, withinMs: 10_000 } as const;
+
+/** Outcome of counting one more frame (any frame) on a connection. */
 export type Admission =
   | { admitted: true; identity: ConnectionIdentity }
-  | { admitted: false; reason: 'unknown-connection' | 'rate-limited' };
+  | { admitted: false; reason: 'unknown-connection' }
+  /** `repeated`: REPEATED_REFUSALS.count refusals within REPEATED_REFUSALS.withinMs, this one included. */
+  | { admitted: false; reason: 'rate-limited'; repeated: boolean };
+
+/**
+ * Outcome of counting a message in its room: counted, or refused because the room is closed
+ * (or gone) or already holds the most messages it may.
+ */
+export type RoomCount = 'counted' | 'closed' | 'full';
 
 export interface MessagePage {
   /**
@@ -31,18 +45,29 @@ export interface ChatStore {
   listRoomsByOwner(ownerId: string): Promise<Room[]>;
   /** Marks the room inactive; returns it as it is now, or undefined when it does not exist. */
   closeRoom(roomId: string, at: string): Promise<Room | undefined>;
-  /** Moves the room's `updated_at` forward (never backward) after a message. */
-  touchRoom(roomId: string, at: string): Promise<void>;
+  /**
+   * Counts a message in its room, only while the room is active and holds fewer than
+   * `maxMessages`, and moves its `updated_at` to `at` (never backward), in one conditional
+   * write in the usual case.
+   */
+  touchRoom(roomId: string, at: string, maxMessages: number): Promise<RoomCount>;
+  /** Takes back one count of touchRoom (a retry that stored nothing new, a write that failed). */
+  uncountMessage(roomId: string): Promise<void>;
 
   /** Stores a message unless one with the same id exists; then returns that original. */
   putMessage(message: ChatMessage): Promise<PutMessageResult>;
   getMessage(roomId: string, messageId: string): Promise<ChatMessage | undefined>;
+  /** Deletes a message just written whose room refused it (closed or full). */
+  deleteMessage(roomId: string, messageId: string): Promise<void>;
   /** Messages of the room, oldest first. */
   listMessages(roomId: string, page: MessagePage): Promise<ChatMessage[]>;
 
   saveConnection(connection: Connection, connectedAt: number): Promise<void>;
-  /** Counts a send against the connection's rate limit and tells who the connection is, in one write. */
-  admitMessage(connectionId: string, nowMs: number): Promise<Admission>;
+  /**
+   * Counts a frame (any frame) against the connection's rate limit, by the time it arrived,
+   * and tells who the connection is, in one write. A refusal is recorded on the connection.
+   */
+  admitFrame(connectionId: string, arrivedAtMs: number): Promise<Admission>;
   /** Removes the connection; returns who it was, or undefined when it was already gone. */
   removeConnection(connectionId: string): Promise<ConnectionIdentity | undefined>;
   /** Removes a connection whose identity is already known (stale-connection cleanup). */

@@ -89,6 +89,8 @@ export class Monitoring extends Construct {
     this.alarm('FailedBroadcastsAlarm', failedBroadcasts, 'Posts to connected sockets failed (not GoneException)');
     const failedPushEvents = this.countLogLines('FailedPushEvents', 'push_event_failed', [props.publisher]);
     this.alarm('FailedPushEventsAlarm', failedPushEvents, 'Push-hook events could not be published');
+    const failedFrames = this.countLogLines('FailedFrames', 'frame_failed', [props.publisher]);
+    this.alarm('FailedFramesAlarm', failedFrames, 'WebSocket frames answered with code "internal" (a store or post failure)');
 
     const messageFn = props.publisher;
     this.dashboard = new Dashboard(this, 'Dashboard', {
@@ -109,7 +111,7 @@ export class Monitoring extends Construct {
         [
           new GraphWidget({
             title: 'Errors',
-            left: [restServerErrors, liveErrors, failedBroadcasts, failedPushEvents],
+            left: [restServerErrors, liveErrors, failedBroadcasts, failedPushEvents, failedFrames],
           }),
           new GraphWidget({
             title: 'DynamoDB consumed capacity',

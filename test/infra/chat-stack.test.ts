@@ -300,6 +300,8 @@ describe('settings', () => {
 
   it.each([
     [{ maxMessageLength: 'lots' }, /maxMessageLength/],
+    [{ maxMessagesPerRoom: '0' }, /maxMessagesPerRoom/],
+    [{ maxMessagesPerRoom: '1000001' }, /maxMessagesPerRoom/],
     [{ messagesPerSecondPerConnection: '-1' }, /messagesPerSecondPerConnection/],
     [{ roomStartsPerMinutePerIp: '101' }, /roomStartsPerMinutePerIp/],
     [{ jwtJwksUrl: 'http://insecure.example/jwks.json' }, /jwtJwksUrl/],
@@ -312,6 +314,7 @@ describe('settings', () => {
   it('passes limits and retention to the functions', () => {
     const custom = synthChatStack({
       maxMessageLength: '500',
+      maxMessagesPerRoom: '250',
       messageRetentionDays: '90',
       roomRetentionDays: '365',
       connectionTtlSeconds: '10800',
@@ -323,6 +326,7 @@ describe('settings', () => {
     )!;
     expect(message.Properties.Environment.Variables).toMatchObject({
       MAX_MESSAGE_LENGTH: '500',
+      MAX_MESSAGES_PER_ROOM: '250',
       MESSAGE_RETENTION_DAYS: '90',
       ROOM_RETENTION_DAYS: '365',
       CONNECTION_TTL_SECONDS: '10800',

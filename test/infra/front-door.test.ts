@@ -137,6 +137,7 @@ describe('operations', () => {
     }
     expect(alarms.some((a) => a.Namespace === 'CarChat' && a.MetricName === 'FailedBroadcasts')).toBe(true);
     expect(alarms.some((a) => a.Namespace === 'CarChat' && a.MetricName === 'FailedPushEvents')).toBe(true);
+    expect(alarms.some((a) => a.Namespace === 'CarChat' && a.MetricName === 'FailedFrames')).toBe(true);
   });
 
   it('counts failed broadcasts from the structured logs of every function that posts', () => {

@@ -12,13 +12,13 @@ import {
   sendAndEcho,
   type Broadcast,
 } from './support/chat.js';
-import { MANY_ROOM_STARTS, useLocalStack } from './support/local-stack-fixture.js';
+import { MANY_FRAMES, MANY_ROOM_STARTS, useLocalStack } from './support/local-stack-fixture.js';
 import { refusalOf } from './support/ws-client.js';
 
 /** The guide's chat between two sides, past the happy path: leaving, devices, rooms, refusals, bad input. */
 const local = useLocalStack({
   // This file starts more rooms than one address may per minute by default.
-  environment: MANY_ROOM_STARTS,
+  environment: { ...MANY_ROOM_STARTS, ...MANY_FRAMES },
 });
 
 /** Lines the gateway writes when a handler throws instead of answering. */
@@ -204,7 +204,7 @@ describe('handshake refusals', () => {
 });
 
 describe('bad frames', () => {
-  it('answer the sender alone with {"error"}, store nothing and leave the socket open', async () => {
+  it('answer the sender alone with {"error", "code"}, store nothing and leave the socket open', async () => {
     const ownerId = randomUUID();
     const token = await local.api.ownerToken(ownerId);
     const room = await local.api.startChat(ownerId);
@@ -229,7 +229,17 @@ describe('bad frames', () => {
     for (const socket of [visitor, owner]) {
       const frames = framesOf(socket);
       expect(frames).toHaveLength(bad.length);
-      for (const frame of frames) expect(frame).toEqual({ error: expect.any(String) });
+      expect(frames.map((f) => f.code)).toEqual([
+        'invalid_frame',
+        'invalid_frame',
+        'message_too_long',
+        'invalid_frame',
+        'invalid_frame',
+        'blank_message',
+        'invalid_frame',
+        'invalid_frame',
+      ]);
+      for (const frame of frames) expect(frame).toEqual({ error: expect.any(String), code: expect.any(String) });
       expect(frames[2]!.error).toMatch(/4000/);
       expect(socket.ws.readyState).toBe(socket.ws.OPEN);
     }

@@ -186,7 +186,7 @@ describe("API Gateway's frame and message limits", () => {
     const body = JSON.stringify({ message: 'x'.repeat(90 * 1024) });
     const fragments = (text: string) => text.match(/[\s\S]{1,30720}/g)!;
     fragments(body).forEach((part, i, all) => socket.ws.send(part, { fin: i === all.length - 1 }));
-    expect(await socket.next()).toEqual({ error: expect.stringContaining('at most') });
+    expect(await socket.next()).toEqual({ error: expect.stringContaining('at most'), code: 'message_too_long' });
 
     fragments('x'.repeat(150 * 1024)).forEach((part, i, all) => socket.ws.send(part, { fin: i === all.length - 1 }));
     expect((await socket.closed).code).toBe(1009);

@@ -92,7 +92,7 @@ describe("the owner's inbox", () => {
     const owner = await local.api.ownerSocket(room.room_id, token);
     phone.ws.send(JSON.stringify({ message: 'sent on the inbox' }));
     const [answer] = await waitForFrames(phone, (f) => f.length === 1, 'an answer on the inbox');
-    expect(answer).toEqual({ error: expect.any(String) });
+    expect(answer).toEqual({ error: expect.any(String), code: 'inbox_receives_only' });
     await barrier([phone, tablet, owner]);
     expect(framesOf(tablet)).toEqual([]);
     expect(framesOf(owner)).toEqual([]);

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import {
   barrier,
@@ -11,7 +13,8 @@ import {
   sendAndEcho,
   type Broadcast,
 } from './support/chat.js';
-import { MANY_ROOM_STARTS, useLocalStack } from './support/local-stack-fixture.js';
+import { MANY_FRAMES, MANY_ROOM_STARTS, useLocalStack } from './support/local-stack-fixture.js';
+import { localClientConfig } from './support/dynamodb-backend.js';
 import type { TestSocket } from './support/ws-client.js';
 
 /**
@@ -23,7 +26,7 @@ import type { TestSocket } from './support/ws-client.js';
 let rejectPutEvents = false;
 const local = useLocalStack({
   failPutEvents: () => rejectPutEvents,
-  environment: MANY_ROOM_STARTS,
+  environment: { ...MANY_ROOM_STARTS, ...MANY_FRAMES },
 });
 
 const eventsFor = (messageId: string) => local.putEvents.filter((e) => e.detail.message_id === messageId);
@@ -106,7 +109,36 @@ describe('a visitor message', () => {
     expect(eventsFor(alone.id).map((e) => e.detail.owner_online)).toEqual([false]);
     await closeAll([visitor, stranger]);
   });
+
+  it('says owner_online false when the only owner sockets left are rows of sockets gone without $disconnect', async () => {
+    const ownerId = randomUUID();
+    const room = await local.api.startChat(ownerId);
+    const visitor = await local.api.visitorSocket(room);
+    // What a missed $disconnect leaves: the owner's room and inbox rows of sockets that are gone.
+    await writeItems([
+      { pk: `ROOM#${room.room_id}`, sk: 'CONN#gone-owner-socket', connection_id: 'gone-owner-socket', role: 'owner' },
+      { pk: `OWNER#${ownerId}`, sk: 'INBOX#gone-inbox-socket', connection_id: 'gone-inbox-socket' },
+    ]);
+
+    const message = await visitorSays(visitor, 'nobody is there');
+
+    expect(eventsFor(message.id).map((e) => e.detail.owner_online)).toEqual([false]);
+    // The posts found them gone, and they are forgotten.
+    await expect.poll(() => roomConnectionIds(local.stack, room.room_id), { timeout: 5000 }).toHaveLength(1);
+    await closeAll([visitor]);
+  });
 });
+
+/** Puts items straight into the stack's table (what the handlers would have left behind). */
+async function writeItems(items: Record<string, unknown>[]): Promise<void> {
+  const client = DynamoDBDocumentClient.from(new DynamoDBClient(localClientConfig(local.stack.dynamoDbEndpoint)));
+  try {
+    const table = Object.values(local.stack.served.tables)[0]!;
+    for (const item of items) await client.send(new PutCommand({ TableName: table, Item: item }));
+  } finally {
+    client.destroy();
+  }
+}
 
 describe('an owner message', () => {
   it('is not published', async () => {

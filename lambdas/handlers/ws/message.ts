@@ -1,6 +1,6 @@
 import { eventsFromEnv } from '../../config/events.js';
 import { gatewayFromEnv } from '../../config/gateway.js';
-import { maxMessageLengthFromEnv } from '../../config/messages.js';
+import { maxMessageLengthFromEnv, maxMessagesPerRoomFromEnv } from '../../config/messages.js';
 import { storeFromEnv } from '../../config/store.js';
 import { systemClock } from '../../domain/deps.js';
 import { handleFrame } from '../../domain/messages.js';
@@ -12,8 +12,10 @@ const deps = {
   events: eventsFromEnv(),
   clock: systemClock,
   maxMessageLength: maxMessageLengthFromEnv(),
+  maxMessagesPerRoom: maxMessagesPerRoomFromEnv(),
 };
 
 export const handler = webSocketHandler(async (event, logger) => {
-  await handleFrame({ ...deps, logger }, { connectionId: event.requestContext.connectionId, body: event.body });
+  const { connectionId, requestTimeEpoch } = event.requestContext;
+  await handleFrame({ ...deps, logger }, { connectionId, body: event.body, arrivedAtMs: requestTimeEpoch });
 });

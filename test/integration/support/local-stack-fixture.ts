@@ -1,8 +1,10 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { PutEventsEntry } from '../../../local/aws-stubs.js';
+import { startDynamoDb } from '../../../local/dynamodb.js';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../../local/local-stack.js';
 import { chatClient, type ChatApi } from './chat.js';
 import { startDynamoDbBackend, type DynamoDbBackend } from './dynamodb-backend.js';
+import { startDynamoDbFaultProxy, type DynamoDbFaultProxy } from './dynamodb-fault-proxy.js';
 
 /**
  * The one local stack of an integration file: `useLocalStack()` at the top of the file starts
@@ -11,7 +13,10 @@ import { startDynamoDbBackend, type DynamoDbBackend } from './dynamodb-backend.j
  */
 
 /** What a file may choose; the port (a free one) and the DynamoDB (the suite's backend) are the fixture's. */
-export type LocalStackFixtureOptions = Omit<LocalStackOptions, 'port' | 'dynamodb'>;
+export type LocalStackFixtureOptions = Omit<LocalStackOptions, 'port' | 'dynamodb'> & {
+  /** Puts a DynamoDbFaultProxy between the stack and the suite's DynamoDB (see `faults`). */
+  dynamoDbFaults?: boolean;
+};
 
 export interface LocalStackFixture {
   readonly stack: LocalStack;
@@ -25,6 +30,8 @@ export interface LocalStackFixture {
   readonly gatewayLines: readonly string[];
   /** Every PutEvents entry with its whole detail (the log leaves the message preview out), in order. */
   readonly putEvents: readonly PutEventsEntry[];
+  /** The fault proxy in front of DynamoDB, when the file asked for `dynamoDbFaults`. */
+  readonly faults: DynamoDbFaultProxy;
 }
 
 /**
@@ -33,6 +40,13 @@ export interface LocalStackFixture {
  * start limit writes, which DynamoDB Local must accept).
  */
 export const MANY_ROOM_STARTS = { ROOM_STARTS_PER_MINUTE_PER_IP: '100' } as const;
+
+/**
+ * For files whose sockets send more frames a second than the default per-socket limit (5) for
+ * reasons that are not the limit: bursts of test frames, and `barrier()`, which costs two
+ * pings per socket. The limit itself is tested with its own values (frame-limits, limits).
+ */
+export const MANY_FRAMES = { MESSAGES_PER_SECOND_PER_CONNECTION: '50' } as const;
 
 /**
  * Registers the file's beforeAll (backend, then stack) and afterAll (stack, then backend; each
@@ -45,18 +59,30 @@ export function useLocalStack(options: LocalStackFixtureOptions = {}): LocalStac
   let stack: LocalStack | undefined;
   let api: ChatApi | undefined;
   let failure: unknown;
+  let faults: DynamoDbFaultProxy | undefined;
+  const stopFaults: (() => Promise<void>)[] = [];
   const gatewayLines: string[] = [];
   const putEvents: PutEventsEntry[] = [];
+  const { dynamoDbFaults, ...stackOptions } = options;
 
   beforeAll(async () => {
     try {
       backend = await startDynamoDbBackend();
+      let dynamodb = backend.dynamodb;
+      if (dynamoDbFaults) {
+        // The proxy needs an endpoint to stand in front of: dynalite runs on its own port here.
+        const target = dynamodb === 'memory' ? await startDynamoDb('memory') : undefined;
+        if (target) stopFaults.push(target.stop);
+        faults = await startDynamoDbFaultProxy(target?.endpoint ?? (dynamodb as { endpoint: string }).endpoint);
+        stopFaults.unshift(faults.close);
+        dynamodb = { endpoint: faults.url };
+      }
       stack = await startLocalStack({
         log: (line) => gatewayLines.push(line),
         onPutEvents: (entry) => putEvents.push(entry),
-        ...options,
+        ...stackOptions,
         port: 0,
-        dynamodb: backend.dynamodb,
+        dynamodb,
       });
       api = chatClient(stack);
     } catch (error) {
@@ -69,6 +95,7 @@ export function useLocalStack(options: LocalStackFixtureOptions = {}): LocalStac
     try {
       await stack?.stop();
     } finally {
+      for (const stop of stopFaults) await stop();
       await backend?.stop();
     }
   });
@@ -95,5 +122,9 @@ export function useLocalStack(options: LocalStackFixtureOptions = {}): LocalStac
     },
     gatewayLines,
     putEvents,
+    get faults() {
+      if (!dynamoDbFaults) throw new Error('useLocalStack: no fault proxy; pass { dynamoDbFaults: true }');
+      return started(faults, 'fault proxy');
+    },
   };
 }

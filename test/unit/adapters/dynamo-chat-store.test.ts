@@ -11,6 +11,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoChatStore, type DynamoChatStoreOptions } from '../../../lambdas/adapters/dynamo-chat-store.js';
+import { REPEATED_REFUSALS } from '../../../lambdas/domain/ports.js';
 import type { ChatMessage, Room } from '../../../lambdas/domain/model.js';
 import { hashVisitorToken } from '../../../lambdas/domain/visitor-token.js';
 import { OWNER_A, ROOM_ID, UNKNOWN_UUID, VISITOR_TOKEN } from '../support/fixtures.js';
@@ -184,52 +185,126 @@ describe('DynamoChatStore', () => {
       await expect(makeStore().closeRoom(ROOM_ID, room.updatedAt)).resolves.toBeUndefined();
     });
 
-    it('moves updated_at only forward when touching a room', async () => {
-      ddb.on(UpdateCommand).resolves({});
+    describe('touch room (count a message)', () => {
       const at = '2026-02-05T12:00:00.000Z';
+      const counting = 'is_active = :true AND (attribute_not_exists(message_count) OR message_count < :max)';
 
-      await makeStore().touchRoom(ROOM_ID, at);
+      it('counts the message, checks the room is open and not full, and moves updated_at forward, in one UpdateItem', async () => {
+        ddb.on(UpdateCommand).resolves({});
 
-      expect(inputs(UpdateCommand)[0]).toMatchObject({
-        Key: { pk: `ROOM#${ROOM_ID}`, sk: 'ROOM' },
-        UpdateExpression: 'SET updated_at = :at',
-        ConditionExpression: 'attribute_exists(pk) AND updated_at < :at',
-        ExpressionAttributeValues: { ':at': at },
+        await expect(makeStore().touchRoom(ROOM_ID, at, 100)).resolves.toBe('counted');
+
+        expect(inputs(UpdateCommand)).toEqual([
+          {
+            TableName: TABLE,
+            Key: { pk: `ROOM#${ROOM_ID}`, sk: 'ROOM' },
+            UpdateExpression: 'SET message_count = if_not_exists(message_count, :zero) + :one, updated_at = :at',
+            ConditionExpression: `${counting} AND updated_at < :at`,
+            ExpressionAttributeValues: { ':true': true, ':max': 100, ':zero': 0, ':one': 1, ':at': at },
+          },
+        ]);
+        expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
       });
-    });
 
-    it('renews the room expiry on touch when a room retention is configured', async () => {
-      ddb.on(UpdateCommand).resolves({});
-      const at = '2026-02-05T12:00:00.000Z';
+      it('renews the room expiry when a room retention is configured', async () => {
+        ddb.on(UpdateCommand).resolves({});
 
-      await makeStore({ retention: { connectionSeconds: 60, roomSeconds: 100 } }).touchRoom(ROOM_ID, at);
+        await makeStore({ retention: { connectionSeconds: 60, roomSeconds: 100 } }).touchRoom(ROOM_ID, at, 100);
 
-      expect(inputs(UpdateCommand)[0]).toMatchObject({
-        UpdateExpression: 'SET updated_at = :at, expires_at = :expires',
-        ExpressionAttributeValues: { ':expires': Date.parse(at) / 1000 + 100 },
+        expect(inputs(UpdateCommand)[0]).toMatchObject({
+          UpdateExpression: 'SET message_count = if_not_exists(message_count, :zero) + :one, updated_at = :at, expires_at = :expires',
+          ExpressionAttributeValues: { ':expires': Date.parse(at) / 1000 + 100 },
+        });
       });
-    });
 
-    it('swallows the condition failure of a touch that would move updated_at backward', async () => {
-      ddb.on(UpdateCommand).rejects(conditionFailed());
+      it('answers closed, after one consistent read, for a closed room', async () => {
+        ddb.on(UpdateCommand).rejects(conditionFailed());
+        ddb.on(GetCommand).resolves({ Item: { is_active: false, message_count: 3 } });
 
-      await expect(makeStore().touchRoom(ROOM_ID, room.updatedAt)).resolves.toBeUndefined();
-    });
+        await expect(makeStore().touchRoom(ROOM_ID, at, 100)).resolves.toBe('closed');
+        expect(inputs(GetCommand)).toEqual([
+          { TableName: TABLE, Key: { pk: `ROOM#${ROOM_ID}`, sk: 'ROOM' }, ConsistentRead: true, ProjectionExpression: 'is_active, message_count' },
+        ]);
+        expect(ddb.commandCalls(UpdateCommand)).toHaveLength(1);
+      });
 
-    it('recognises a condition failure by name too', async () => {
-      ddb.on(UpdateCommand).rejects(Object.assign(new Error('failed'), { name: 'ConditionalCheckFailedException' }));
+      it('answers closed for a room that does not exist', async () => {
+        ddb.on(UpdateCommand).rejects(conditionFailed());
+        ddb.on(GetCommand).resolves({});
 
-      await expect(makeStore().touchRoom(ROOM_ID, room.updatedAt)).resolves.toBeUndefined();
-    });
+        await expect(makeStore().touchRoom(ROOM_ID, at, 100)).resolves.toBe('closed');
+      });
 
-    it('rethrows any other failure of a touch', async () => {
-      ddb.on(UpdateCommand).rejects(Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException' }));
+      it('answers full for a room at the maximum', async () => {
+        ddb.on(UpdateCommand).rejects(conditionFailed());
+        ddb.on(GetCommand).resolves({ Item: { is_active: true, message_count: 100 } });
 
-      await expect(makeStore().touchRoom(ROOM_ID, room.updatedAt)).rejects.toThrow('slow down');
+        await expect(makeStore().touchRoom(ROOM_ID, at, 100)).resolves.toBe('full');
+      });
+
+      it('still counts an out-of-order message, without moving updated_at back', async () => {
+        ddb.on(UpdateCommand).rejectsOnce(conditionFailed()).resolves({});
+        ddb.on(GetCommand).resolves({ Item: { is_active: true, message_count: 5 } });
+
+        await expect(makeStore().touchRoom(ROOM_ID, at, 100)).resolves.toBe('counted');
+
+        expect(inputs(UpdateCommand)[1]).toEqual({
+          TableName: TABLE,
+          Key: { pk: `ROOM#${ROOM_ID}`, sk: 'ROOM' },
+          UpdateExpression: 'SET message_count = if_not_exists(message_count, :zero) + :one',
+          ConditionExpression: counting,
+          ExpressionAttributeValues: { ':true': true, ':max': 100, ':zero': 0, ':one': 1 },
+        });
+      });
+
+      it('answers why when the room closed or filled between the read and the second write', async () => {
+        ddb.on(UpdateCommand).rejects(conditionFailed());
+        ddb.on(GetCommand)
+          .resolvesOnce({ Item: { is_active: true, message_count: 5 } })
+          .resolvesOnce({ Item: { is_active: true, message_count: 100 } });
+
+        await expect(makeStore().touchRoom(ROOM_ID, at, 100)).resolves.toBe('full');
+      });
+
+      it('recognises a condition failure by name too', async () => {
+        ddb.on(UpdateCommand).rejects(Object.assign(new Error('failed'), { name: 'ConditionalCheckFailedException' }));
+        ddb.on(GetCommand).resolves({ Item: { is_active: false } });
+
+        await expect(makeStore().touchRoom(ROOM_ID, at, 100)).resolves.toBe('closed');
+      });
+
+      it('rethrows any other failure', async () => {
+        ddb.on(UpdateCommand).rejects(Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException' }));
+
+        await expect(makeStore().touchRoom(ROOM_ID, at, 100)).rejects.toThrow('slow down');
+      });
+
+      it('takes a count back, never below zero', async () => {
+        ddb.on(UpdateCommand).rejectsOnce(conditionFailed()).resolves({});
+
+        await expect(makeStore().uncountMessage(ROOM_ID)).resolves.toBeUndefined();
+        await makeStore().uncountMessage(ROOM_ID);
+
+        expect(inputs(UpdateCommand)[1]).toEqual({
+          TableName: TABLE,
+          Key: { pk: `ROOM#${ROOM_ID}`, sk: 'ROOM' },
+          UpdateExpression: 'SET message_count = message_count - :one',
+          ConditionExpression: 'message_count > :zero',
+          ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
+        });
+      });
     });
   });
 
   describe('messages', () => {
+    it('deletes a message by its key (taking back a message its room refused)', async () => {
+      ddb.on(DeleteCommand).resolves({});
+
+      await makeStore().deleteMessage(ROOM_ID, message(1).id);
+
+      expect(inputs(DeleteCommand)).toEqual([{ TableName: TABLE, Key: { pk: `ROOM#${ROOM_ID}`, sk: `MSG#${message(1).id}` } }]);
+    });
+
     it('stores a message with a put conditioned on attribute_not_exists', async () => {
       ddb.on(PutCommand).resolves({});
       const m = message(1, { clientId: UNKNOWN_UUID });
@@ -437,14 +512,14 @@ describe('DynamoChatStore', () => {
       });
     });
 
-    describe('admit message', () => {
+    describe('admit frame', () => {
       const NOW_MS = 1_770_289_300_000;
       const metaItem = { pk: 'CONN#c-1', sk: 'CONN', kind: 'room', role: 'owner', owner_id: OWNER_A, room_id: ROOM_ID };
 
       it('counts the send and reads the identity in one UpdateItem with the sliding-window condition', async () => {
         ddb.on(UpdateCommand).resolves({ Attributes: metaItem });
 
-        const admission = await makeStore().admitMessage('c-1', NOW_MS);
+        const admission = await makeStore().admitFrame('c-1', NOW_MS);
 
         expect(admission).toEqual({ admitted: true, identity: { kind: 'room', roomId: ROOM_ID, ownerId: OWNER_A, role: 'owner' } });
         expect(inputs(UpdateCommand)).toEqual([
@@ -465,7 +540,7 @@ describe('DynamoChatStore', () => {
       it('with a limit of one uses no :zero value, which DynamoDB would refuse as unused', async () => {
         ddb.on(UpdateCommand).resolves({ Attributes: metaItem });
 
-        await makeStore({ limits: { messagesPerSecond: 1, startsPerMinute: 10 } }).admitMessage('c-1', NOW_MS);
+        await makeStore({ limits: { messagesPerSecond: 1, startsPerMinute: 10 } }).admitFrame('c-1', NOW_MS);
 
         expect(inputs(UpdateCommand)[0]).toMatchObject({
           UpdateExpression: 'SET rl0 = :now',
@@ -477,25 +552,44 @@ describe('DynamoChatStore', () => {
       it('reads an inbox identity back', async () => {
         ddb.on(UpdateCommand).resolves({ Attributes: { pk: 'CONN#c-1', sk: 'CONN', kind: 'inbox', role: 'owner', owner_id: OWNER_A } });
 
-        await expect(makeStore().admitMessage('c-1', NOW_MS)).resolves.toEqual({
+        await expect(makeStore().admitFrame('c-1', NOW_MS)).resolves.toEqual({
           admitted: true,
           identity: { kind: 'inbox', ownerId: OWNER_A, role: 'owner' },
         });
       });
 
-      it('answers rate-limited when the condition fails on an existing connection', async () => {
-        ddb.on(UpdateCommand).rejects(conditionFailed());
-        ddb.on(GetCommand).resolves({ Item: metaItem });
+      it('answers rate-limited when the condition fails on an existing connection, logging the refusal on the row', async () => {
+        ddb.on(UpdateCommand).rejectsOnce(conditionFailed()).resolves({ Attributes: { ...metaItem, rf0: NOW_MS } });
 
-        await expect(makeStore().admitMessage('c-1', NOW_MS)).resolves.toEqual({ admitted: false, reason: 'rate-limited' });
-        expect(inputs(GetCommand)).toEqual([{ TableName: TABLE, Key: { pk: 'CONN#c-1', sk: 'CONN' }, ConsistentRead: true }]);
+        await expect(makeStore().admitFrame('c-1', NOW_MS)).resolves.toEqual({ admitted: false, reason: 'rate-limited', repeated: false });
+        const sets = Array.from({ length: REPEATED_REFUSALS.count - 1 }, (_, i) => `rf${i + 1} = if_not_exists(rf${i}, :zero)`);
+        expect(inputs(UpdateCommand)[1]).toEqual({
+          TableName: TABLE,
+          Key: { pk: 'CONN#c-1', sk: 'CONN' },
+          UpdateExpression: `SET rf0 = :now, ${sets.join(', ')}`,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':now': NOW_MS, ':zero': 0 },
+          ReturnValues: 'ALL_NEW',
+        });
+        expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+      });
+
+      it('says repeated when the oldest logged refusal is within the window', async () => {
+        const last = `rf${REPEATED_REFUSALS.count - 1}`;
+        ddb.on(UpdateCommand)
+          .rejectsOnce(conditionFailed())
+          .resolvesOnce({ Attributes: { ...metaItem, [last]: NOW_MS - REPEATED_REFUSALS.withinMs + 1 } })
+          .rejectsOnce(conditionFailed())
+          .resolvesOnce({ Attributes: { ...metaItem, [last]: NOW_MS - REPEATED_REFUSALS.withinMs } });
+
+        await expect(makeStore().admitFrame('c-1', NOW_MS)).resolves.toMatchObject({ repeated: true });
+        await expect(makeStore().admitFrame('c-1', NOW_MS)).resolves.toMatchObject({ repeated: false });
       });
 
       it('answers unknown-connection when the condition fails and no connection row exists', async () => {
         ddb.on(UpdateCommand).rejects(conditionFailed());
-        ddb.on(GetCommand).resolves({});
 
-        await expect(makeStore().admitMessage('c-1', NOW_MS)).resolves.toEqual({
+        await expect(makeStore().admitFrame('c-1', NOW_MS)).resolves.toEqual({
           admitted: false,
           reason: 'unknown-connection',
         });
@@ -504,15 +598,15 @@ describe('DynamoChatStore', () => {
       it('rethrows any other failure', async () => {
         ddb.on(UpdateCommand).rejects(new Error('throttled'));
 
-        await expect(makeStore().admitMessage('c-1', NOW_MS)).rejects.toThrow('throttled');
+        await expect(makeStore().admitFrame('c-1', NOW_MS)).rejects.toThrow('throttled');
       });
 
       it('with the limit disabled only reads the connection', async () => {
         ddb.on(GetCommand).resolvesOnce({ Item: metaItem }).resolvesOnce({});
         const store = makeStore({ limits: { messagesPerSecond: 0, startsPerMinute: 10 } });
 
-        await expect(store.admitMessage('c-1', NOW_MS)).resolves.toMatchObject({ admitted: true });
-        await expect(store.admitMessage('c-1', NOW_MS)).resolves.toEqual({ admitted: false, reason: 'unknown-connection' });
+        await expect(store.admitFrame('c-1', NOW_MS)).resolves.toMatchObject({ admitted: true });
+        await expect(store.admitFrame('c-1', NOW_MS)).resolves.toEqual({ admitted: false, reason: 'unknown-connection' });
         expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
       });
     });
@@ -630,7 +724,7 @@ describe('DynamoChatStore', () => {
       const store = makeStore({ limits: { messagesPerSecond: 50, startsPerMinute: 100 } });
 
       await store.admitRoomStart('203.0.113.7', NOW_MS);
-      await store.admitMessage('c-1', NOW_MS);
+      await store.admitFrame('c-1', NOW_MS);
 
       for (const input of inputs(UpdateCommand)) {
         expect(String(input.UpdateExpression).length).toBeLessThanOrEqual(4096);

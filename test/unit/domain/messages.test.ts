@@ -1,6 +1,12 @@
 import { v5 as uuidv5 } from 'uuid';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_MAX_MESSAGE_LENGTH, handleFrame, type MessageDeps } from '../../../lambdas/domain/messages.js';
+import {
+  DEFAULT_MAX_MESSAGE_LENGTH,
+  DEFAULT_MAX_MESSAGES_PER_ROOM,
+  handleFrame,
+  type MessageDeps,
+} from '../../../lambdas/domain/messages.js';
+import { REPEATED_REFUSALS } from '../../../lambdas/domain/ports.js';
 import type { SenderType } from '../../../lambdas/domain/model.js';
 import {
   makeWorld,
@@ -22,15 +28,16 @@ let deps: MessageDeps;
 beforeEach(() => {
   world = makeWorld();
   seedRoom(world.store);
-  deps = { ...world, maxMessageLength: DEFAULT_MAX_MESSAGE_LENGTH };
+  deps = { ...world, maxMessageLength: DEFAULT_MAX_MESSAGE_LENGTH, maxMessagesPerRoom: DEFAULT_MAX_MESSAGES_PER_ROOM };
 });
 
 const join = (connectionId: string, role: SenderType, roomId = ROOM_ID) =>
   world.store.saveConnection({ connectionId, identity: { kind: 'room', roomId, ownerId: OWNER_A, role } }, 0);
 const openInbox = (connectionId: string, ownerId = OWNER_A) =>
   world.store.saveConnection({ connectionId, identity: { kind: 'inbox', ownerId, role: 'owner' } }, 0);
-const send = (connectionId: string, frame: unknown) =>
-  handleFrame(deps, { connectionId, body: typeof frame === 'string' ? frame : JSON.stringify(frame) });
+/** Sends a frame that arrives now (by the world's clock), or at `arrivedAtMs`. */
+const send = (connectionId: string, frame: unknown, arrivedAtMs = world.clock.now().getTime()) =>
+  handleFrame(deps, { connectionId, body: typeof frame === 'string' ? frame : JSON.stringify(frame), arrivedAtMs });
 
 /** A visitor, the owner in the room, the owner's inbox, another owner's inbox and a socket of another room. */
 async function fullRoom() {
@@ -43,51 +50,100 @@ async function fullRoom() {
 
 describe('handle frame', () => {
   describe('ping', () => {
-    it('answers pong to the sender only and touches nothing', async () => {
+    it('answers pong to the sender only, stores nothing, and counts against the socket limit', async () => {
       await fullRoom();
-      const admit = vi.spyOn(world.store, 'admitMessage');
+      const admit = vi.spyOn(world.store, 'admitFrame');
 
       await send('visitor-1', { type: 'ping' });
 
       expect(world.gateway.sent).toEqual([{ connectionId: 'visitor-1', payload: { type: 'pong' } }]);
-      expect(admit).not.toHaveBeenCalled();
+      expect(admit).toHaveBeenCalledTimes(1);
+      expect(world.store.messagesOf(ROOM_ID)).toEqual([]);
+    });
+
+    it('is refused as too many past the limit, like any frame', async () => {
+      world = makeWorld({ messagesPerSecond: 2 });
+      seedRoom(world.store);
+      deps = { ...deps, ...world };
+      await join('visitor-1', 'visitor');
+
+      for (let i = 0; i < 3; i += 1) await send('visitor-1', { type: 'ping' });
+
+      expect(world.gateway.framesTo('visitor-1')).toEqual([
+        { type: 'pong' },
+        { type: 'pong' },
+        { error: expect.any(String), code: 'rate_limited' },
+      ]);
+    });
+
+    it('with a message as well is refused, not taken as a ping', async () => {
+      await fullRoom();
+
+      await send('visitor-1', { type: 'ping', message: 'Salom', client_id: CLIENT_ID });
+
+      expect(world.gateway.sent).toEqual([
+        { connectionId: 'visitor-1', payload: { error: expect.any(String), code: 'invalid_frame', client_id: CLIENT_ID } },
+      ]);
       expect(world.store.messagesOf(ROOM_ID)).toEqual([]);
     });
   });
 
   describe('invalid frames', () => {
-    const cases: [string, string | undefined, string][] = [
-      ['not JSON', 'Salom', 'Frame must be JSON.'],
-      ['an empty body', undefined, 'Frame must be JSON.'],
-      ['a JSON array', '[{"message":"Salom"}]', 'Frame must be a JSON object.'],
-      ['a JSON string', '"Salom"', 'Frame must be a JSON object.'],
-      ['JSON null', 'null', 'Frame must be a JSON object.'],
-      ['without a message field', '{"text":"Salom"}', 'Frame must have a "message" field.'],
-      ['with a number message', '{"message":42}', 'message must be a string.'],
-      ['with a null message', '{"message":null}', 'message must be a string.'],
-      ['with an object message', '{"message":{"text":"Salom"}}', 'message must be a string.'],
-      ['with an empty message', '{"message":""}', 'message must not be empty.'],
-      ['with a whitespace-only message', '{"message":" \\n\\t "}', 'message must not be empty.'],
+    const cases: [string, string | undefined, string, string][] = [
+      ['not JSON', 'Salom', 'Frame must be JSON.', 'invalid_frame'],
+      ['an empty body', undefined, 'Frame must be JSON.', 'invalid_frame'],
+      ['a JSON array', '[{"message":"Salom"}]', 'Frame must be a JSON object.', 'invalid_frame'],
+      ['a JSON string', '"Salom"', 'Frame must be a JSON object.', 'invalid_frame'],
+      ['JSON null', 'null', 'Frame must be a JSON object.', 'invalid_frame'],
+      ['without a message field', '{"text":"Salom"}', 'Frame must have a "message" field.', 'invalid_frame'],
+      ['of an unknown type', '{"type":"typing"}', expect.stringContaining('Unknown frame type'), 'invalid_frame'],
+      ['of an unknown type with a message', '{"type":"chat","message":"Salom"}', expect.stringContaining('Unknown frame type'), 'invalid_frame'],
+      ['with a number message', '{"message":42}', 'message must be a string.', 'invalid_frame'],
+      ['with a null message', '{"message":null}', 'message must be a string.', 'invalid_frame'],
+      ['with an object message', '{"message":{"text":"Salom"}}', 'message must be a string.', 'invalid_frame'],
+      ['with an empty message', '{"message":""}', 'message must not be empty.', 'blank_message'],
+      ['with a whitespace-only message', '{"message":" \\n\\t "}', 'message must not be empty.', 'blank_message'],
+      ['with only zero-width spaces', '{"message":"\\u200b\\u200b"}', 'message must not be empty.', 'blank_message'],
+      ['with only NULs', '{"message":"\\u0000\\u0000"}', 'message must not be empty.', 'blank_message'],
       [
         'with a message over the maximum length',
         JSON.stringify({ message: 'a'.repeat(DEFAULT_MAX_MESSAGE_LENGTH + 1) }),
         `message must be at most ${DEFAULT_MAX_MESSAGE_LENGTH} characters.`,
+        'message_too_long',
       ],
-      ['with a client_id that is not a UUID', '{"message":"Salom","client_id":"abc"}', 'client_id must be a UUID.'],
-      ['with a numeric client_id', '{"message":"Salom","client_id":7}', 'client_id must be a UUID.'],
-      ['with a null client_id', '{"message":"Salom","client_id":null}', 'client_id must be a UUID.'],
-      ['with an empty client_id', '{"message":"Salom","client_id":""}', 'client_id must be a UUID.'],
+      ['with a client_id that is not a UUID', '{"message":"Salom","client_id":"abc"}', 'client_id must be a UUID.', 'invalid_frame'],
+      ['with a numeric client_id', '{"message":"Salom","client_id":7}', 'client_id must be a UUID.', 'invalid_frame'],
+      ['with a null client_id', '{"message":"Salom","client_id":null}', 'client_id must be a UUID.', 'invalid_frame'],
+      ['with an empty client_id', '{"message":"Salom","client_id":""}', 'client_id must be a UUID.', 'invalid_frame'],
     ];
 
-    it.each(cases)('answers a frame %s with an error to the sender only and stores nothing', async (_case, body, reason) => {
+    it.each(cases)('answers a frame %s with an error and its code to the sender only, and stores nothing', async (_case, body, reason, code) => {
       await fullRoom();
-      const admit = vi.spyOn(world.store, 'admitMessage');
+      const admit = vi.spyOn(world.store, 'admitFrame');
 
-      await handleFrame(deps, { connectionId: 'visitor-1', body });
+      await handleFrame(deps, { connectionId: 'visitor-1', body, arrivedAtMs: 0 });
 
-      expect(world.gateway.sent).toEqual([{ connectionId: 'visitor-1', payload: { error: reason } }]);
-      expect(admit).not.toHaveBeenCalled();
+      expect(world.gateway.sent).toEqual([{ connectionId: 'visitor-1', payload: { error: reason, code } }]);
+      expect(admit).toHaveBeenCalledTimes(1);
       expect(world.store.messagesOf(ROOM_ID)).toEqual([]);
+    });
+
+    it('carries the client_id of a refused frame that had a valid one', async () => {
+      await fullRoom();
+
+      await send('visitor-1', { message: '\u200b', client_id: CLIENT_ID.toUpperCase() });
+
+      expect(world.gateway.framesTo('visitor-1')).toEqual([
+        { error: 'message must not be empty.', code: 'blank_message', client_id: CLIENT_ID },
+      ]);
+    });
+
+    it('counts the length in code points: 2,001 emoji fit under 4,000', async () => {
+      await fullRoom();
+
+      await send('visitor-1', { message: '🚗'.repeat(2001) });
+
+      expect(world.store.messagesOf(ROOM_ID)).toHaveLength(1);
     });
 
     it('accepts a message of exactly the maximum length', async () => {
@@ -104,7 +160,7 @@ describe('handle frame', () => {
 
       await send('visitor-1', { message: 'Salom!' });
 
-      expect(world.gateway.framesTo('visitor-1')).toEqual([{ error: 'message must be at most 5 characters.' }]);
+      expect(world.gateway.framesTo('visitor-1')).toEqual([{ error: 'message must be at most 5 characters.', code: 'message_too_long' }]);
     });
   });
 
@@ -235,18 +291,23 @@ describe('handle frame', () => {
   describe('a retried client_id', () => {
     beforeEach(fullRoom);
 
-    it('stores one message and answers the retry with the original, to the sender only', async () => {
+    it('stores one message, counts it once, and broadcasts and publishes the original again', async () => {
       await send('visitor-1', { message: 'Salom', client_id: CLIENT_ID });
       const original = world.gateway.framesTo('visitor-1')[0];
       world.clock.advance(2_000);
 
       await send('visitor-1', { message: 'Salom', client_id: CLIENT_ID });
 
+      // The first broadcast may never have happened; clients drop an id they already show.
       expect(world.store.messagesOf(ROOM_ID)).toHaveLength(1);
+      expect(world.store.messageCounts.get(ROOM_ID)).toBe(1);
       expect(world.gateway.framesTo('visitor-1')).toEqual([original, original]);
-      expect(world.gateway.framesTo('owner-1')).toEqual([original]);
-      expect(world.gateway.framesTo('inbox-a')).toHaveLength(1);
-      expect(world.events.published).toHaveLength(1);
+      expect(world.gateway.framesTo('owner-1')).toEqual([original, original]);
+      expect(world.gateway.framesTo('inbox-a')).toEqual([
+        { type: 'message', message: original },
+        { type: 'message', message: original },
+      ]);
+      expect(world.events.published.map((e) => e.messageId)).toEqual([(original as { id: string }).id, (original as { id: string }).id]);
     });
 
     it('returns the original even when the retry carries other text', async () => {
@@ -274,17 +335,17 @@ describe('handle frame', () => {
       expect(world.store.messagesOf(OTHER_ROOM_ID)).toHaveLength(1);
     });
 
-    it('sent twice at the same time stores one message and broadcasts it once', async () => {
+    it('sent twice at the same time stores and counts one message, broadcast with one id', async () => {
       await Promise.all([
         send('visitor-1', { message: 'Salom', client_id: CLIENT_ID }),
         send('visitor-1', { message: 'Salom', client_id: CLIENT_ID }),
       ]);
 
       expect(world.store.messagesOf(ROOM_ID)).toHaveLength(1);
-      expect(world.gateway.framesTo('owner-1')).toHaveLength(1);
-      expect(world.gateway.framesTo('inbox-a')).toHaveLength(1);
-      const [first, second] = world.gateway.framesTo('visitor-1');
+      expect(world.store.messageCounts.get(ROOM_ID)).toBe(1);
+      const [first, second] = world.gateway.framesTo('owner-1');
       expect(second).toEqual(first);
+      expect(world.gateway.framesTo('visitor-1')).toEqual([first, first]);
     });
   });
 
@@ -292,7 +353,7 @@ describe('handle frame', () => {
     it('answers a rate-limited sender with an error and stores nothing more', async () => {
       world = makeWorld({ messagesPerSecond: 2 });
       seedRoom(world.store);
-      deps = { ...world, maxMessageLength: 100 };
+      deps = { ...deps, ...world, maxMessageLength: 100 };
       await join('visitor-1', 'visitor');
       await join('owner-1', 'owner');
 
@@ -301,14 +362,15 @@ describe('handle frame', () => {
       await send('visitor-1', { message: 'three' });
 
       expect(world.store.messagesOf(ROOM_ID).map((m) => m.content)).toEqual(['one', 'two']);
-      expect(world.gateway.framesTo('visitor-1').at(-1)).toEqual({ error: 'Too many messages; slow down.' });
+      expect(world.gateway.framesTo('visitor-1').at(-1)).toEqual({ error: expect.stringMatching(/too many/i), code: 'rate_limited' });
+      expect(world.gateway.disconnected).toEqual([]);
       expect(world.gateway.framesTo('owner-1')).toHaveLength(2);
     });
 
     it('admits the sender again after the window has passed', async () => {
       world = makeWorld({ messagesPerSecond: 1 });
       seedRoom(world.store);
-      deps = { ...world, maxMessageLength: 100 };
+      deps = { ...deps, ...world, maxMessageLength: 100 };
       await join('visitor-1', 'visitor');
       await send('visitor-1', { message: 'one' });
 
@@ -318,10 +380,13 @@ describe('handle frame', () => {
       expect(world.store.messagesOf(ROOM_ID)).toHaveLength(2);
     });
 
-    it('answers an unknown connection with an error and stores nothing', async () => {
-      await send('stranger', { message: 'Salom' });
+    it('answers an unknown connection (its room was closed) with room_closed, disconnects it and stores nothing', async () => {
+      await send('stranger', { message: 'Salom', client_id: CLIENT_ID });
 
-      expect(world.gateway.sent).toEqual([{ connectionId: 'stranger', payload: { error: 'This connection is not in a room.' } }]);
+      expect(world.gateway.sent).toEqual([
+        { connectionId: 'stranger', payload: { error: expect.any(String), code: 'room_closed', client_id: CLIENT_ID } },
+      ]);
+      expect(world.gateway.disconnected).toEqual(['stranger']);
       expect(world.store.messages.size).toBe(0);
     });
 
@@ -331,7 +396,7 @@ describe('handle frame', () => {
       await send('inbox-a', { message: 'Salom' });
 
       expect(world.gateway.sent).toEqual([
-        { connectionId: 'inbox-a', payload: { error: 'The inbox socket only receives; send in a room.' } },
+        { connectionId: 'inbox-a', payload: { error: 'The inbox socket only receives; send in a room.', code: 'inbox_receives_only' } },
       ]);
       expect(world.store.messagesOf(ROOM_ID)).toEqual([]);
     });
@@ -341,6 +406,182 @@ describe('handle frame', () => {
 
       await expect(send('stranger', { message: 'Salom' })).resolves.toBeUndefined();
       expect(world.logger.find('sender_gone')).toHaveLength(1);
+    });
+  });
+
+  describe('the rate window', () => {
+    beforeEach(() => {
+      world = makeWorld({ messagesPerSecond: 5 });
+      seedRoom(world.store);
+      deps = { ...deps, ...world };
+    });
+
+    it('counts frames by their arrival: frames that arrived 500 ms apart and are handled at once are all admitted', async () => {
+      await join('visitor-1', 'visitor');
+      const arrived = world.clock.now().getTime();
+      // A 10 s stall: the frames are handled together, long after they arrived.
+      world.clock.advance(10_000);
+
+      for (let i = 0; i < 20; i += 1) await send('visitor-1', { message: `steady ${i}` }, arrived + i * 500);
+
+      expect(world.store.messagesOf(ROOM_ID)).toHaveLength(20);
+      expect(world.gateway.framesTo('visitor-1').filter((f) => (f as { code?: string }).code)).toEqual([]);
+    });
+
+    it('refuses frames that arrived within one second past the limit, however late they are handled', async () => {
+      await join('visitor-1', 'visitor');
+      const arrived = world.clock.now().getTime();
+
+      for (let i = 0; i < 6; i += 1) {
+        world.clock.advance(1_000);
+        await send('visitor-1', { message: `burst ${i}` }, arrived + i * 10);
+      }
+
+      expect(world.store.messagesOf(ROOM_ID)).toHaveLength(5);
+      expect(world.gateway.framesTo('visitor-1').at(-1)).toMatchObject({ code: 'rate_limited' });
+    });
+
+    it('disconnects a socket that keeps sending after being told, and only then', async () => {
+      await join('visitor-1', 'visitor');
+      const start = world.clock.now().getTime();
+      const flood = 5 + REPEATED_REFUSALS.count;
+
+      for (let i = 0; i < flood - 1; i += 1) await send('visitor-1', { type: 'ping' }, start + i);
+      expect(world.gateway.disconnected).toEqual([]);
+      await send('visitor-1', { type: 'ping' }, start + flood);
+
+      expect(world.gateway.disconnected).toEqual(['visitor-1']);
+      expect(world.gateway.framesTo('visitor-1').at(-1)).toMatchObject({ code: 'rate_limited' });
+      expect(world.logger.find('socket_flooding')).toHaveLength(1);
+    });
+
+    it('forgives refusals spread wider than the window', async () => {
+      await join('visitor-1', 'visitor');
+      let at = world.clock.now().getTime();
+
+      // Each second: 5 admitted, one refused; never the refusal count within the window.
+      for (let second = 0; second < REPEATED_REFUSALS.count + 2; second += 1) {
+        for (let i = 0; i < 6; i += 1) await send('visitor-1', { type: 'ping' }, at + i);
+        at += REPEATED_REFUSALS.withinMs / (REPEATED_REFUSALS.count - 2);
+      }
+
+      expect(world.gateway.disconnected).toEqual([]);
+    });
+  });
+
+  describe('a closed room', () => {
+    beforeEach(fullRoom);
+
+    it('stores nothing when the room closes between the admission and the write, and the sender is told and disconnected', async () => {
+      const admit = world.store.admitFrame.bind(world.store);
+      vi.spyOn(world.store, 'admitFrame').mockImplementation(async (...args) => {
+        const admission = await admit(...args);
+        await world.store.closeRoom(ROOM_ID, NOW);
+        return admission;
+      });
+
+      await send('visitor-1', { message: 'too late', client_id: CLIENT_ID });
+
+      expect(world.store.messagesOf(ROOM_ID)).toEqual([]);
+      expect(world.gateway.sent).toEqual([
+        { connectionId: 'visitor-1', payload: { error: expect.any(String), code: 'room_closed', client_id: CLIENT_ID } },
+      ]);
+      expect(world.gateway.disconnected).toEqual(['visitor-1']);
+      expect(world.events.published).toEqual([]);
+    });
+
+    it('answers a retry of a message stored before the close with its echo', async () => {
+      await send('visitor-1', { message: 'Salom', client_id: CLIENT_ID });
+      const [original] = world.gateway.framesTo('visitor-1');
+      await world.store.closeRoom(ROOM_ID, NOW);
+
+      await send('visitor-1', { message: 'Salom', client_id: CLIENT_ID });
+
+      expect(world.gateway.framesTo('visitor-1')).toEqual([original, original]);
+      expect(world.store.messagesOf(ROOM_ID)).toHaveLength(1);
+    });
+  });
+
+  describe('a full room', () => {
+    beforeEach(async () => {
+      await fullRoom();
+      deps = { ...deps, maxMessagesPerRoom: 2 };
+    });
+
+    it('refuses the message past the maximum with room_full and stores nothing; the socket stays', async () => {
+      await send('visitor-1', { message: 'one' });
+      await send('owner-1', { message: 'two' });
+
+      await send('visitor-1', { message: 'three', client_id: CLIENT_ID });
+
+      expect(world.store.messagesOf(ROOM_ID).map((m) => m.content)).toEqual(['one', 'two']);
+      expect(world.gateway.framesTo('visitor-1').at(-1)).toEqual({ error: expect.any(String), code: 'room_full', client_id: CLIENT_ID });
+      expect(world.gateway.framesTo('owner-1')).toHaveLength(2);
+      expect(world.gateway.disconnected).toEqual([]);
+    });
+
+    it('does not count a retried client_id again', async () => {
+      await send('visitor-1', { message: 'one', client_id: CLIENT_ID });
+      await send('visitor-1', { message: 'one', client_id: CLIENT_ID });
+      world.clock.advance(1_000);
+
+      await send('visitor-1', { message: 'two' });
+
+      expect(world.store.messagesOf(ROOM_ID).map((m) => m.content)).toEqual(['one', 'two']);
+    });
+  });
+
+  describe('failures', () => {
+    beforeEach(fullRoom);
+
+    it('answers internal with the client_id when the message write fails, and takes back its count', async () => {
+      vi.spyOn(world.store, 'putMessage').mockRejectedValueOnce(new Error('InternalServerError'));
+
+      await send('visitor-1', { message: 'Salom', client_id: CLIENT_ID });
+
+      expect(world.gateway.sent).toEqual([
+        { connectionId: 'visitor-1', payload: { error: expect.any(String), code: 'internal', client_id: CLIENT_ID } },
+      ]);
+      expect(world.store.messageCounts.get(ROOM_ID) ?? 0).toBe(0);
+      expect(world.logger.find('frame_failed')).toEqual([
+        { level: 'error', message: 'frame_failed', extra: { connectionId: 'visitor-1', error: 'Error: InternalServerError' } },
+      ]);
+    });
+
+    it('answers internal when the admission fails', async () => {
+      vi.spyOn(world.store, 'admitFrame').mockRejectedValueOnce(new Error('ServiceUnavailable'));
+
+      await send('visitor-1', { type: 'ping' });
+
+      expect(world.gateway.sent).toEqual([{ connectionId: 'visitor-1', payload: { error: expect.any(String), code: 'internal' } }]);
+    });
+
+    it('when the message is stored and the socket query fails: the sender hears internal, the retry reaches everybody', async () => {
+      vi.spyOn(world.store, 'listRoomConnections').mockRejectedValueOnce(new Error('InternalServerError'));
+
+      await send('visitor-1', { message: 'Salom', client_id: CLIENT_ID });
+
+      expect(world.store.messagesOf(ROOM_ID)).toHaveLength(1);
+      expect(world.gateway.sent).toEqual([
+        { connectionId: 'visitor-1', payload: { error: expect.any(String), code: 'internal', client_id: CLIENT_ID } },
+      ]);
+      expect(world.events.published).toEqual([]);
+
+      await send('visitor-1', { message: 'Salom', client_id: CLIENT_ID });
+
+      const [stored] = world.store.messagesOf(ROOM_ID);
+      expect(world.gateway.framesTo('owner-1')).toEqual([expect.objectContaining({ id: stored?.id, client_id: CLIENT_ID })]);
+      expect(world.gateway.framesTo('inbox-a')).toEqual([{ type: 'message', message: expect.objectContaining({ id: stored?.id }) }]);
+      expect(world.events.published.map((e) => e.messageId)).toEqual([stored?.id]);
+      expect(world.store.messagesOf(ROOM_ID)).toHaveLength(1);
+      expect(world.store.messageCounts.get(ROOM_ID)).toBe(1);
+    });
+
+    it('rethrows when even the error frame cannot be posted, so the platform answers', async () => {
+      vi.spyOn(world.store, 'admitFrame').mockRejectedValueOnce(new Error('down'));
+      world.gateway.failing.set('visitor-1', new Error('ECONNRESET'));
+
+      await expect(send('visitor-1', { type: 'ping' })).rejects.toThrow('ECONNRESET');
     });
   });
 
@@ -413,6 +654,42 @@ describe('handle frame', () => {
       await send('visitor-1', { message: 'Salom' });
 
       expect(world.events.published[0]?.ownerOnline).toBe(true);
+    });
+
+    it('says the owner is offline when the owner sockets the table lists are gone (missed $disconnect)', async () => {
+      await join('visitor-1', 'visitor');
+      await join('owner-1', 'owner');
+      await openInbox('inbox-a');
+      world.gateway.gone.add('owner-1');
+      world.gateway.gone.add('inbox-a');
+
+      await send('visitor-1', { message: 'Salom' });
+
+      expect(world.events.published[0]?.ownerOnline).toBe(false);
+    });
+
+    it('says the owner is offline when every post to an owner socket failed', async () => {
+      await join('visitor-1', 'visitor');
+      await join('owner-1', 'owner');
+      world.gateway.failing.set('owner-1', new Error('ECONNRESET'));
+
+      await send('visitor-1', { message: 'Salom' });
+
+      expect(world.events.published[0]?.ownerOnline).toBe(false);
+    });
+
+    it('is published after the broadcast', async () => {
+      await fullRoom();
+      const publish = vi.spyOn(world.events, 'visitorMessagePosted').mockImplementation(async (event) => {
+        world.timeline.push('events.publish');
+        world.events.published.push(event);
+      });
+
+      await send('visitor-1', { message: 'Salom' });
+
+      expect(publish).toHaveBeenCalledTimes(1);
+      const lastSend = world.timeline.findLastIndex((step) => step.startsWith('gateway.send:'));
+      expect(world.timeline.indexOf('events.publish')).toBeGreaterThan(lastSend);
     });
 
     it('is logged when publishing fails, and the message is still stored and delivered', async () => {

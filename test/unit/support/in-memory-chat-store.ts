@@ -5,7 +5,14 @@ import type {
   Room,
   RoomConnection,
 } from '../../../lambdas/domain/model.js';
-import type { Admission, ChatStore, MessagePage, PutMessageResult } from '../../../lambdas/domain/ports.js';
+import {
+  REPEATED_REFUSALS,
+  type Admission,
+  type ChatStore,
+  type MessagePage,
+  type PutMessageResult,
+  type RoomCount,
+} from '../../../lambdas/domain/ports.js';
 
 /** A shared, ordered record of side effects, so tests can assert what happened before what. */
 export type Timeline = string[];
@@ -20,8 +27,10 @@ export interface InMemoryChatStoreOptions {
 interface StoredConnection {
   identity: ConnectionIdentity;
   connectedAt: number;
-  /** Times of admitted sends, newest first (the adapter keeps the same log as rl0..rlN). */
+  /** Arrival times of admitted frames, newest first (the adapter keeps the same log as rl0..rlN). */
   sends: number[];
+  /** Arrival times of refused frames, newest first, at most REPEATED_REFUSALS.count (rf0..rfN). */
+  refusals: number[];
 }
 
 const timeKey = (message: ChatMessage) => `${message.createdAt}#${message.id}`;
@@ -45,6 +54,8 @@ export class InMemoryChatStore implements ChatStore {
   /** ownerId -> connection ids */
   readonly inboxes = new Map<string, Set<string>>();
   readonly roomStarts = new Map<string, number[]>();
+  /** roomId -> messages counted by touchRoom (the adapter's message_count). */
+  readonly messageCounts = new Map<string, number>();
   readonly timeline: Timeline;
   private readonly messagesPerSecond: number;
   private readonly startsPerMinute: number;
@@ -88,10 +99,22 @@ export class InMemoryChatStore implements ChatStore {
     return copy(room);
   }
 
-  async touchRoom(roomId: string, at: string): Promise<void> {
+  async touchRoom(roomId: string, at: string, maxMessages: number): Promise<RoomCount> {
     await yieldOnce();
     const room = this.rooms.get(roomId);
-    if (room && room.updatedAt < at) room.updatedAt = at;
+    if (!room?.isActive) return 'closed';
+    const count = this.messageCounts.get(roomId) ?? 0;
+    if (count >= maxMessages) return 'full';
+    this.messageCounts.set(roomId, count + 1);
+    if (room.updatedAt < at) room.updatedAt = at;
+    this.timeline.push(`store.touchRoom:${roomId}`);
+    return 'counted';
+  }
+
+  async uncountMessage(roomId: string): Promise<void> {
+    await yieldOnce();
+    const count = this.messageCounts.get(roomId) ?? 0;
+    if (count > 0) this.messageCounts.set(roomId, count - 1);
   }
 
   // ---- messages
@@ -105,6 +128,12 @@ export class InMemoryChatStore implements ChatStore {
     room.set(message.id, copy(message));
     this.timeline.push(`store.putMessage:${message.id}`);
     return { stored: true };
+  }
+
+  async deleteMessage(roomId: string, messageId: string): Promise<void> {
+    await yieldOnce();
+    this.messages.get(roomId)?.delete(messageId);
+    this.timeline.push(`store.deleteMessage:${messageId}`);
   }
 
   async getMessage(roomId: string, messageId: string): Promise<ChatMessage | undefined> {
@@ -136,7 +165,7 @@ export class InMemoryChatStore implements ChatStore {
   async saveConnection(connection: Connection, connectedAt: number): Promise<void> {
     await yieldOnce();
     const { connectionId, identity } = connection;
-    this.connections.set(connectionId, { identity: copy(identity), connectedAt, sends: [] });
+    this.connections.set(connectionId, { identity: copy(identity), connectedAt, sends: [], refusals: [] });
     if (identity.kind === 'room') {
       const members = this.roomMembers.get(identity.roomId) ?? new Map();
       members.set(connectionId, identity.role);
@@ -149,15 +178,20 @@ export class InMemoryChatStore implements ChatStore {
     this.timeline.push(`store.saveConnection:${connectionId}`);
   }
 
-  async admitMessage(connectionId: string, nowMs: number): Promise<Admission> {
+  async admitFrame(connectionId: string, arrivedAtMs: number): Promise<Admission> {
     await yieldOnce();
     const connection = this.connections.get(connectionId);
     if (!connection) return { admitted: false, reason: 'unknown-connection' };
     const limit = this.messagesPerSecond;
     if (limit > 0) {
       const nth = connection.sends[limit - 1];
-      if (nth !== undefined && nth > nowMs - 1000) return { admitted: false, reason: 'rate-limited' };
-      connection.sends = [nowMs, ...connection.sends].slice(0, limit);
+      if (nth !== undefined && nth > arrivedAtMs - 1000) {
+        const { count, withinMs } = REPEATED_REFUSALS;
+        connection.refusals = [arrivedAtMs, ...connection.refusals].slice(0, count);
+        const oldest = connection.refusals[count - 1];
+        return { admitted: false, reason: 'rate-limited', repeated: oldest !== undefined && oldest > arrivedAtMs - withinMs };
+      }
+      connection.sends = [arrivedAtMs, ...connection.sends].slice(0, limit);
     }
     return { admitted: true, identity: copy(connection.identity) };
   }

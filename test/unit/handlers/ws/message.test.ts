@@ -1,5 +1,6 @@
 import {
   ApiGatewayManagementApiClient,
+  DeleteConnectionCommand,
   GoneException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
@@ -71,23 +72,28 @@ describe('$default (a frame from a client)', () => {
     ]);
   });
 
-  it('answers ping with pong and touches no table', async () => {
+  it('answers ping with pong after counting it with the one connection UpdateItem, at the arrival time', async () => {
     const handler = await load();
+    const event = frame({ type: 'ping' });
 
-    await handler(frame({ type: 'ping' }));
+    await handler(event);
 
     expect(posted()).toEqual([{ connectionId: 'visitor-1', payload: { type: 'pong' } }]);
-    expect(ddb.calls()).toHaveLength(0);
+    expect(ddb.calls()).toHaveLength(1);
+    expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
+      Key: { pk: 'CONN#visitor-1', sk: 'CONN' },
+      ExpressionAttributeValues: { ':now': event.requestContext.requestTimeEpoch },
+    });
   });
 
-  it('answers an invalid frame with an error frame and touches no table', async () => {
+  it('answers an invalid frame with an error frame and its code, after the one connection UpdateItem', async () => {
     const handler = await load();
 
     const result = await handler(frame('not json'));
 
     expect(result).toEqual({ statusCode: 200 });
-    expect(posted()).toEqual([{ connectionId: 'visitor-1', payload: { error: 'Frame must be JSON.' } }]);
-    expect(ddb.calls()).toHaveLength(0);
+    expect(posted()).toEqual([{ connectionId: 'visitor-1', payload: { error: 'Frame must be JSON.', code: 'invalid_frame' } }]);
+    expect(ddb.calls()).toHaveLength(1);
   });
 
   it('applies MAX_MESSAGE_LENGTH', async () => {
@@ -95,7 +101,9 @@ describe('$default (a frame from a client)', () => {
 
     await handler(frame({ message: 'a'.repeat(11) }));
 
-    expect(posted()).toEqual([{ connectionId: 'visitor-1', payload: { error: 'message must be at most 10 characters.' } }]);
+    expect(posted()).toEqual([
+      { connectionId: 'visitor-1', payload: { error: 'message must be at most 10 characters.', code: 'message_too_long' } },
+    ]);
   });
 
   it('forgets a socket that is gone, not the sender', async () => {
@@ -115,14 +123,36 @@ describe('$default (a frame from a client)', () => {
   });
 
   it('answers a rate-limited sender with an error frame', async () => {
-    ddb.on(UpdateCommand).rejects(Object.assign(new Error('failed'), { name: 'ConditionalCheckFailedException' }));
-    ddb.on(GetCommand).resolves({ Item: connectionItem('visitor-1') });
+    ddb
+      .on(UpdateCommand)
+      .rejectsOnce(Object.assign(new Error('failed'), { name: 'ConditionalCheckFailedException' }))
+      .resolves({ Attributes: connectionItem('visitor-1') });
     const handler = await load();
 
     await handler(frame({ message: 'Salom' }));
 
-    expect(posted()).toEqual([{ connectionId: 'visitor-1', payload: { error: 'Too many messages; slow down.' } }]);
+    expect(posted()).toEqual([
+      { connectionId: 'visitor-1', payload: { error: 'Too many frames on this socket; slow down.', code: 'rate_limited' } },
+    ]);
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+  });
+
+  it('refuses a message to a closed room with room_closed, takes the message back and closes the socket', async () => {
+    ddb.on(UpdateCommand).callsFake((input: { Key: { pk: string } }) => {
+      if (input.Key.pk === 'CONN#visitor-1') return { Attributes: connectionItem('visitor-1') };
+      throw Object.assign(new Error('failed'), { name: 'ConditionalCheckFailedException' });
+    });
+    ddb.on(GetCommand).resolves({ Item: { is_active: false } });
+    api.on(DeleteConnectionCommand).resolves({});
+    const handler = await load();
+
+    await handler(frame({ message: 'Salom' }));
+
+    const put = ddb.commandCalls(PutCommand)[0]?.args[0].input.Item as Record<string, string>;
+    expect(ddb.commandCalls(DeleteCommand).map((call) => call.args[0].input.Key)).toEqual([{ pk: put.pk, sk: put.sk }]);
+    expect(posted()).toEqual([{ connectionId: 'visitor-1', payload: { error: 'This room is closed.', code: 'room_closed' } }]);
+    expect(api.commandCalls(DeleteConnectionCommand).map((call) => call.args[0].input.ConnectionId)).toEqual(['visitor-1']);
   });
 
   it('publishes the push event for a visitor message when EVENT_BUS_NAME is set', async () => {
@@ -153,14 +183,28 @@ describe('$default (a frame from a client)', () => {
     expect(posted()).toHaveLength(2);
   });
 
-  it('answers an unexpected DynamoDB failure with 500 and no internals', async () => {
+  it('answers an unexpected DynamoDB failure with an internal error frame carrying the client_id, and no internals', async () => {
     ddb.on(PutCommand).rejects(new Error('InternalServerError at dynamodb.us-east-1.amazonaws.com'));
     const handler = await load();
+    const clientId = '6b1e7a8c-9d0f-4a1b-8c2d-3e4f5a6b7c8d';
 
-    const result = await handler(frame({ message: 'Salom' }));
+    const result = await handler(frame({ message: 'Salom', client_id: clientId }));
+
+    expect(result).toEqual({ statusCode: 200 });
+    expect(posted()).toEqual([
+      { connectionId: 'visitor-1', payload: { error: expect.any(String), code: 'internal', client_id: clientId } },
+    ]);
+    expect(JSON.stringify(posted())).not.toContain('dynamodb');
+  });
+
+  it('answers 500 (API Gateway then tells the client) when even the error frame cannot be posted', async () => {
+    ddb.on(UpdateCommand).rejects(new Error('InternalServerError'));
+    api.on(PostToConnectionCommand).rejects(new Error('ECONNRESET'));
+    const handler = await load();
+
+    const result = await handler(frame({ type: 'ping' }));
 
     expect(result).toEqual({ statusCode: 500, body: 'Internal server error' });
-    expect(posted()).toEqual([]);
   });
 
   describe('configuration', () => {
@@ -170,6 +214,19 @@ describe('$default (a frame from a client)', () => {
 
     it.each([['0'], ['30001'], ['many']])('refuses to load with MAX_MESSAGE_LENGTH=%s, naming it', async (value) => {
       await expect(load({ MAX_MESSAGE_LENGTH: value })).rejects.toThrow(/MAX_MESSAGE_LENGTH must be an integer from 1 to 30000/);
+    });
+
+    it.each([['0'], ['1000001'], ['lots']])('refuses to load with MAX_MESSAGES_PER_ROOM=%s, naming it', async (value) => {
+      await expect(load({ MAX_MESSAGES_PER_ROOM: value })).rejects.toThrow(/MAX_MESSAGES_PER_ROOM must be an integer from 1 to 1000000/);
+    });
+
+    it('passes MAX_MESSAGES_PER_ROOM to the room count', async () => {
+      const handler = await load({ MAX_MESSAGES_PER_ROOM: '7' });
+
+      await handler(frame({ message: 'Salom' }));
+
+      const roomUpdate = ddb.commandCalls(UpdateCommand).find((call) => call.args[0].input.Key?.sk === 'ROOM');
+      expect(roomUpdate?.args[0].input.ExpressionAttributeValues).toMatchObject({ ':max': 7 });
     });
   });
 });
