@@ -17,7 +17,10 @@ export interface ChatSettings {
     issuer?: string;
     audience?: string;
   };
-  /** Origins allowed to call the REST API from a browser; empty means no CORS headers. */
+  /**
+   * Origins a browser page may call the REST API from: `['*']` (any origin, the default:
+   * no cookies are used, so no credentials are shared) or a list of `scheme://host[:port]`.
+   */
   corsAllowedOrigins: string[];
   maxMessageLength: number;
   /** 0 keeps items forever. */
@@ -71,6 +74,22 @@ const list = (node: Context, key: string): string[] => {
   return raw.split(',').map((item) => item.trim()).filter(Boolean);
 };
 
+/** A browser's Origin: scheme, host and an optional port, nothing else (no path, no trailing slash). */
+const ORIGIN = /^https?:\/\/(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?::\d{1,5})?$/;
+
+const corsOrigins = (node: Context): string[] => {
+  const origins = list(node, 'corsAllowedOrigins');
+  if (origins.length === 0) return ['*'];
+  if (origins.includes('*') && origins.length > 1) {
+    throw new Error('Context "corsAllowedOrigins" must be "*" alone or a list of origins, not both');
+  }
+  const bad = origins.find((origin) => origin !== '*' && !ORIGIN.test(origin));
+  if (bad !== undefined) {
+    throw new Error(`Context "corsAllowedOrigins" must list origins like https://example.com or http://localhost:3000, got ${JSON.stringify(bad)}`);
+  }
+  return origins;
+};
+
 export function readSettings(node: Context): ChatSettings {
   const jwtSecretArn = str(node, 'jwtSecretArn');
   const jwtJwksUrl = str(node, 'jwtJwksUrl');
@@ -87,7 +106,7 @@ export function readSettings(node: Context): ChatSettings {
       issuer: str(node, 'jwtIssuer'),
       audience: str(node, 'jwtAudience'),
     },
-    corsAllowedOrigins: list(node, 'corsAllowedOrigins'),
+    corsAllowedOrigins: corsOrigins(node),
     maxMessageLength: int(node, 'maxMessageLength', 4000, 1, 30_000),
     messageRetentionDays: int(node, 'messageRetentionDays', 0, 0, 36_500),
     roomRetentionDays: int(node, 'roomRetentionDays', 0, 0, 36_500),

@@ -56,16 +56,29 @@ describe('REST API', () => {
     ['/api/chat/rooms/{roomId}/close', 'POST /api/chat/rooms/<id>/close/'],
   ])('serves %s with and without the trailing slash from one function', (path, description) => {
     const fn = functionId(description);
-    expect(routeTarget(`ANY ${path}`)).toBe(fn);
-    expect(routeTarget(`ANY ${path}/{proxy+}`)).toBe(fn);
+    for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']) {
+      expect(routeTarget(`${method} ${path}`)).toBe(fn);
+      expect(routeTarget(`${method} ${path}/{proxy+}`)).toBe(fn);
+    }
   });
 
   it('has exactly the routes of the guide plus close, and no route ending in a slash', () => {
     const http = resourcesOf('AWS::ApiGatewayV2::Route')
       .map(([, route]) => route.Properties.RouteKey as string)
       .filter((key) => !key.startsWith('$'));
-    expect(http).toHaveLength(8);
+    const paths = new Set(http.map((key) => key.split(' ')[1]));
+    expect(paths.size).toBe(8);
     for (const key of http) expect(key.endsWith('/')).toBe(false);
+  });
+
+  it('leaves OPTIONS to API Gateway: no route matches it, so no preflight reaches a function', () => {
+    const methods = new Set(
+      resourcesOf('AWS::ApiGatewayV2::Route')
+        .filter(([, route]) => !String(route.Properties.RouteKey).startsWith('$'))
+        .map(([, route]) => String(route.Properties.RouteKey).split(' ')[0]),
+    );
+    expect(methods).not.toContain('OPTIONS');
+    expect(methods).not.toContain('ANY');
   });
 
   it('throttles the stage and writes access logs without the query string', () => {
@@ -76,14 +89,34 @@ describe('REST API', () => {
     expect(format).not.toMatch(/querystring|\$context\.path|header/i);
   });
 
-  it('sends no CORS headers unless origins are configured, then only those', () => {
+  it('allows any origin by default, without credentials, and exposes Retry-After and Link', () => {
     const api = resourcesOf('AWS::ApiGatewayV2::Api').find(([, a]) => a.Properties.ProtocolType === 'HTTP')![1];
-    expect(api.Properties.CorsConfiguration).toBeUndefined();
-    const withCors = synthChatStack({ corsAllowedOrigins: 'https://carinfopro.uz' }).template();
+    expect(api.Properties.CorsConfiguration).toEqual({
+      AllowOrigins: ['*'],
+      AllowMethods: ['GET', 'POST', 'OPTIONS'],
+      AllowHeaders: ['authorization', 'content-type'],
+      ExposeHeaders: ['retry-after', 'link'],
+      AllowCredentials: false,
+      MaxAge: 3600,
+    });
+  });
+
+  it('narrows CORS to the configured origins', () => {
+    const withCors = synthChatStack({ corsAllowedOrigins: 'https://carinfopro.uz, http://localhost:3000' }).template();
     withCors.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       ProtocolType: 'HTTP',
-      CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://carinfopro.uz'] }),
+      CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://carinfopro.uz', 'http://localhost:3000'] }),
     });
+  });
+
+  it.each([
+    ['https://carinfopro.uz/', /corsAllowedOrigins/],
+    ['carinfopro.uz', /corsAllowedOrigins/],
+    ['https://carinfopro.uz/chat', /corsAllowedOrigins/],
+    ['*,https://carinfopro.uz', /corsAllowedOrigins/],
+    ['ftp://carinfopro.uz', /corsAllowedOrigins/],
+  ])('refuses corsAllowedOrigins=%s at synth, naming the key', (value, message) => {
+    expect(() => synthChatStack({ corsAllowedOrigins: value })).toThrow(message);
   });
 });
 
