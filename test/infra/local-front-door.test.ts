@@ -2,15 +2,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { loadWsViewerRequest } from '../../../lib/front-door/ws-viewer-request.js';
-import { ORIGIN_VERIFY_HEADER } from '../../../lambdas/shared/origin-verify.js';
-import type { Template } from '../../../local/cloud-assembly.js';
-import { LocalFrontDoor, readFrontDoor } from '../../../local/front-door.js';
-import { HttpApiCors, readCorsRules } from '../../../local/http-cors.js';
-import { HttpGateway } from '../../../local/http-gateway.js';
-import type { LocalFunction } from '../../../local/lambda-functions.js';
-import { AWS_WEBSOCKET_LIMITS, WebSocketGateway } from '../../../local/websocket-gateway.js';
-import { synthChatStack } from '../../infra/synth.js';
+import { loadWsViewerRequest } from '../../lib/front-door/ws-viewer-request.js';
+import { ORIGIN_VERIFY_HEADER } from '../../lambdas/shared/origin-verify.js';
+import type { Template } from '../../local/cloud-assembly.js';
+import { LocalFrontDoor, readFrontDoor } from '../../local/front-door.js';
+import { HttpApiCors, readCorsRules } from '../../local/http-cors.js';
+import { HttpGateway } from '../../local/http-gateway.js';
+import type { LocalFunction } from '../../local/lambda-functions.js';
+import { AWS_WEBSOCKET_LIMITS, WebSocketGateway } from '../../local/websocket-gateway.js';
+import { synthChatStack } from './synth.js';
 
 /**
  * The local front door and HTTP API, with their rules read from templates the stack
