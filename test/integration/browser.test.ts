@@ -44,13 +44,16 @@ describe('a page on another origin, in Chromium', () => {
     await owner.evaluate((url) => window.chat.connect(url), `${local.stack.wsUrl}/ws/chat/${room.room_id}/?token=${token}`);
 
     await owner.evaluate(() => window.chat.send('Salom, men egasiman'));
-    await visitor.waitForFunction(() => window.chat.received.some((f) => f.sender_type === 'owner' && f.message === 'Salom, men egasiman'), {
-      timeout: 10_000,
-    });
+    // Interval polling: a background tab gets no animation frames, waitForFunction's default.
+    const waitOptions = { polling: 50, timeout: 10_000 };
+    await visitor.waitForFunction(
+      () => window.chat.received.some((f) => f.sender_type === 'owner' && f.message === 'Salom, men egasiman'),
+      waitOptions,
+    );
     await visitor.evaluate(() => window.chat.send('Mashinangiz yo‘lni to‘sib qo‘ydi'));
     await owner.waitForFunction(
       () => window.chat.received.some((f) => f.sender_type === 'visitor' && f.message === 'Mashinangiz yo‘lni to‘sib qo‘ydi'),
-      { timeout: 10_000 },
+      waitOptions,
     );
 
     // The browser did preflight both calls, and the local API Gateway answered them itself.
