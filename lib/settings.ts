@@ -17,7 +17,10 @@ export interface ChatSettings {
     issuer?: string;
     audience?: string;
   };
-  /** Origins allowed to call the REST API from a browser; empty means no CORS headers. */
+  /**
+   * Origins a browser page may call the REST API from: `['*']` (any origin, the default:
+   * no cookies are used, so no credentials are shared) or a list of `scheme://host[:port]`.
+   */
   corsAllowedOrigins: string[];
   maxMessageLength: number;
   /** The most messages one room may hold; the next one is refused with room_full. */
@@ -97,6 +100,22 @@ const list = (node: Context, key: string): string[] => {
   return raw.split(',').map((item) => item.trim()).filter(Boolean);
 };
 
+/** A browser's Origin: scheme, host and an optional port, nothing else (no path, no trailing slash). */
+const ORIGIN = /^https?:\/\/(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?::\d{1,5})?$/;
+
+const corsOrigins = (node: Context): string[] => {
+  const origins = list(node, 'corsAllowedOrigins');
+  if (origins.length === 0) return ['*'];
+  if (origins.includes('*') && origins.length > 1) {
+    throw new Error('Context "corsAllowedOrigins" must be "*" alone or a list of origins, not both');
+  }
+  const bad = origins.find((origin) => origin !== '*' && !ORIGIN.test(origin));
+  if (bad !== undefined) {
+    throw new Error(`Context "corsAllowedOrigins" must list origins like https://example.com or http://localhost:3000, got ${JSON.stringify(bad)}`);
+  }
+  return origins;
+};
+
 export function readSettings(node: Context): ChatSettings {
   // The complete ARN (with the 6-character suffix): the functions' IAM grant names it exactly.
   const jwtSecretArn = matching(
@@ -120,7 +139,7 @@ export function readSettings(node: Context): ChatSettings {
       issuer: matching(node, 'jwtIssuer', /^\S(?:[^\s]{0,510}\S)?$/, 'at most 512 characters without spaces'),
       audience: matching(node, 'jwtAudience', /^\S(?:[^\s]{0,510}\S)?$/, 'at most 512 characters without spaces'),
     },
-    corsAllowedOrigins: list(node, 'corsAllowedOrigins'),
+    corsAllowedOrigins: corsOrigins(node),
     maxMessageLength: int(node, 'maxMessageLength', 4000, 1, 30_000),
     maxMessagesPerRoom: int(node, 'maxMessagesPerRoom', 10_000, 1, 1_000_000),
     messageRetentionDays: int(node, 'messageRetentionDays', 0, 0, 36_500),

@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalStackError } from './errors.js';
+import { readFrontDoor, type FrontDoorRules } from './front-door.js';
+import { readCorsRules, type CorsRules } from './http-cors.js';
 
 /**
  * What the local gateway serves, read from the synthesized CloudFormation template and
@@ -43,6 +45,8 @@ export interface ApiRoute {
 export interface HttpApiDefinition {
   logicalId: string;
   routes: ApiRoute[];
+  /** Its CorsConfiguration; undefined when the API has none. */
+  cors?: CorsRules;
 }
 
 export interface WebSocketApiDefinition {
@@ -66,6 +70,8 @@ export interface CloudAssembly {
   webSocketApi: WebSocketApiDefinition;
   tables: TableDefinition[];
   secrets: string[];
+  /** The CloudFront distribution in front of both APIs; undefined with frontDoor=false. */
+  frontDoor?: FrontDoorRules;
   /** Logical id → resource type, for resolving Refs. */
   resourceTypes: Map<string, string>;
 }
@@ -107,7 +113,7 @@ export function parseTemplate(
       `The local gateway serves one HTTP API and one WebSocket API; the template has ${httpApis.length} and ${webSocketApis.length}`,
     );
   }
-  const [httpApiId] = httpApis[0]!;
+  const [httpApiId, httpApi] = httpApis[0]!;
   const [webSocketApiId, webSocketApi] = webSocketApis[0]!;
 
   const stagesOf = (apiId: string) =>
@@ -158,7 +164,7 @@ export function parseTemplate(
   return {
     templatePath: where.templatePath,
     functions,
-    httpApi: { logicalId: httpApiId, routes: routesOf(httpApiId, true) },
+    httpApi: { logicalId: httpApiId, routes: routesOf(httpApiId, true), cors: readCorsRules(httpApiId, httpApi) },
     webSocketApi: {
       logicalId: webSocketApiId,
       stageName,
@@ -167,6 +173,7 @@ export function parseTemplate(
     },
     tables,
     secrets: ofType('AWS::SecretsManager::Secret').map(([logicalId]) => logicalId),
+    frontDoor: readFrontDoor(template),
     resourceTypes,
   };
 }

@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { apiGatewayTime, awsStyleId, clientAddress, localApiId, parseQuery } from './aws-format.js';
+import type { LocalFrontDoor } from './front-door.js';
+import { HttpApiCors, isCorsHeader } from './http-cors.js';
 import { readBody, sendJson } from './http-io.js';
 import { HttpRouter } from './http-routes.js';
 import type { LocalFunction } from './lambda-functions.js';
@@ -16,17 +18,19 @@ export interface HttpGatewayOptions {
   routes: { routeKey: string; fn: LocalFunction }[];
   log: (line: string) => void;
   /**
-   * When the deployed app has the CloudFront front door, the gateway plays its part too:
-   * it sets CloudFront-Viewer-Address from the client's socket and the origin-verify
-   * header, replacing whatever the client sent under those names, as CloudFront does.
+   * When the template has the CloudFront front door, the gateway plays its part first: the
+   * behaviour's allowed methods, and only the headers its policies forward (plus
+   * CloudFront-Viewer-Address and the origin-verify header, set by CloudFront itself).
    */
-  frontDoor?: { originVerifyHeader: string; originVerifySecret: string };
+  frontDoor?: LocalFrontDoor;
+  /** The HTTP API's CORS configuration from the template, applied as API Gateway does. */
+  cors?: HttpApiCors;
 }
 
 /**
  * The HTTP API: each request becomes a payload 2.0 event for the function behind the
- * matched route, and the function's result becomes the response, as API Gateway does.
- * CORS is open locally: any origin, preflights answered here with 204.
+ * matched route, and the function's result becomes the response, as API Gateway does,
+ * including its CORS configuration (see http-cors.ts).
  */
 export class HttpGateway {
   private readonly router: HttpRouter<LocalFunction>;
@@ -44,37 +48,47 @@ export class HttpGateway {
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = Date.now();
-    const origin = req.headers.origin;
-    const cors: Record<string, string> = origin ? { 'access-control-allow-origin': origin, vary: 'Origin' } : { 'access-control-allow-origin': '*' };
     const method = (req.method ?? 'GET').toUpperCase();
     const url = req.url ?? '/';
     const queryAt = url.indexOf('?');
     const rawPath = queryAt === -1 ? url : url.slice(0, queryAt);
 
-    if (method === 'OPTIONS' && req.headers['access-control-request-method']) {
-      res.writeHead(204, {
-        ...cors,
-        'access-control-allow-methods': String(req.headers['access-control-request-method']),
-        'access-control-allow-headers': String(req.headers['access-control-request-headers'] ?? 'authorization,content-type'),
-        'access-control-max-age': '600',
-      });
-      res.end();
-      return;
+    // What reaches API Gateway: everything without a front door, else what CloudFront forwards.
+    let rawHeaders = req.rawHeaders;
+    const { frontDoor, cors: corsRules } = this.options;
+    if (frontDoor) {
+      const viewer = { ip: clientAddress(req.socket.remoteAddress), port: req.socket.remotePort ?? 0 };
+      const forwarded = frontDoor.originRequest(method, rawPath, req.rawHeaders, viewer);
+      if (!forwarded) {
+        sendJson(res, 403, { message: 'This distribution is not configured to allow the HTTP request method that was used for this request.' });
+        this.options.log(`${method} ${rawPath} 403 (method not allowed by the front door)`);
+        return;
+      }
+      rawHeaders = forwarded.headers.flat();
     }
+    const seen = lowerCaseHeaders(rawHeaders);
 
     const match = this.router.match(method, rawPath);
+    if (!match && corsRules && HttpApiCors.isPreflight(method, seen)) {
+      const answer = corsRules.preflight(seen);
+      res.writeHead(204, answer);
+      res.end();
+      this.options.log(`${method} ${rawPath} 204 (CORS preflight${answer['access-control-allow-origin'] ? '' : ', origin not allowed'})`);
+      return;
+    }
     if (!match) {
-      sendJson(res, 404, { message: 'Not Found' }, cors);
+      sendJson(res, 404, { message: 'Not Found' });
       this.options.log(`${method} ${rawPath} 404 (no route)`);
       return;
     }
     const body = await readBody(req, MAX_REQUEST_BYTES);
     if (!body) {
-      sendJson(res, 413, { message: 'Request Entity Too Large' }, { ...cors, connection: 'close' });
+      sendJson(res, 413, { message: 'Request Entity Too Large' }, { connection: 'close' });
       return;
     }
+    const cors = corsRules?.responseHeaders(seen.origin) ?? {};
     const requestId = awsStyleId();
-    const event = this.event(req, {
+    const event = this.event(req, rawHeaders, {
       method,
       rawPath,
       rawQueryString: queryAt === -1 ? '' : url.slice(queryAt + 1),
@@ -98,6 +112,7 @@ export class HttpGateway {
 
   private event(
     req: IncomingMessage,
+    rawHeaders: string[],
     request: {
       method: string;
       rawPath: string;
@@ -110,18 +125,13 @@ export class HttpGateway {
   ): APIGatewayProxyEventV2 {
     const headers: Record<string, string> = {};
     const cookies: string[] = [];
-    for (let i = 0; i < req.rawHeaders.length; i += 2) {
-      const name = req.rawHeaders[i]!.toLowerCase();
-      const value = req.rawHeaders[i + 1]!;
+    for (let i = 0; i < rawHeaders.length; i += 2) {
+      const name = rawHeaders[i]!.toLowerCase();
+      const value = rawHeaders[i + 1]!;
       if (name === 'cookie') cookies.push(...value.split(/;\s*/).filter(Boolean));
       else headers[name] = name in headers ? `${headers[name]},${value}` : value;
     }
     const sourceIp = clientAddress(req.socket.remoteAddress);
-    const { frontDoor } = this.options;
-    if (frontDoor) {
-      headers['cloudfront-viewer-address'] = `${sourceIp}:${req.socket.remotePort ?? 0}`;
-      headers[frontDoor.originVerifyHeader] = frontDoor.originVerifySecret;
-    }
     headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${sourceIp}` : sourceIp;
     headers['x-forwarded-port'] = String(req.socket.localPort ?? '');
     headers['x-forwarded-proto'] = 'http';
@@ -185,7 +195,10 @@ export class HttpGateway {
       return 500;
     }
     const headers: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries(structured.headers ?? {})) headers[name.toLowerCase()] = String(value);
+    for (const [name, value] of Object.entries(structured.headers ?? {})) {
+      if (this.options.cors && isCorsHeader(name)) continue;
+      headers[name.toLowerCase()] = String(value);
+    }
     if (structured.cookies?.length) headers['set-cookie'] = structured.cookies;
     const body =
       typeof structured.body === 'string'
@@ -195,4 +208,13 @@ export class HttpGateway {
     res.end(body);
     return status;
   }
+}
+
+function lowerCaseHeaders(rawHeaders: string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!.toLowerCase();
+    headers[name] = name in headers ? `${headers[name]},${rawHeaders[i + 1]!}` : rawHeaders[i + 1]!;
+  }
+  return headers;
 }

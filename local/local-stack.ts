@@ -11,7 +11,9 @@ import { readCloudAssembly, type CloudAssembly } from './cloud-assembly.js';
 import { createTableInput, ensureTables, startDynamoDb, type DynamoDbMode, type LocalDynamoDb } from './dynamodb.js';
 import { localApiVariables, resolveEnvironment, type LocalValues } from './environment.js';
 import { LocalStackError } from './errors.js';
+import { LocalFrontDoor } from './front-door.js';
 import { HttpGateway } from './http-gateway.js';
+import { HttpApiCors } from './http-cors.js';
 import { LocalFunction } from './lambda-functions.js';
 import { jwtSecretFromEnv } from './owner-token.js';
 import { hostCheck, type HostCheck } from './host-check.js';
@@ -226,13 +228,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ),
     );
     const fn = (id: string) => functions.get(id)!;
+    // The origin-verify value is an intrinsic in the template; the functions got it resolved.
+    if (assembly.frontDoor && !environment.ORIGIN_VERIFY_SECRET) {
+      throw new LocalStackError('The template has a CloudFront front door but no function has ORIGIN_VERIFY_SECRET');
+    }
+    const frontDoor = assembly.frontDoor
+      ? new LocalFrontDoor(assembly.frontDoor, { [ORIGIN_VERIFY_HEADER]: environment.ORIGIN_VERIFY_SECRET! })
+      : undefined;
     const http = new HttpGateway({
       apiLogicalId: assembly.httpApi.logicalId,
       routes: assembly.httpApi.routes.map((r) => ({ routeKey: r.routeKey, fn: fn(r.functionId) })),
       log,
-      frontDoor: environment.ORIGIN_VERIFY_SECRET
-        ? { originVerifyHeader: ORIGIN_VERIFY_HEADER, originVerifySecret: environment.ORIGIN_VERIFY_SECRET }
-        : undefined,
+      frontDoor,
+      cors: assembly.httpApi.cors && new HttpApiCors(assembly.httpApi.cors),
     });
     const ws = new WebSocketGateway({
       apiLogicalId: assembly.webSocketApi.logicalId,
@@ -240,6 +248,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       routeSelectionExpression: assembly.webSocketApi.routeSelectionExpression,
       routes: assembly.webSocketApi.routes.map((r) => ({ routeKey: r.routeKey, fn: fn(r.functionId) })),
       viewerRequest: loadWsViewerRequest(`/${assembly.webSocketApi.stageName}`),
+      frontDoor,
       limits: { ...AWS_WEBSOCKET_LIMITS, ...options.limits },
       log,
     });

@@ -4,6 +4,7 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { CloudFrontQueryValue, ViewerRequest, ViewerRequestResult } from '../lib/front-door/ws-viewer-request.js';
 import { apiGatewayTime, awsStyleId, clientAddress, localApiId, parseQuery } from './aws-format.js';
 import { frameSizeGuard } from './frame-size-guard.js';
+import type { LocalFrontDoor } from './front-door.js';
 import type { LocalFunction } from './lambda-functions.js';
 
 /** API Gateway's WebSocket quotas; tests shrink the timeouts. */
@@ -33,6 +34,8 @@ export interface WebSocketGatewayOptions {
   routes: { routeKey: string; fn: LocalFunction }[];
   /** The CloudFront Function of the /ws/* behaviour, run as the edge runs it. */
   viewerRequest: ViewerRequestFunction;
+  /** The distribution: which handshake headers reach $connect (all of them without one). */
+  frontDoor?: LocalFrontDoor;
   limits: WebSocketLimits;
   log: (line: string) => void;
 }
@@ -45,6 +48,8 @@ export interface ConnectionInfo {
 }
 
 interface RequestMeta {
+  /** The handshake's headers as the WebSocket API receives them (name, value, ...). */
+  rawHeaders: string[];
   connectionId: string;
   connectedAt: number;
   sourceIp: string;
@@ -170,7 +175,13 @@ export class WebSocketGateway {
     // The origin is the stage; any other path is API Gateway's 403.
     if (edge.uri !== `/${this.options.stageName}`) return refuse(socket, 403);
 
+    const forwarded = this.options.frontDoor?.originRequest('GET', path, req.rawHeaders, {
+      ip: sourceIp,
+      port: req.socket.remotePort ?? 0,
+    });
+    if (this.options.frontDoor && !forwarded) return refuse(socket, 403);
     const meta: RequestMeta = {
+      rawHeaders: forwarded ? forwarded.headers.flat() : req.rawHeaders,
       connectionId: awsStyleId(),
       connectedAt: Date.now(),
       sourceIp,
@@ -310,7 +321,7 @@ export class WebSocketGateway {
       headers[name] = value;
       (multiValueHeaders[name] ??= []).push(value);
     };
-    for (let i = 0; i < req.rawHeaders.length; i += 2) add(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
+    for (let i = 0; i < meta.rawHeaders.length; i += 2) add(meta.rawHeaders[i]!, meta.rawHeaders[i + 1]!);
     add('X-Forwarded-For', meta.sourceIp);
     add('X-Forwarded-Port', String(req.socket.localPort ?? ''));
     add('X-Forwarded-Proto', 'http');

@@ -1,4 +1,4 @@
-import { Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, CfnCondition, Duration, Fn, Names, RemovalPolicy, Stack, Validations, type CfnResource } from 'aws-cdk-lib';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import {
   AllowedMethods,
@@ -23,12 +23,39 @@ import {
 import { HttpOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { ARecord, AaaaRecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { CloudFrontTarget } from 'aws-cdk-lib/aws-route53-targets';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { CfnDelivery, CfnDeliveryDestination, CfnDeliverySource, LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ORIGIN_VERIFY_HEADER } from '../../lambdas/shared/origin-verify.js';
 import { wsViewerRequestCode } from '../front-door/ws-viewer-request.js';
 import type { ChatHttpApi } from './chat-http-api.js';
 import type { ChatWebSocketApi } from './chat-websocket-api.js';
+
+/**
+ * The fields of the distribution's access log (CloudFront standard logging v2). Never the
+ * query string (`cs-uri-query`: `?token=<JWT>` and `?visitor=<token>` travel there), nor
+ * cookies, the Referer (the visitor page's URL) or the client-supplied X-Forwarded-For.
+ */
+export const DISTRIBUTION_LOG_FIELDS = [
+  'date',
+  'time',
+  'x-edge-location',
+  'x-edge-request-id',
+  'c-ip',
+  'cs-method',
+  'x-host-header',
+  'cs-uri-stem',
+  'cs-protocol',
+  'cs-protocol-version',
+  'sc-status',
+  'sc-bytes',
+  'cs-bytes',
+  'time-taken',
+  'time-to-first-byte',
+  'x-edge-result-type',
+  'x-edge-response-result-type',
+  'x-edge-detailed-result-type',
+  'ssl-protocol',
+];
 
 export interface FrontDoorProps {
   restApi: ChatHttpApi;
@@ -77,13 +104,17 @@ export class FrontDoor extends Construct {
       headerBehavior: CacheHeaderBehavior.allowList('Authorization'),
       queryStringBehavior: CacheQueryStringBehavior.all(),
     });
+    // At most 10 headers fit in an origin request policy; this list has 10.
     const forward = new OriginRequestPolicy(this, 'ForwardToApi', {
-      comment: 'Chat API: every query string, the WebSocket handshake headers and the viewer address; never Host',
+      comment: 'Chat API: every query string, the CORS and WebSocket handshake headers and the viewer address; never Host',
       queryStringBehavior: OriginRequestQueryStringBehavior.all(),
       cookieBehavior: OriginRequestCookieBehavior.none(),
       headerBehavior: OriginRequestHeaderBehavior.allowList(
         'Content-Type',
+        // API Gateway answers a CORS preflight only when it sees all three.
         'Origin',
+        'Access-Control-Request-Method',
+        'Access-Control-Request-Headers',
         'User-Agent',
         'Sec-WebSocket-Key',
         'Sec-WebSocket-Version',
@@ -105,20 +136,6 @@ export class FrontDoor extends Construct {
       cachePolicy: noCache,
       originRequestPolicy: forward,
     };
-    const logs = new Bucket(this, 'AccessLogs', {
-      encryption: BucketEncryption.S3_MANAGED,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      // CloudFront standard logging writes with ACLs.
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
-      lifecycleRules: [{ expiration: Duration.days(props.logRetentionDays) }],
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    Validations.of(logs).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'This bucket holds the access logs themselves; logging it into another bucket would only log the logger.',
-    });
-
     const domain = props.customDomain;
     this.distribution = new Distribution(this, 'Distribution', {
       comment: 'Car chat: /api/* REST and /ws/* WebSocket on one domain',
@@ -136,9 +153,6 @@ export class FrontDoor extends Construct {
       certificate: domain ? Certificate.fromCertificateArn(this, 'Certificate', domain.certificateArn) : undefined,
       minimumProtocolVersion: SecurityPolicyProtocol.TLS_V1_2_2021,
       priceClass: PriceClass.PRICE_CLASS_100,
-      enableLogging: true,
-      logBucket: logs,
-      logFilePrefix: 'cloudfront/',
       webAclId: props.webAclArn,
     });
     this.domainName = domain?.domainName ?? this.distribution.distributionDomainName;
@@ -153,6 +167,13 @@ export class FrontDoor extends Construct {
       new AaaaRecord(this, 'AliasV6', { zone, recordName: domain.domainName, target });
     }
 
+    this.addAccessLog(props.logRetentionDays as RetentionDays);
+
+    Validations.of(this.distribution).acknowledge({
+      id: 'AwsSolutions-CFR3',
+      reason:
+        'Legacy standard logging always records the query string, where visitor tokens and owner JWTs travel; the distribution logs through standard logging v2 instead, with a field list that leaves the query string out.',
+    });
     Validations.of(this.distribution).acknowledge({
       id: 'AwsSolutions-CFR1',
       reason: 'QR codes are scanned wherever cars are parked; no country can be excluded up front.',
@@ -170,6 +191,43 @@ export class FrontDoor extends Construct {
         reason:
           'Without a custom domain CloudFront serves its default *.cloudfront.net certificate, whose security policy cannot be chosen; with one, TLSv1.2_2021 is enforced.',
       });
+    }
+  }
+
+  /**
+   * CloudFront standard logging v2 into a CloudWatch log group, with the fields chosen
+   * (DISTRIBUTION_LOG_FIELDS). CloudFront accepts the delivery source only in us-east-1
+   * ("you must specify the US East (N. Virginia) Region", CloudFront developer guide,
+   * standard logging v2), and a stack creates resources in its own region only, so the
+   * log exists when the stack is deployed there; elsewhere the distribution keeps no log
+   * and the API stages' access logs (which see every request CloudFront forwards) remain.
+   */
+  private addAccessLog(retention: RetentionDays): void {
+    const inUsEast1 = new CfnCondition(this, 'AccessLogRegion', { expression: Fn.conditionEquals(Aws.REGION, 'us-east-1') });
+    const logGroup = new LogGroup(this, 'AccessLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
+    const name = Names.uniqueResourceName(this, { maxLength: 50 });
+    const source = new CfnDeliverySource(this, 'AccessLogSource', {
+      name: `${name}-src`,
+      logType: 'ACCESS_LOGS',
+      resourceArn: Stack.of(this).formatArn({
+        service: 'cloudfront',
+        region: '',
+        resource: 'distribution',
+        resourceName: this.distribution.distributionId,
+      }),
+    });
+    const destination = new CfnDeliveryDestination(this, 'AccessLogDestination', {
+      name: `${name}-dst`,
+      destinationResourceArn: logGroup.logGroupArn,
+      outputFormat: 'json',
+    });
+    const delivery = new CfnDelivery(this, 'AccessLogDelivery', {
+      deliverySourceName: source.ref,
+      deliveryDestinationArn: destination.attrArn,
+      recordFields: DISTRIBUTION_LOG_FIELDS,
+    });
+    for (const resource of [logGroup.node.defaultChild as CfnResource, source, destination, delivery]) {
+      resource.cfnOptions.condition = inUsEast1;
     }
   }
 

@@ -58,26 +58,29 @@ describe('REST API', () => {
     ['/api/chat/rooms/{roomId}/close', 'POST /api/chat/rooms/<id>/close/'],
   ])('serves %s with and without the trailing slash from one function', (path, description) => {
     const fn = functionId(description);
-    expect(routeTarget(`ANY ${path}`)).toBe(fn);
-    expect(routeTarget(`ANY ${path}/{proxy+}`)).toBe(fn);
+    for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']) {
+      expect(routeTarget(`${method} ${path}`)).toBe(fn);
+      expect(routeTarget(`${method} ${path}/{proxy+}`)).toBe(fn);
+    }
   });
 
   it('has exactly the routes of the guide plus the room and close, and no route ending in a slash', () => {
     const http = resourcesOf('AWS::ApiGatewayV2::Route')
       .map(([, route]) => route.Properties.RouteKey as string)
       .filter((key) => !key.startsWith('$'));
-    expect(http.sort()).toEqual(
+    const paths = [...new Set(http.map((key) => key.split(' ')[1]))];
+    expect(paths.sort()).toEqual(
       [
-        'ANY /api/chat/start',
-        'ANY /api/chat/start/{proxy+}',
-        'ANY /api/chat/rooms',
-        'ANY /api/chat/rooms/{proxy+}',
-        'ANY /api/chat/rooms/{roomId}',
-        'ANY /api/chat/rooms/{roomId}/{proxy+}',
-        'ANY /api/chat/rooms/{roomId}/messages',
-        'ANY /api/chat/rooms/{roomId}/messages/{proxy+}',
-        'ANY /api/chat/rooms/{roomId}/close',
-        'ANY /api/chat/rooms/{roomId}/close/{proxy+}',
+        '/api/chat/start',
+        '/api/chat/start/{proxy+}',
+        '/api/chat/rooms',
+        '/api/chat/rooms/{proxy+}',
+        '/api/chat/rooms/{roomId}',
+        '/api/chat/rooms/{roomId}/{proxy+}',
+        '/api/chat/rooms/{roomId}/messages',
+        '/api/chat/rooms/{roomId}/messages/{proxy+}',
+        '/api/chat/rooms/{roomId}/close',
+        '/api/chat/rooms/{roomId}/close/{proxy+}',
       ].sort(),
     );
     for (const key of http) expect(key.endsWith('/')).toBe(false);
@@ -102,6 +105,16 @@ describe('REST API', () => {
     expect(routeTarget(selected!.route.routeKey)).toBe(functionId(description));
   });
 
+  it('leaves OPTIONS to API Gateway: no route matches it, so no preflight reaches a function', () => {
+    const methods = new Set(
+      resourcesOf('AWS::ApiGatewayV2::Route')
+        .filter(([, route]) => !String(route.Properties.RouteKey).startsWith('$'))
+        .map(([, route]) => String(route.Properties.RouteKey).split(' ')[0]),
+    );
+    expect(methods).not.toContain('OPTIONS');
+    expect(methods).not.toContain('ANY');
+  });
+
   it('throttles the stage and writes access logs without the query string', () => {
     const stage = resourcesOf('AWS::ApiGatewayV2::Stage').find(([, s]) => s.Properties.StageName === '$default')![1];
     expect(stage.Properties.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 });
@@ -110,14 +123,34 @@ describe('REST API', () => {
     expect(format).not.toMatch(/querystring|\$context\.path|header/i);
   });
 
-  it('sends no CORS headers unless origins are configured, then only those', () => {
+  it('allows any origin by default, without credentials, and exposes Retry-After and Link', () => {
     const api = resourcesOf('AWS::ApiGatewayV2::Api').find(([, a]) => a.Properties.ProtocolType === 'HTTP')![1];
-    expect(api.Properties.CorsConfiguration).toBeUndefined();
-    const withCors = synthChatStack({ corsAllowedOrigins: 'https://carinfopro.uz' }).template();
+    expect(api.Properties.CorsConfiguration).toEqual({
+      AllowOrigins: ['*'],
+      AllowMethods: ['GET', 'POST', 'OPTIONS'],
+      AllowHeaders: ['authorization', 'content-type'],
+      ExposeHeaders: ['retry-after', 'link'],
+      AllowCredentials: false,
+      MaxAge: 3600,
+    });
+  });
+
+  it('narrows CORS to the configured origins', () => {
+    const withCors = synthChatStack({ corsAllowedOrigins: 'https://carinfopro.uz, http://localhost:3000' }).template();
     withCors.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       ProtocolType: 'HTTP',
-      CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://carinfopro.uz'] }),
+      CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://carinfopro.uz', 'http://localhost:3000'] }),
     });
+  });
+
+  it.each([
+    ['https://carinfopro.uz/', /corsAllowedOrigins/],
+    ['carinfopro.uz', /corsAllowedOrigins/],
+    ['https://carinfopro.uz/chat', /corsAllowedOrigins/],
+    ['*,https://carinfopro.uz', /corsAllowedOrigins/],
+    ['ftp://carinfopro.uz', /corsAllowedOrigins/],
+  ])('refuses corsAllowedOrigins=%s at synth, naming the key', (value, message) => {
+    expect(() => synthChatStack({ corsAllowedOrigins: value })).toThrow(message);
   });
 });
 

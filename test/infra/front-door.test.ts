@@ -70,11 +70,46 @@ describe('front door', () => {
     expect(headers).not.toContain('x-forwarded-for');
   });
 
-  it('logs to a private, encrypted bucket that expires the logs', () => {
-    expect(config.Logging).toMatchObject({ Prefix: 'cloudfront/' });
-    const bucket = all.find((r) => r.Type === 'AWS::S3::Bucket')!.Properties;
-    expect(bucket.LifecycleConfiguration.Rules[0]).toMatchObject({ ExpirationInDays: 30, Status: 'Enabled' });
-    expect(bucket.PublicAccessBlockConfiguration).toMatchObject({ BlockPublicAcls: true, RestrictPublicBuckets: true });
+  it('forwards what API Gateway needs to answer a CORS preflight, and lets OPTIONS through on /api/*', () => {
+    const policy = all.find((r) => r.Type === 'AWS::CloudFront::OriginRequestPolicy')!.Properties
+      .OriginRequestPolicyConfig;
+    const headers = policy.HeadersConfig.Headers.map((h: string) => h.toLowerCase());
+    expect(headers).toEqual(expect.arrayContaining(['origin', 'access-control-request-method', 'access-control-request-headers']));
+    // CloudFront's quota: at most 10 headers in an origin request policy.
+    expect(headers.length).toBeLessThanOrEqual(10);
+    const api = config.CacheBehaviors.find((b: { PathPattern: string }) => b.PathPattern === '/api/*');
+    expect(api.AllowedMethods).toContain('OPTIONS');
+    expect(api.OriginRequestPolicyId).toEqual({ Ref: expect.stringMatching(/ForwardToApi/) });
+  });
+
+  it('keeps no legacy log (it always records the query string) and logs v2 without the query string', () => {
+    expect(config.Logging).toBeUndefined();
+    expect(all.some((r) => r.Type === 'AWS::S3::Bucket')).toBe(false);
+    const delivery = all.find((r) => r.Type === 'AWS::Logs::Delivery')!.Properties;
+    expect(delivery.RecordFields.length).toBeGreaterThan(5);
+    for (const field of delivery.RecordFields as string[]) expect(field).not.toMatch(/query|cookie|referer|forwarded/i);
+    const source = all.find((r) => r.Type === 'AWS::Logs::DeliverySource')!.Properties;
+    expect(source.LogType).toBe('ACCESS_LOGS');
+    expect(JSON.stringify(source.ResourceArn)).toContain(':distribution/');
+    const destination = all.find((r) => r.Type === 'AWS::Logs::DeliveryDestination')!.Properties;
+    expect(JSON.stringify(destination.DestinationResourceArn)).toContain('FrontDoorAccessLogs');
+  });
+
+  it('creates the distribution log only where CloudFront accepts it (us-east-1), kept logRetentionDays', () => {
+    const json = synthChatStack({ logRetentionDays: '14' }).template().toJSON() as {
+      Conditions: Record<string, unknown>;
+      Resources: Record<string, Resource & { Condition?: string }>;
+    };
+    const logResources = Object.values(json.Resources).filter(
+      (r) => r.Type.startsWith('AWS::Logs::Delivery') || JSON.stringify(r).includes('FrontDoor') && r.Type === 'AWS::Logs::LogGroup',
+    );
+    expect(logResources).toHaveLength(4);
+    const conditions = new Set(logResources.map((r) => r.Condition));
+    expect(conditions.size).toBe(1);
+    const [condition] = [...conditions];
+    expect(json.Conditions[condition!]).toEqual({ 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'us-east-1'] });
+    const logGroup = logResources.find((r) => r.Type === 'AWS::Logs::LogGroup')!;
+    expect(logGroup.Properties.RetentionInDays).toBe(14);
   });
 
   it('tells visitors the guide-shaped WebSocket URL on the front door', () => {

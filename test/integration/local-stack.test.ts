@@ -104,17 +104,22 @@ describe('the HTTP API', () => {
     expect(wrongMethod.status).toBe(405);
   });
 
-  it('answers CORS preflights from any origin and marks responses', async () => {
+  it("answers a cross-origin preflight from the template's CORS configuration (any origin by default), never through a function", async () => {
     const preflight = await fetch(`${local.stack.httpUrl}/api/chat/rooms/`, {
       method: 'OPTIONS',
       headers: { origin: 'http://app.test', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
     });
     expect(preflight.status).toBe(204);
-    expect(preflight.headers.get('access-control-allow-origin')).toBe('http://app.test');
-    expect(preflight.headers.get('access-control-allow-headers')).toBe('authorization');
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('authorization');
     const response = await fetch(`${local.stack.httpUrl}/api/chat/rooms/`, { headers: { origin: 'http://app.test' } });
     expect(response.status).toBe(401);
-    expect(response.headers.get('access-control-allow-origin')).toBe('http://app.test');
+    expect(response.headers.get('access-control-allow-origin')).toBe('*');
+    expect(response.headers.get('access-control-expose-headers')).toBe('retry-after,link');
+    // An OPTIONS that is not a preflight matches no route: API Gateway's 404, not the function's 405.
+    const bare = await fetch(`${local.stack.httpUrl}/api/chat/rooms/`, { method: 'OPTIONS' });
+    expect(bare.status).toBe(404);
+    expect(await bare.json()).toEqual({ message: 'Not Found' });
   });
 });
 
