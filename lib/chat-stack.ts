@@ -42,6 +42,8 @@ export class ChatStack extends Stack {
         CONNECTION_TTL_SECONDS: String(settings.connectionTtlSeconds),
         MESSAGES_PER_SECOND_PER_CONNECTION: String(settings.limits.messagesPerSecondPerConnection),
         ROOM_STARTS_PER_MINUTE_PER_IP: String(settings.limits.roomStartsPerMinutePerIp),
+        ROOM_STARTS_PER_HOUR_PER_OWNER: String(settings.limits.roomStartsPerHourPerOwner),
+        SOCKETS_PER_ROOM_MEMBER: String(settings.limits.socketsPerRoomMember),
       },
     });
     const throttle = { rateLimit: settings.limits.throttleRatePerSecond, burstLimit: settings.limits.throttleBurst };
