@@ -70,12 +70,14 @@ export class ChatStack extends Stack {
     storage.bind(handlers.listRooms, ['Query']);
     storage.bind(handlers.roomMessages, ['GetItem', 'Query']);
     storage.bind(handlers.closeRoom, ['GetItem', 'UpdateItem', 'Query', 'DeleteItem']);
-    storage.bind(handlers.connect, ['GetItem', 'PutItem']);
+    // $connect re-reads the room and its sockets after writing its own rows, and deletes them when refused.
+    storage.bind(handlers.connect, ['GetItem', 'PutItem', 'Query', 'DeleteItem']);
     storage.bind(handlers.message, ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'DeleteItem']);
     storage.bind(handlers.disconnect, ['DeleteItem']);
 
     for (const fn of [handlers.listRooms, handlers.roomMessages, handlers.closeRoom, handlers.connect]) ownerAuth.bind(fn);
-    for (const fn of [handlers.startChat, handlers.closeRoom, handlers.message]) liveApi.allowManagement(fn);
+    // $connect closes a socket of the same member that a slower, earlier handshake overtook.
+    for (const fn of [handlers.startChat, handlers.closeRoom, handlers.message, handlers.connect]) liveApi.allowManagement(fn);
 
     const frontDoor = settings.frontDoor
       ? new FrontDoor(this, 'FrontDoor', {

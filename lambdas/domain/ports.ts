@@ -22,6 +22,17 @@ export interface MessagePage {
   before?: ChatMessage;
   /** Only messages strictly newer than this one. */
   after?: ChatMessage;
+  /**
+   * Asked of each message in reading order (newest first, or oldest first after `after`)
+   * before it is taken; reading stops at the first one it refuses. Bounds a response's size.
+   */
+  fits?: (message: ChatMessage) => boolean;
+}
+
+/** A page of messages, oldest first, and whether more lie beyond it in the reading direction. */
+export interface MessageSlice {
+  messages: ChatMessage[];
+  more: boolean;
 }
 
 export interface ChatStore {
@@ -38,7 +49,7 @@ export interface ChatStore {
   putMessage(message: ChatMessage): Promise<PutMessageResult>;
   getMessage(roomId: string, messageId: string): Promise<ChatMessage | undefined>;
   /** Messages of the room, oldest first. */
-  listMessages(roomId: string, page: MessagePage): Promise<ChatMessage[]>;
+  listMessages(roomId: string, page: MessagePage): Promise<MessageSlice>;
 
   saveConnection(connection: Connection, connectedAt: number): Promise<void>;
   /** Counts a send against the connection's rate limit and tells who the connection is, in one write. */
@@ -50,8 +61,10 @@ export interface ChatStore {
   listRoomConnections(roomId: string): Promise<RoomConnection[]>;
   listInboxConnections(ownerId: string): Promise<string[]>;
 
-  /** Counts a room start against the source address's limit; false when over it. */
-  admitRoomStart(sourceIp: string, nowMs: number): Promise<boolean>;
+  /** Counts a room start against the source address's limit (the key: see start-limit.ts); false when over it. */
+  admitRoomStart(sourceKey: string, nowMs: number): Promise<boolean>;
+  /** Counts a room start against the owner's hourly limit; false when over it. */
+  admitOwnerRoomStart(ownerId: string, nowMs: number): Promise<boolean>;
 }
 
 /** Pushes frames to connected clients (API Gateway management API). */
