@@ -49,6 +49,28 @@ function seedMessages(count = 10): ChatMessage[] {
 }
 
 describe('list rooms', () => {
+  it('pages a long list with a cursor after the last room of each page, most recent activity first', async () => {
+    const ids = Array.from({ length: 1005 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    ids.forEach((id, i) =>
+      seedRoom(world.store, { id, updatedAt: new Date(Date.parse('2026-02-05T10:00:00.000Z') + i * 1000).toISOString() }),
+    );
+
+    const first = await listRooms(world, ownerA.authorization);
+    expect(first.items).toHaveLength(1000);
+    expect(first.items[0]!.id).toBe(ids[1004]);
+    expect(first.continuation?.rel).toBe('next');
+    const second = await listRooms(world, ownerA.authorization, first.continuation!.query.cursor);
+    expect(second.items.map((room) => room.id)).toEqual(ids.slice(0, 5).reverse());
+    expect(second).not.toHaveProperty('continuation');
+  });
+
+  it.each(['garbage', Buffer.from('2026-02-05T10:00:00.000Z#not-a-uuid').toString('base64url'), ''])(
+    'refuses the cursor %j with a ValidationError',
+    async (cursor) => {
+      await expect(listRooms(world, ownerA.authorization, cursor)).rejects.toThrow(ValidationError);
+    },
+  );
+
   it("returns the owner's rooms, most recent activity first, in the guide's shape", async () => {
     seedRoom(world.store, { id: ROOM_ID, updatedAt: '2026-02-05T10:00:00.000Z' });
     seedRoom(world.store, { id: OTHER_ROOM_ID, visitorName: '', updatedAt: '2026-02-05T12:00:00.000Z' });
@@ -228,6 +250,36 @@ describe('get history', () => {
 
     expect(history[0]).toHaveProperty('client_id', UNKNOWN_UUID);
     expect(history[1]).not.toHaveProperty('client_id');
+  });
+
+  it('has no continuation when the whole history fits', async () => {
+    await expect(getHistory(world, ROOM_ID, visitor, {})).resolves.not.toHaveProperty('continuation');
+  });
+
+  it('keeps the newest messages that fit in the response budget, escapes counted, and continues before the oldest kept', async () => {
+    // Quotes are escaped twice in the Lambda result: 1 MB of them weighs 4 MB there.
+    const heavy = '"'.repeat(1024 * 1024);
+    for (const message of messages) world.store.messages.get(ROOM_ID)!.set(message.id, { ...message, content: heavy });
+
+    const page = await getHistory(world, ROOM_ID, visitor, {});
+
+    expect(page.items.map((item) => item.id)).toEqual([messages[9]!.id]);
+    expect(page.continuation).toEqual({ rel: 'prev', query: { before: messages[9]!.id } });
+    const next = await getHistory(world, ROOM_ID, visitor, { ...page.continuation!.query, limit: '5' });
+    expect(next.items.map((item) => item.id)).toEqual([messages[8]!.id]);
+    expect(next.continuation).toEqual({ rel: 'prev', query: { before: messages[8]!.id, limit: '5' } });
+  });
+
+  it('continues a limited page before its oldest message, and a page after a message after its newest', async () => {
+    await expect(getHistory(world, ROOM_ID, visitor, { limit: '3' })).resolves.toMatchObject({
+      continuation: { rel: 'prev', query: { before: messages[7]!.id, limit: '3' } },
+    });
+    await expect(getHistory(world, ROOM_ID, visitor, { after: messages[1]!.id, limit: '3' })).resolves.toMatchObject({
+      continuation: { rel: 'next', query: { after: messages[4]!.id, limit: '3' } },
+    });
+    await expect(getHistory(world, ROOM_ID, visitor, { after: messages[6]!.id, limit: '3' })).resolves.not.toHaveProperty(
+      'continuation',
+    );
   });
 
   it('returns the history to the owner too', async () => {

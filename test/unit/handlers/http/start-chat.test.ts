@@ -144,6 +144,26 @@ describe('POST /api/chat/start/', () => {
 
     expect(result.statusCode).toBe(429);
     expect(jsonBody(result)).toEqual({ detail: 'Too many chats started from this address; try again in a minute.' });
+    expect(result.headers?.['retry-after']).toBe('60');
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it("answers 429 with Retry-After of the hour when the owner's hourly limit is reached, and keeps both checks in one round trip", async () => {
+    ddb.on(UpdateCommand).callsFake((input: { Key: { pk: string } }) => {
+      if (input.Key.pk.startsWith('RATE#OWNER#')) throw new ConditionalCheckFailedException({ message: 'failed', $metadata: {} });
+      return {};
+    });
+    const handler = await load();
+
+    const result = await handler(post({ user_id: OWNER_A }));
+
+    expect(result.statusCode).toBe(429);
+    expect(jsonBody(result)).toEqual({ detail: 'This owner has been sent too many new chats in the last hour; try again later.' });
+    expect(result.headers?.['retry-after']).toBe('3600');
+    expect(ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input.Key)).toEqual([
+      { pk: expect.stringMatching(/^RATE#START#/), sk: 'RATE' },
+      { pk: `RATE#OWNER#${OWNER_A}`, sk: 'RATE' },
+    ]);
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
   });
 
