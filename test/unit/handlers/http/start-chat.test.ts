@@ -148,7 +148,7 @@ describe('POST /api/chat/start/', () => {
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
   });
 
-  it("answers 429 with Retry-After of the hour when the owner's hourly limit is reached, and keeps both checks in one round trip", async () => {
+  it("answers 429 with Retry-After of the hour when the owner's hourly limit is reached (both limits are checked on every start)", async () => {
     ddb.on(UpdateCommand).callsFake((input: { Key: { pk: string } }) => {
       if (input.Key.pk.startsWith('RATE#OWNER#')) throw new ConditionalCheckFailedException({ message: 'failed', $metadata: {} });
       return {};
