@@ -38,7 +38,8 @@ export interface DelayProxyOptions {
  * the network between a Lambda and DynamoDB or the management API: one call through it costs
  * at least one delay, so the time a use case takes, in delays, counts its sequential round
  * trips. The body is read completely first and the delay starts when it has arrived. Headers,
- * SigV4 signatures included, go through untouched (the local emulators do not verify them).
+ * SigV4 signatures included, go through untouched (the local emulators do not verify them),
+ * except Host, which names the target.
  */
 export async function startDelayProxy(options: DelayProxyOptions): Promise<DelayProxy> {
   const target = new URL(options.target);
@@ -64,7 +65,9 @@ export async function startDelayProxy(options: DelayProxyOptions): Promise<Delay
             port: target.port,
             method: req.method,
             path: req.url,
-            headers: req.headers,
+            // Host names the target, as a client of the target would send it (the local stack's
+            // services server refuses any other Host).
+            headers: { ...req.headers, host: target.host },
             agent,
           },
           (response: IncomingMessage) => {
@@ -120,7 +123,8 @@ function operationOf(req: IncomingMessage): string {
   const amzTarget = req.headers['x-amz-target'];
   if (typeof amzTarget === 'string') return amzTarget.split('.').pop() ?? amzTarget;
   const path = (req.url ?? '/').split('?')[0]!;
-  if (path.startsWith('/@connections/')) {
+  // The management API may sit under a path prefix (the local stack's services secret).
+  if (path.includes('/@connections/')) {
     return ({ POST: 'PostToConnection', DELETE: 'DeleteConnection', GET: 'GetConnection' } as Record<string, string>)[req.method ?? ''] ?? path;
   }
   return `${req.method} ${path}`;

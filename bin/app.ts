@@ -2,10 +2,10 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ChatStack } from '../lib/chat-stack.js';
-import { readSettings } from '../lib/settings.js';
+import { readSettings, readStackName } from '../lib/settings.js';
 
 const app = new App();
-new ChatStack(app, app.node.tryGetContext('stackName') ?? 'CarChat', {
+new ChatStack(app, readStackName(app.node), {
   settings: readSettings(app.node),
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   description: 'Serverless backend of the car owner / visitor chat (chat-api-guide.md)',

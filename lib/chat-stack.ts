@@ -19,6 +19,7 @@ export interface ChatStackProps extends StackProps {
 export const REST_ROUTES = [
   { path: '/api/chat/start', handler: 'startChat' },
   { path: '/api/chat/rooms', handler: 'listRooms' },
+  { path: '/api/chat/rooms/{roomId}', handler: 'getRoom' },
   { path: '/api/chat/rooms/{roomId}/messages', handler: 'roomMessages' },
   { path: '/api/chat/rooms/{roomId}/close', handler: 'closeRoom' },
 ] as const;
@@ -68,6 +69,7 @@ export class ChatStack extends Stack {
     // Least privilege, function by function. No function may Scan.
     storage.bind(handlers.startChat, ['PutItem', 'UpdateItem', 'Query', 'DeleteItem']);
     storage.bind(handlers.listRooms, ['Query']);
+    storage.bind(handlers.getRoom, ['GetItem']);
     storage.bind(handlers.roomMessages, ['GetItem', 'Query']);
     storage.bind(handlers.closeRoom, ['GetItem', 'UpdateItem', 'Query', 'DeleteItem']);
     // $connect re-reads the room and its sockets after writing its own rows, and deletes them when refused.
@@ -75,7 +77,7 @@ export class ChatStack extends Stack {
     storage.bind(handlers.message, ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'DeleteItem']);
     storage.bind(handlers.disconnect, ['DeleteItem']);
 
-    for (const fn of [handlers.listRooms, handlers.roomMessages, handlers.closeRoom, handlers.connect]) ownerAuth.bind(fn);
+    for (const fn of [handlers.listRooms, handlers.getRoom, handlers.roomMessages, handlers.closeRoom, handlers.connect]) ownerAuth.bind(fn);
     // $connect closes a socket of the same member that a slower, earlier handshake overtook.
     for (const fn of [handlers.startChat, handlers.closeRoom, handlers.message, handlers.connect]) liveApi.allowManagement(fn);
 

@@ -67,6 +67,30 @@ const int = (node: Context, key: string, fallback: number, min: number, max: num
   return value;
 };
 
+/** A string setting that must match `format`; the message says what it must be. */
+const matching = (node: Context, key: string, format: RegExp, what: string): string | undefined => {
+  const value = str(node, key);
+  if (value !== undefined && !format.test(value)) throw new Error(`Context "${key}" must be ${what}, got ${JSON.stringify(value)}`);
+  return value;
+};
+
+/** A DNS name as CloudFront and Route 53 take it: lowercase labels, no wildcard, no trailing dot. */
+const DOMAIN_NAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+
+/** The only retention periods CloudWatch Logs accepts (PutRetentionPolicy, RetentionDays). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/**
+ * The stack's name, from the `stackName` setting: CloudFormation takes 1-128 letters, digits
+ * and hyphens, starting with a letter. bin/app.ts names the stack with it.
+ */
+export function readStackName(node: Context): string {
+  return matching(node, 'stackName', /^[A-Za-z][A-Za-z0-9-]{0,127}$/, '1-128 letters, digits or -, starting with a letter') ?? 'CarChat';
+}
+
 const list = (node: Context, key: string): string[] => {
   const raw = node.tryGetContext(key);
   if (raw === undefined || raw === null || raw === '') return [];
@@ -76,10 +100,16 @@ const list = (node: Context, key: string): string[] => {
 };
 
 export function readSettings(node: Context): ChatSettings {
-  const jwtSecretArn = str(node, 'jwtSecretArn');
+  // The complete ARN (with the 6-character suffix): the functions' IAM grant names it exactly.
+  const jwtSecretArn = matching(
+    node,
+    'jwtSecretArn',
+    /^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-[a-z]+)+-\d:\d{12}:secret:[\w/+=.@-]+-[A-Za-z0-9]{6}$/,
+    'the complete ARN of a Secrets Manager secret (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters>)',
+  );
   const jwtJwksUrl = str(node, 'jwtJwksUrl');
   if (jwtSecretArn && jwtJwksUrl) throw new Error('Context: set at most one of "jwtSecretArn" and "jwtJwksUrl"');
-  if (jwtJwksUrl && !jwtJwksUrl.startsWith('https://')) throw new Error('Context "jwtJwksUrl" must be an https:// URL');
+  if (jwtJwksUrl && (!jwtJwksUrl.startsWith('https://') || !URL.canParse(jwtJwksUrl))) throw new Error('Context "jwtJwksUrl" must be an https:// URL');
   const stageName = str(node, 'stageName') ?? 'prod';
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(stageName)) throw new Error('Context "stageName" must be 1-64 letters, digits, _ or -');
   return {
@@ -87,9 +117,10 @@ export function readSettings(node: Context): ChatSettings {
     auth: {
       jwtSecretArn,
       jwtJwksUrl,
-      ownerClaim: str(node, 'jwtOwnerClaim') ?? 'user_id',
-      issuer: str(node, 'jwtIssuer'),
-      audience: str(node, 'jwtAudience'),
+      ownerClaim: matching(node, 'jwtOwnerClaim', /^[A-Za-z_][\w.:-]{0,127}$/, 'a claim name (letters, digits, _ . : -)') ?? 'user_id',
+      // Compared exactly with the token's iss/aud; stray spaces would refuse every token.
+      issuer: matching(node, 'jwtIssuer', /^\S(?:[^\s]{0,510}\S)?$/, 'at most 512 characters without spaces'),
+      audience: matching(node, 'jwtAudience', /^\S(?:[^\s]{0,510}\S)?$/, 'at most 512 characters without spaces'),
     },
     corsAllowedOrigins: list(node, 'corsAllowedOrigins'),
     maxMessageLength: int(node, 'maxMessageLength', 4000, 1, 30_000),
@@ -107,26 +138,50 @@ export function readSettings(node: Context): ChatSettings {
       throttleRatePerSecond: int(node, 'throttleRatePerSecond', 200, 1, 10_000),
       throttleBurst: int(node, 'throttleBurst', 400, 1, 5_000),
     },
-    eventBusName: node.tryGetContext('eventBusName') === '' ? undefined : (str(node, 'eventBusName') ?? 'default'),
-    logRetentionDays: int(node, 'logRetentionDays', 30, 1, 3653),
+    // A name (the stack builds the ARN in this account and region), as PutEvents validates it.
+    eventBusName:
+      node.tryGetContext('eventBusName') === ''
+        ? undefined
+        : (matching(node, 'eventBusName', /^[/.\w-]{1,256}$/, 'an event bus name (1-256 letters, digits, . - _ /), not an ARN') ?? 'default'),
+    logRetentionDays: logRetentionDays(node),
     frontDoor: readFrontDoor(node),
-    alarmEmail: str(node, 'alarmEmail'),
+    // SNS refuses a malformed address at deploy time; refuse it here instead.
+    alarmEmail: matching(node, 'alarmEmail', /^[^\s@]+@[^\s@]+\.[^\s@.]+$/, 'an e-mail address'),
   };
+}
+
+function logRetentionDays(node: Context): number {
+  const raw = node.tryGetContext('logRetentionDays');
+  if (raw === undefined || raw === null || raw === '') return 30;
+  const value = Number(raw);
+  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(value)) {
+    throw new Error(`Context "logRetentionDays" must be one of the periods CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(', ')}; got ${JSON.stringify(raw)}`);
+  }
+  return value;
 }
 
 function readFrontDoor(node: Context): ChatSettings['frontDoor'] {
   const enabled = node.tryGetContext('frontDoor');
+  if (![undefined, null, '', true, false, 'true', 'false'].includes(enabled)) {
+    throw new Error(`Context "frontDoor" must be true or false, got ${JSON.stringify(enabled)}`);
+  }
   if (enabled === false || enabled === 'false') return undefined;
-  const domainName = str(node, 'domainName');
+  // CloudFront takes only lowercase alternate domain names.
+  const domainName = matching(node, 'domainName', DOMAIN_NAME, 'a lowercase domain name such as chat.example.com');
   const certificateArn = str(node, 'certificateArn');
   if (!domainName !== !certificateArn) throw new Error('Context: "domainName" and "certificateArn" go together');
   if (certificateArn && !certificateArn.startsWith('arn:aws:acm:us-east-1:')) {
     throw new Error('Context "certificateArn" must be an ACM certificate in us-east-1 (CloudFront requires it)');
   }
-  const hostedZoneId = str(node, 'hostedZoneId');
-  const hostedZoneName = str(node, 'hostedZoneName');
+  matching(node, 'certificateArn', new RegExp(`^arn:aws:acm:us-east-1:\\d{12}:certificate/${UUID}$`), 'arn:aws:acm:us-east-1:<account>:certificate/<id>');
+  const hostedZoneId = matching(node, 'hostedZoneId', /^[A-Z0-9]{1,32}$/, 'a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ (without /hostedzone/)');
+  const hostedZoneName = matching(node, 'hostedZoneName', DOMAIN_NAME, 'a lowercase domain name such as example.com');
   if (!hostedZoneId !== !hostedZoneName) throw new Error('Context: "hostedZoneId" and "hostedZoneName" go together');
   if (hostedZoneId && !domainName) throw new Error('Context: a hosted zone needs "domainName"');
+  // Route 53 refuses a record outside the zone at deploy time.
+  if (hostedZoneName && domainName && domainName !== hostedZoneName && !domainName.endsWith(`.${hostedZoneName}`)) {
+    throw new Error(`Context "domainName" (${domainName}) must be in the zone "hostedZoneName" (${hostedZoneName})`);
+  }
   return {
     customDomain:
       domainName && certificateArn
@@ -136,6 +191,12 @@ function readFrontDoor(node: Context): ChatSettings['frontDoor'] {
             hostedZone: hostedZoneId && hostedZoneName ? { id: hostedZoneId, name: hostedZoneName } : undefined,
           }
         : undefined,
-    webAclArn: str(node, 'webAclArn'),
+    // CloudFront takes a WAFv2 web ACL of CLOUDFRONT scope: global, and managed in us-east-1.
+    webAclArn: matching(
+      node,
+      'webAclArn',
+      new RegExp(`^arn:aws:wafv2:us-east-1:\\d{12}:global/webacl/[\\w-]{1,128}/${UUID}$`),
+      'the ARN of a CLOUDFRONT-scope WAFv2 web ACL (arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>)',
+    ),
   };
 }

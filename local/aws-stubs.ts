@@ -3,9 +3,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody } from './http-io.js';
 
 /**
- * The two other AWS APIs the handlers call, answered on the gateway's port. The SDK
- * clients reach them through AWS_ENDPOINT_URL_SECRETS_MANAGER and
- * AWS_ENDPOINT_URL_EVENTBRIDGE; both speak JSON 1.1 with the operation in X-Amz-Target.
+ * The two other AWS APIs the handlers call, answered on the loopback services server
+ * (services-server.ts), never on the client port. The SDK clients reach them through
+ * AWS_ENDPOINT_URL_SECRETS_MANAGER and AWS_ENDPOINT_URL_EVENTBRIDGE; both speak JSON 1.1
+ * with the operation in X-Amz-Target.
  */
 export interface AwsStubOptions {
   /** Secret ARN → SecretString. */
@@ -13,7 +14,25 @@ export interface AwsStubOptions {
   log: (line: string) => void;
   /** Test hook: while it returns true, PutEvents rejects every entry (see LocalStackOptions). */
   failPutEvents?: () => boolean;
+  /** Test hook: each PutEvents entry as received, detail whole (see LocalStackOptions). */
+  onPutEvents?: (entry: PutEventsEntry) => void;
 }
+
+/** One PutEvents entry as the stub received it. */
+export interface PutEventsEntry {
+  rejected: boolean;
+  bus: string;
+  source: string;
+  detailType: string;
+  /** The parsed Detail (the push hook's carries the message preview: never logged). */
+  detail: Record<string, unknown>;
+}
+
+/**
+ * The detail fields the log shows. A list of what may be shown rather than of what may not:
+ * a field added to the event later (text, a name) stays out of the log until someone decides.
+ */
+const LOGGED_DETAIL_FIELDS = ['room_id', 'owner_id', 'message_id', 'owner_online', 'created_at'];
 
 export const isAwsApiRequest = (req: IncomingMessage): boolean =>
   req.method === 'POST' && typeof req.headers['x-amz-target'] === 'string';
@@ -58,9 +77,18 @@ function putEvents(options: AwsStubOptions, input: Record<string, unknown>, res:
   // EventBridge reports a rejected entry in a 200 response, with FailedEntryCount and an ErrorCode.
   const fail = options.failPutEvents?.() === true;
   for (const entry of entries) {
+    let detail: Record<string, unknown> = {};
+    try {
+      detail = JSON.parse(String(entry.Detail ?? '{}')) as Record<string, unknown>;
+    } catch {
+      // Not JSON: nothing of it is logged.
+    }
+    const bus = String(entry.EventBusName ?? 'default');
+    options.onPutEvents?.({ rejected: fail, bus, source: String(entry.Source), detailType: String(entry.DetailType), detail });
+    const shown = Object.fromEntries(LOGGED_DETAIL_FIELDS.filter((key) => key in detail).map((key) => [key, detail[key]]));
     options.log(
-      `[eventbridge] PutEvents${fail ? ' REJECTED' : ''} bus=${entry.EventBusName ?? 'default'} source=${entry.Source} ` +
-        `detail-type=${entry.DetailType} detail=${entry.Detail}`,
+      `[eventbridge] PutEvents${fail ? ' REJECTED' : ''} bus=${bus} source=${entry.Source} ` +
+        `detail-type=${entry.DetailType} detail=${JSON.stringify(shown)}`,
     );
   }
   if (fail) {

@@ -23,12 +23,14 @@ export interface LocalValues {
 }
 
 /** The execute-api URLs the stack hands to the functions, as the local gateway serves them. */
-export function localApiVariables(port: number): Record<string, string> {
+export function localApiVariables(servicesUrl: string): Record<string, string> {
   return {
-    // The management API (PostToConnection...) is served on the gateway's own port.
-    WS_CALLBACK_URL: `http://127.0.0.1:${port}`,
-    // The guide's path, which the local gateway rewrites with the CloudFront function.
-    WS_URL_TEMPLATE: `ws://localhost:${port}/ws/chat/{room_id}/`,
+    // The management API (PostToConnection...) is on the loopback-only services server.
+    WS_CALLBACK_URL: servicesUrl,
+    // The guide's path, which the local gateway rewrites with the CloudFront function. The
+    // start-chat handler puts the Host the client used in {host} (deployed: a fixed domain),
+    // so a phone that reached the laptop by its address gets a ws_url with that address.
+    WS_URL_TEMPLATE: 'ws://{host}/ws/chat/{room_id}/',
   };
 }
 

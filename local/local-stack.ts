@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import { ORIGIN_VERIFY_HEADER } from '../lambdas/shared/origin-verify.js';
 import { loadWsViewerRequest } from '../lib/front-door/ws-viewer-request.js';
-import { handleAwsApiRequest, isAwsApiRequest, type AwsStubOptions } from './aws-stubs.js';
+import type { PutEventsEntry } from './aws-stubs.js';
 import { sendJson } from './http-io.js';
 import { readCloudAssembly, type CloudAssembly } from './cloud-assembly.js';
 import { createTableInput, ensureTables, startDynamoDb, type DynamoDbMode, type LocalDynamoDb } from './dynamodb.js';
@@ -13,10 +13,11 @@ import { localApiVariables, resolveEnvironment, type LocalValues } from './envir
 import { LocalStackError } from './errors.js';
 import { HttpGateway } from './http-gateway.js';
 import { LocalFunction } from './lambda-functions.js';
-import { handleManagementRequest, isManagementPath } from './management-api.js';
 import { jwtSecretFromEnv } from './owner-token.js';
-import { ASSEMBLY_DIR, ensureSynthesized, PROJECT_ROOT, STACK_NAME } from './synth.js';
-import { AWS_WEBSOCKET_LIMITS, WebSocketGateway, type WebSocketLimits } from './websocket-gateway.js';
+import { hostCheck, type HostCheck } from './host-check.js';
+import { startServicesServer } from './services-server.js';
+import { ASSEMBLY_DIR, ensureSynthesized, PROJECT_ROOT, synthesizedStackName } from './synth.js';
+import { AWS_WEBSOCKET_LIMITS, refuse, WebSocketGateway, type WebSocketLimits } from './websocket-gateway.js';
 
 export interface LocalStackOptions {
   /** 8000 unless given; 0 picks a free port. */
@@ -48,7 +49,18 @@ export interface LocalStackOptions {
    * PutEvents entry (FailedEntryCount), as EventBridge does when it cannot take an event.
    */
   failPutEvents?: () => boolean;
+  /**
+   * Test hook: each PutEvents entry with its whole detail (the log leaves out the message
+   * preview, as every log does), e.g. to check the preview a push would show.
+   */
+  onPutEvents?: (entry: PutEventsEntry) => void;
+  /**
+   * The loopback-only server of the AWS stubs and the management API: its port (a free one
+   * unless given) and its path secret (a random one unless given; the bench chains a proxy).
+   */
+  services?: { port?: number; secret?: string };
   assemblyDir?: string;
+  /** The stack of the cloud assembly; the one stack `cdk synth` made unless given. */
   stackName?: string;
 }
 
@@ -62,6 +74,12 @@ export interface LocalStack {
   httpUrl: string;
   wsUrl: string;
   port: number;
+  /**
+   * `http://127.0.0.1:<port>/<secret>`: where the functions reach Secrets Manager,
+   * EventBridge and the management API (`/@connections/{id}` under it). For tests and tools
+   * on this machine; it holds a secret, so it is never printed.
+   */
+  servicesUrl: string;
   jwtSecret: string;
   /** e.g. 'dynalite, in memory (nothing is kept)'. */
   dynamoDb: string;
@@ -85,17 +103,18 @@ const STARTED = Symbol.for('carchat.local-stack.started');
 
 /**
  * Starts the whole backend in this process, from the synthesized CDK app: DynamoDB, the
- * stubs of Secrets Manager and EventBridge, the management API, and both APIs calling the
- * deployed bundles. The bundles read their configuration when imported and Node caches
+ * stubs of Secrets Manager and EventBridge and the management API (on a loopback-only
+ * server of their own, see services-server.ts), and both APIs calling the deployed bundles
+ * on the client port. The bundles read their configuration when imported and Node caches
  * modules per process, so a process can start one local stack only.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const log = options.log ?? ((line: string) => console.log(line));
   // Lambda runs Node 24; the SDK's warning about an older local Node is noise here.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const stackName = options.stackName ?? STACK_NAME;
   const assemblyDir = options.assemblyDir ?? ASSEMBLY_DIR;
   if (options.synth ?? true) await ensureSynthesized({ log });
+  const stackName = options.stackName ?? synthesizedStackName(assemblyDir);
   const assembly = readCloudAssembly(assemblyDir, stackName);
 
   const region = process.env.AWS_REGION || 'us-east-1';
@@ -105,16 +124,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     assembly.secrets.map((id) => [id, `arn:aws:secretsmanager:${region}:${LOCAL_ACCOUNT}:secret:${stackName}-${id}-local`]),
   );
   const stackId = `arn:aws:cloudformation:${region}:${LOCAL_ACCOUNT}:stack/${stackName}/${randomUUID()}`;
-  const localValues = (port: number): LocalValues => ({
+  const localValues = (servicesUrl: string): LocalValues => ({
     region,
     accountId: LOCAL_ACCOUNT,
     stackName,
     stackId,
     refs: { ...tableNames, ...secretArns },
-    byName: localApiVariables(port),
+    byName: localApiVariables(servicesUrl),
   });
   // The drift guard runs before anything starts.
-  const templateVariables = resolveEnvironment(assembly, localValues(0), LOCAL_OVERRIDES).merged;
+  const templateVariables = resolveEnvironment(assembly, localValues('http://127.0.0.1:0'), LOCAL_OVERRIDES).merged;
   const unknown = Object.keys(options.environment ?? {}).filter((name) => !(name in templateVariables));
   if (unknown.length > 0) {
     throw new LocalStackError(`No function of the template has the variable(s) ${unknown.join(', ')}; only existing ones can be overridden`);
@@ -132,20 +151,37 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     let gateways: { http: HttpGateway; ws: WebSocketGateway } | undefined;
     const secrets = Object.fromEntries(Object.values(secretArns).map((arn) => [arn, jwtSecret]));
-    const stubs = { secrets, log, failPutEvents: options.failPutEvents };
+    const services = await startServicesServer({
+      stubs: { secrets, log, failPutEvents: options.failPutEvents, onPutEvents: options.onPutEvents },
+      webSockets: () => gateways?.ws,
+      port: options.services?.port,
+      secret: options.services?.secret,
+      log,
+    });
+    cleanup.push(() => services.close());
+
+    // The client port serves the client API and nothing else, to the stack's own names only.
+    const listenHost = options.host ?? '127.0.0.1';
+    let allowedHost: HostCheck = () => false;
     const server = createServer((req, res) => {
+      if (!allowedHost(req.headers.host)) return refuseHost(req, res, log);
       if (!gateways) return sendJson(res, 503, { message: 'Service Unavailable' });
-      dispatch(gateways, stubs, req, res).catch((error: unknown) => {
-        log(`${req.method} ${req.url}: ${(error as Error).message}`);
+      gateways.http.handle(req, res).catch((error: unknown) => {
+        log(`${req.method} ${req.url?.split('?')[0]}: ${(error as Error).message}`);
         if (!res.headersSent) sendJson(res, 500, { message: 'Internal Server Error' });
         else res.destroy();
       });
     });
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (!allowedHost(req.headers.host)) {
+        log(`WS ${req.url?.split('?')[0]} refused 403 (Host ${JSON.stringify(req.headers.host ?? '')} is not one of the stack's names)`);
+        return refuse(socket, 403);
+      }
       if (!gateways) return socket.destroy();
       gateways.ws.handleUpgrade(req, socket, head).catch(() => socket.destroy());
     });
-    const port = await listen(server, options.port ?? 8000, options.host ?? '127.0.0.1');
+    const port = await listen(server, options.port ?? 8000, listenHost);
+    allowedHost = hostCheck(listenHost, port);
     cleanup.push(
       () =>
         new Promise<void>((resolve) => {
@@ -155,7 +191,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
 
     const environment = {
-      ...resolveEnvironment(assembly, localValues(port), LOCAL_OVERRIDES).merged,
+      ...resolveEnvironment(assembly, localValues(services.url), LOCAL_OVERRIDES).merged,
       ...options.environment,
     };
     const dynamoDb: LocalDynamoDb = await startDynamoDb(options.dynamodb ?? 'disk', options.dataDir ?? join(PROJECT_ROOT, '.data', 'dynalite'));
@@ -167,7 +203,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       assembly.tables.map((t) => ({ input: createTableInput(t, tableNames[t.logicalId]!) })),
     );
 
-    const callbackUrl = `http://127.0.0.1:${port}`;
     Object.assign(process.env, environment, {
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.LOG_LEVEL ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
       AWS_REGION: region,
@@ -176,8 +211,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
       AWS_ENDPOINT_URL_DYNAMODB: dynamoDb.endpoint,
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: callbackUrl,
-      AWS_ENDPOINT_URL_EVENTBRIDGE: callbackUrl,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: services.url,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: services.url,
     });
     // These would make the SDK use other credentials or ignore the endpoints above.
     for (const name of ['AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS']) delete process.env[name];
@@ -217,6 +252,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       httpUrl: `http://localhost:${port}`,
       wsUrl: `ws://localhost:${port}`,
       port,
+      servicesUrl: services.url,
       jwtSecret,
       dynamoDb: dynamoDb.description,
       dynamoDbEndpoint: dynamoDb.endpoint,
@@ -229,16 +265,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
 }
 
-async function dispatch(
-  gateways: { http: HttpGateway; ws: WebSocketGateway },
-  stubs: AwsStubOptions,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<void> {
-  const path = (req.url ?? '/').split('?')[0]!;
-  if (isAwsApiRequest(req)) return handleAwsApiRequest(stubs, req, res);
-  if (isManagementPath(path)) return handleManagementRequest(gateways.ws, req, res, path);
-  return gateways.http.handle(req, res);
+/**
+ * A Host that is not one of the stack's names (DNS rebinding, see host-check.ts) gets 403
+ * with API Gateway's body, as CloudFront answers a Host that is not one of its names.
+ */
+function refuseHost(req: IncomingMessage, res: ServerResponse, log: (line: string) => void): void {
+  log(`${req.method} ${req.url?.split('?')[0]} 403 (Host ${JSON.stringify(req.headers.host ?? '')} is not one of the stack's names)`);
+  sendJson(res, 403, { message: 'Forbidden' });
 }
 
 function listen(server: ReturnType<typeof createServer>, port: number, host: string): Promise<number> {

@@ -4,11 +4,10 @@
  * DYNAMODB_ENDPOINT uses another DynamoDB, JWT_SECRET the owner-token key, LOG_LEVEL the
  * functions' log level (WARN by default).
  */
-import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { banner } from './banner.js';
 import { LocalStackError } from './errors.js';
-import { startLocalStack, type LocalStack } from './local-stack.js';
-import { DEFAULT_JWT_SECRET } from './owner-token.js';
+import { startLocalStack } from './local-stack.js';
 
 function options() {
   let values;
@@ -37,41 +36,6 @@ function options() {
     host: values.host ?? process.env.HOST,
     dynamodb: endpoint ? { endpoint } : values['in-memory'] ? ('memory' as const) : ('disk' as const),
   };
-}
-
-function banner(stack: LocalStack): string {
-  const base = stack.httpUrl;
-  const owner = randomUUID();
-  const rest = stack.served.httpRoutes
-    .filter((r) => !r.routeKey.endsWith('+}'))
-    .map((r) => {
-      const path = r.routeKey.replace(/^\S+ /, '').replace(/\{(\w+)\}/g, '<$1>');
-      // Descriptions read "POST /api/chat/start/: a visitor opens a room".
-      const described = /^([A-Z]+) \S+: (.*)$/.exec(r.description ?? '');
-      const method = described?.[1] ?? r.routeKey.split(' ')[0]!;
-      return `    ${method.padEnd(5)}${`${base}${path}/`.padEnd(60)} ${described?.[2] ?? r.functionId}`;
-    });
-  return [
-    '',
-    `CarChat local stack on ${base}  (functions from cdk.out, ${stack.dynamoDb})`,
-    '',
-    '  REST',
-    ...rest,
-    '  WebSocket',
-    `    ${stack.wsUrl}/ws/chat/<room_id>/?visitor=<visitor_token>`,
-    `    ${stack.wsUrl}/ws/chat/<room_id>/?token=<owner JWT>`,
-    `    ${stack.wsUrl}/ws/inbox/?token=<owner JWT>`,
-    '',
-    `  Owner tokens are HS256 with JWT_SECRET=${stack.jwtSecret}${stack.jwtSecret === DEFAULT_JWT_SECRET ? ' (the local default)' : ''}`,
-    '',
-    'Try it:',
-    `  curl -s -X POST ${base}/api/chat/start/ -H 'content-type: application/json' -d '{"user_id":"${owner}"}'`,
-    `  npx wscat -c '${stack.wsUrl}/ws/chat/<room_id>/?visitor=<visitor_token>'     then send {"message":"Salom"}`,
-    `  npm run -s token -- ${owner}     # an owner access token for that owner`,
-    '',
-    'Ctrl-C stops.',
-    '',
-  ].join('\n');
 }
 
 async function main(): Promise<void> {

@@ -1,18 +1,40 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalStackError } from './errors.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const STACK_NAME = 'CarChat';
 export const ASSEMBLY_DIR = join(PROJECT_ROOT, 'cdk.out');
 
 /** What the synthesized template is made from; a newer file means the template is stale. */
-const SYNTH_INPUTS = ['lib', 'lambdas', 'bin', 'package-lock.json', 'cdk.json'];
+const SYNTH_INPUTS = ['lib', 'lambdas', 'bin', 'package-lock.json', 'cdk.json', 'cdk.context.json'];
 
-export const templatePathOf = (assemblyDir = ASSEMBLY_DIR, stackName = STACK_NAME) =>
-  join(assemblyDir, `${stackName}.template.json`);
+/**
+ * The name of the one CloudFormation stack in the cloud assembly, from its manifest.json:
+ * bin/app.ts names the stack from the `stackName` setting (cdk.json, cdk.context.json or
+ * `-c`), so the local stack and the bench find whatever stack the app synthesized.
+ */
+export function synthesizedStackName(assemblyDir = ASSEMBLY_DIR): string {
+  const manifestPath = join(assemblyDir, 'manifest.json');
+  let artifacts: Record<string, { type?: string; properties?: { stackName?: string } }>;
+  try {
+    artifacts = (JSON.parse(readFileSync(manifestPath, 'utf8')) as { artifacts?: typeof artifacts }).artifacts ?? {};
+  } catch (error) {
+    throw new LocalStackError(`Cannot read the cloud assembly's ${manifestPath}: ${(error as Error).message}`);
+  }
+  const stacks = Object.entries(artifacts)
+    .filter(([, artifact]) => artifact.type === 'aws:cloudformation:stack')
+    .map(([id, artifact]) => artifact.properties?.stackName ?? id);
+  if (stacks.length !== 1) {
+    throw new LocalStackError(`${manifestPath} lists ${stacks.length} CloudFormation stacks (${stacks.join(', ')}); the local stack serves exactly one`);
+  }
+  return stacks[0]!;
+}
+
+/** The template of the assembly's one stack. */
+export const templatePathOf = (assemblyDir = ASSEMBLY_DIR): string =>
+  join(assemblyDir, `${synthesizedStackName(assemblyDir)}.template.json`);
 
 function newestMtimeMs(path: string): number {
   if (!existsSync(path)) return 0;
@@ -24,7 +46,13 @@ function newestMtimeMs(path: string): number {
 }
 
 /** Why the template must be synthesized again, or undefined when it is up to date. */
-export function staleReason(root = PROJECT_ROOT, templatePath = templatePathOf()): string | undefined {
+export function staleReason(root = PROJECT_ROOT, assemblyDir = join(root, 'cdk.out')): string | undefined {
+  let templatePath: string;
+  try {
+    templatePath = templatePathOf(assemblyDir);
+  } catch (error) {
+    return (error as Error).message;
+  }
   if (!existsSync(templatePath)) return `${templatePath} does not exist`;
   const templateTime = statSync(templatePath).mtimeMs;
   const newer = SYNTH_INPUTS.find((input) => newestMtimeMs(join(root, input)) > templateTime);
@@ -36,22 +64,31 @@ export function staleReason(root = PROJECT_ROOT, templatePath = templatePathOf()
  * so the local stack always serves what `cdk deploy` would deploy. Quiet when up to date.
  */
 export async function ensureSynthesized(
-  options: { root?: string; log?: (line: string) => void } = {},
+  options: {
+    root?: string;
+    log?: (line: string) => void;
+    /** Another output directory than cdk.out (`cdk synth -o`). */
+    assemblyDir?: string;
+    /** Context values, as `-c key=value` would give them (e.g. another stackName). */
+    context?: Record<string, string>;
+  } = {},
 ): Promise<{ synthesized: boolean }> {
   const root = options.root ?? PROJECT_ROOT;
-  const reason = staleReason(root, templatePathOf(join(root, 'cdk.out')));
+  const assemblyDir = options.assemblyDir ?? join(root, 'cdk.out');
+  const reason = staleReason(root, assemblyDir);
   if (!reason) return { synthesized: false };
-  (options.log ?? console.log)(`Synthesizing the CDK app (npx cdk synth -q) because ${reason}...`);
+  const args = ['cdk', 'synth', '-q', '-o', assemblyDir, ...Object.entries(options.context ?? {}).flatMap(([key, value]) => ['-c', `${key}=${value}`])];
+  (options.log ?? console.log)(`Synthesizing the CDK app (npx ${args.join(' ')}) because ${reason}...`);
   const output: Buffer[] = [];
   const code = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn('npx', ['cdk', 'synth', '-q'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npx', args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.on('data', (chunk: Buffer) => output.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => output.push(chunk));
     child.on('error', reject);
     child.on('close', resolve);
   });
   if (code !== 0) {
-    throw new LocalStackError(`npx cdk synth -q failed (exit ${code}):\n${Buffer.concat(output).toString('utf8').trim()}`);
+    throw new LocalStackError(`npx ${args.join(' ')} failed (exit ${code}):\n${Buffer.concat(output).toString('utf8').trim()}`);
   }
   return { synthesized: true };
 }

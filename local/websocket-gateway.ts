@@ -21,6 +21,9 @@ export const AWS_WEBSOCKET_LIMITS: WebSocketLimits = {
   maxConnectionMs: 2 * 60 * 60 * 1000,
 };
 
+/** The routes API Gateway runs for the connection itself, never for a frame. */
+const CONNECTION_ROUTES = new Set(['$connect', '$disconnect']);
+
 type ViewerRequestFunction = (event: { request: ViewerRequest } & Record<string, unknown>) => ViewerRequestResult;
 
 export interface WebSocketGatewayOptions {
@@ -257,13 +260,17 @@ export class WebSocketGateway {
     });
   }
 
-  /** `$request.body.action` → the route named by the frame's `action`, else `$default`. */
+  /**
+   * `$request.body.action` → the message route named by the frame's `action`, else `$default`.
+   * `$connect` and `$disconnect` are not message routes: API Gateway runs them on the
+   * handshake and the close only, so a frame naming them goes to `$default` like any other.
+   */
   private selectRoute(body: string): string | undefined {
     if (this.selectionPath) {
       try {
         let value: unknown = JSON.parse(body);
         for (const key of this.selectionPath) value = (value as Record<string, unknown> | null)?.[key];
-        if (typeof value === 'string' && this.routes.has(value)) return value;
+        if (typeof value === 'string' && !CONNECTION_ROUTES.has(value) && this.routes.has(value)) return value;
       } catch {
         // Not JSON: the $default route takes it.
       }
@@ -386,7 +393,8 @@ export class WebSocketGateway {
   }
 }
 
-function refuse(socket: Duplex, status: number): void {
+/** Answers an upgrade request with a plain HTTP status instead of the handshake. */
+export function refuse(socket: Duplex, status: number): void {
   const text = STATUS_CODES[status] ?? 'Error';
   const body = JSON.stringify({ message: text });
   socket.end(

@@ -5,7 +5,6 @@ import { ASSEMBLY_DIR, PROJECT_ROOT, templatePathOf } from '../../local/synth.js
 /** The bench reads the same synthesized app as the local stack, made fresh the same way. */
 export { ensureSynthesized } from '../../local/synth.js';
 export const ROOT = PROJECT_ROOT;
-const TEMPLATE = templatePathOf();
 
 type Json = Record<string, any>;
 
@@ -36,15 +35,16 @@ export interface Assembly {
 }
 
 /** The functions of the synthesized stack and where each one's bundle lies. */
-export function readAssembly(): Assembly {
-  const template = JSON.parse(readFileSync(TEMPLATE, 'utf8')) as Json;
+export function readAssembly(assemblyDir = ASSEMBLY_DIR): Assembly {
+  // The stack the app synthesized, whatever its stackName setting.
+  const template = JSON.parse(readFileSync(templatePathOf(assemblyDir), 'utf8')) as Json;
   const resources = template.Resources as Record<string, Json>;
   const functions: DeployedFunction[] = [];
   for (const [logicalId, resource] of Object.entries(resources)) {
     if (resource.Type !== 'AWS::Lambda::Function') continue;
     const assetPath = resource.Metadata?.['aws:asset:path'];
     if (typeof assetPath !== 'string') continue;
-    const assetDir = join(ASSEMBLY_DIR, assetPath);
+    const assetDir = join(assemblyDir, assetPath);
     const metafilePath = join(assetDir, 'index.meta.json');
     if (!existsSync(metafilePath)) continue; // not an esbuild bundle (e.g. a CDK custom resource)
     const props = resource.Properties as Json;

@@ -13,6 +13,8 @@ export type HostRequest =
       logLevel: string;
       /** Overrides of template variables (startLocalStack's `environment`). */
       environment?: Record<string, string>;
+      /** Port and path secret of the loopback AWS services server (startLocalStack's `services`). */
+      services?: { port?: number; secret?: string };
     }
   | { type: 'cpu' }
   | { type: 'stop' };

@@ -36,6 +36,7 @@ async function handle(message: HostRequest): Promise<void> {
         jwtSecret: message.jwtSecret,
         logLevel: message.logLevel,
         environment: message.environment,
+        services: message.services,
         log: (line) => {
           if (lines.length < 200) lines.push(line);
         },

@@ -3,9 +3,12 @@ import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { BUNDLE_ALIASES, BUNDLE_TARGET, ESM_REQUIRE_BANNER } from '../../lib/lambda-bundling.js';
+import { templatePathOf } from '../../local/synth.js';
 import { readAssembly, ROOT, type DeployedFunction } from '../lib/assembly.js';
 import { code, mark, table } from '../lib/markdown.js';
 import { fmt, kb, median, quantile } from '../lib/stats.js';
+import { barChartSvg, reportChart } from '../lib/svg-chart.js';
 import type { Section, SectionContext } from '../lib/section.js';
 
 /** Fresh processes per bundle and variant (plus one discarded warm-up each). */
@@ -111,7 +114,7 @@ export const bundlesSection: Section = {
     const credentialBytes = credentialChainBytes(functions[0]!);
     const md: string[] = [];
     md.push(
-      `Each function of the synthesized stack (${functions.length} found in ${code('cdk.out/CarChat.template.json')}), ` +
+      `Each function of the synthesized stack (${functions.length} found in ${code(relative(ROOT, templatePathOf()))}), ` +
         `its bundle as ${code('npx cdk synth -q')} built it (${code('ChatFunction')}: ESM, minified, source maps, target node24, every dependency bundled), ` +
         `and the same handler rebuilt with esbuild and the same options except ${code("external: ['@aws-sdk/*']")} ` +
         `(output in ${code('bench/.out/bundles/<fn>/external-sdk/')}, so the SDK resolves from ${code('node_modules')} as the runtime's copy would). ` +
@@ -150,6 +153,20 @@ export const bundlesSection: Section = {
           r.extraClients.map(prettyClient).join(', ') || 'none',
           mark(r.extraClients.length === 0),
         ]),
+      ),
+      '',
+      reportChart(
+        'init-bundled-vs-external',
+        barChartSvg({
+          title: 'Module initialisation per function (median, ms): SDK bundled vs external',
+          yLabel: 'ms',
+          categories: rows.map((r) => r.name.replace(/^Ws/, 'Ws ').replace(/([a-z])([A-Z])/g, '$1 $2')),
+          series: [
+            { name: 'SDK bundled (deployed)', values: rows.map((r) => r.bundledInitMs) },
+            { name: 'SDK external', values: rows.map((r) => r.externalInitMs) },
+          ],
+        }),
+        'Init time per function, bundled vs external SDK',
       ),
       '',
       `Every bundle also carries the SDK's default credential chain, with its own nested clients ` +
@@ -193,7 +210,7 @@ async function buildVariant(fn: DeployedFunction, dir: string, external: string[
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node24',
+    target: BUNDLE_TARGET,
     outfile,
     minify: true,
     sourcemap: true,
@@ -201,7 +218,8 @@ async function buildVariant(fn: DeployedFunction, dir: string, external: string[
     external,
     metafile: true,
     mainFields: ['module', 'main'],
-    banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
+    banner: { js: ESM_REQUIRE_BANNER },
+    alias: BUNDLE_ALIASES,
     logLevel: 'silent',
   });
   const stats = statsFromMeta(result.metafile as unknown as Meta);

@@ -19,6 +19,7 @@ import { ownerToken } from '../lib/chat-client.js';
 import { documentClient, REGION } from '../lib/dynamodb.js';
 import { connectionIdLike, RecordingGateway, silentLogger, tokenIsOwnerId } from '../lib/fakes.js';
 import { code, mark, table } from '../lib/markdown.js';
+import { lineChartSvg, reportChart } from '../lib/svg-chart.js';
 import type { Section, SectionContext } from '../lib/section.js';
 import { storeOptionsFromTemplate } from '../lib/store-options.js';
 import { fmt } from '../lib/stats.js';
@@ -474,6 +475,22 @@ function render(r: CapacityResults) {
         `${units(r.sample.connectWcu[i]!)} / ${units(r.sample.disconnectWcu[i]!)}`,
       ]),
       ['r', 'r', 'r', 'r', 'r', 'r'],
+    ),
+    '',
+    reportChart(
+      'capacity-per-message',
+      lineChartSvg({
+        title: 'Capacity units per message as the table grows',
+        xLabel: 'unrelated rooms and connections in the table (log scale)',
+        yLabel: 'capacity units per message',
+        xLog: true,
+        series: [
+          { name: 'ours, room of 2 (RCU + WCU)', points: r.sizes.map((x, i) => ({ x, y: r.operations.message2[i]!.rcu + r.operations.message2[i]!.wcu })) },
+          { name: 'ours, room of 10 (RCU + WCU)', points: r.sizes.map((x, i) => ({ x, y: r.operations.message10[i]!.rcu + r.operations.message10[i]!.wcu })), dashed: true },
+          { name: 'aws-samples Scan broadcast (RCU)', points: r.sizes.map((x, i) => ({ x, y: r.sample.broadcastRcu[i]! })) },
+        ],
+      }),
+      'Capacity per message versus table size, against the Scan-based sample',
     ),
     '',
     notes(r),

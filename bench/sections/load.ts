@@ -7,6 +7,7 @@ import { ChatSocket, ownerToken } from '../lib/chat-client.js';
 import { documentClient } from '../lib/dynamodb.js';
 import { LocalStackProcess } from '../lib/local-stack-process.js';
 import { code, mark, table } from '../lib/markdown.js';
+import { lineChartSvg, reportChart } from '../lib/svg-chart.js';
 import type { Section, SectionContext } from '../lib/section.js';
 import { fmt, quantile, sleep } from '../lib/stats.js';
 import { storeOptionsFromTemplate } from '../lib/store-options.js';
@@ -244,6 +245,17 @@ function render(r: LoadResults, perConnectionLimit: number, cores: number) {
         s.held ? '✅' : `❌ ${s.why}`,
       ]),
       ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
+    ),
+    '',
+    reportChart(
+      'load-latency',
+      lineChartSvg({
+        title: 'Send-to-receive latency vs offered load (local stack)',
+        xLabel: 'offered messages per second',
+        yLabel: 'latency (ms)',
+        series: (['p50', 'p95', 'p99'] as const).map((q) => ({ name: q, points: r.steps.map((s) => ({ x: s.offeredPerSecond, y: s[q] })) })),
+      }),
+      'Latency percentiles versus offered message rate',
     ),
     '',
     r.heldPerSecond

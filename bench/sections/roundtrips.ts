@@ -8,6 +8,7 @@ import { getHistory, listRooms } from '../../lambdas/domain/rooms.js';
 import { startChat } from '../../lambdas/domain/start-chat.js';
 import { createTableInput, ensureTables, startDynamoDb } from '../../local/dynamodb.js';
 import { freePort } from '../../local/free-port.js';
+import { newServicesSecret } from '../../local/services-server.js';
 import { callWaves, startDelayProxy, type DelayProxy } from '../delay-proxy.js';
 import { readAssembly, type Assembly } from '../lib/assembly.js';
 import { ChatSocket, ownerToken } from '../lib/chat-client.js';
@@ -186,10 +187,13 @@ async function measureOnLocalStack(ctx: SectionContext, delayMs: number): Promis
     const dynamoProxy = await startDelayProxy({ target: dynamodbEndpoint, delayMs });
     proxies.push(dynamoProxy);
     // The functions reach the management API at WS_CALLBACK_URL; startLocalStack's `environment`
-    // option points it at the delay proxy, which forwards to the stack's own @connections.
+    // option points it at the delay proxy, which forwards to the stack's own @connections on
+    // the loopback services server (its port and path secret chosen here, so known up front).
     const port = await freePort();
-    const callbackProxy = await startDelayProxy({ target: `http://127.0.0.1:${port}`, delayMs });
+    const services = { port: await freePort(), secret: newServicesSecret() };
+    const callbackProxy = await startDelayProxy({ target: `http://127.0.0.1:${services.port}`, delayMs });
     proxies.push(callbackProxy);
+    const callbackUrl = `${callbackProxy.url}/${services.secret}`;
 
     const jwtSecret = `bench-${randomUUID()}`;
     const ready = await host.startStack({
@@ -198,10 +202,11 @@ async function measureOnLocalStack(ctx: SectionContext, delayMs: number): Promis
       dynamodbEndpoint: dynamoProxy.url,
       jwtSecret,
       logLevel: 'ERROR',
-      environment: { WS_CALLBACK_URL: callbackProxy.url },
+      environment: { WS_CALLBACK_URL: callbackUrl },
+      services,
     });
     ctx.log(`roundtrips: local stack ready in ${(ready.startMs / 1000).toFixed(1)} s (${ready.dynamoDb}, ${delayMs} ms delay)`);
-    if (ready.environment.WS_CALLBACK_URL !== callbackProxy.url) {
+    if (ready.environment.WS_CALLBACK_URL !== callbackUrl) {
       throw new Error(`the functions got WS_CALLBACK_URL=${ready.environment.WS_CALLBACK_URL}, not the delay proxy ${callbackProxy.url}`);
     }
     const http = `http://127.0.0.1:${port}`;

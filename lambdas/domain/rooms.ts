@@ -113,6 +113,19 @@ export async function authorizeRoomReader(
   throw new UnauthorizedError('Authentication credentials were not provided.');
 }
 
+/**
+ * GET /api/chat/rooms/<id>/: the room in the room list's shape, for its owner or its visitor.
+ * A closed room stays readable, so a client whose reconnect was refused learns the chat is over.
+ */
+export async function getRoom(
+  deps: Pick<ChatDeps, 'store' | 'verifier'>,
+  rawRoomId: string | undefined,
+  credentials: RoomCredentials,
+): Promise<RoomView> {
+  const { room } = await authorizeRoomReader(deps, rawRoomId, credentials);
+  return toRoomView(room);
+}
+
 export interface HistoryQuery {
   limit?: string;
   before?: string;

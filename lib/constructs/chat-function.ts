@@ -5,6 +5,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
+import { BUNDLE_ALIASES, BUNDLE_TARGET, ESM_REQUIRE_BANNER } from '../lambda-bundling.js';
 
 export interface ChatFunctionProps {
   /** Handler file, relative to lambdas/handlers (e.g. 'http/start-chat.ts'). */
@@ -20,7 +21,8 @@ export const LAMBDA_RUNTIME = Runtime.NODEJS_24_X;
  * One Lambda of the chat, built the same way every time: the newest Node.js runtime, arm64,
  * an ESM bundle made by the local esbuild (no Docker) that includes the AWS SDK clients it
  * imports (bundled clients initialise faster than the runtime's copy and are pinned by our
- * lockfile), minified with source maps, and a log group with a retention period.
+ * lockfile) with the credential chain reduced to the environment provider, minified with
+ * source maps, and a log group with a retention period.
  */
 export class ChatFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: ChatFunctionProps) {
@@ -50,15 +52,15 @@ export class ChatFunction extends NodejsFunction {
       },
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node24',
+        target: BUNDLE_TARGET,
         mainFields: ['module', 'main'],
         minify: true,
         sourceMap: true,
         sourcesContent: false,
         externalModules: [],
         metafile: true,
-        // Some bundled CommonJS dependencies call require(); give the ESM bundle one.
-        banner: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
+        banner: ESM_REQUIRE_BANNER,
+        esbuildArgs: Object.fromEntries(Object.entries(BUNDLE_ALIASES).map(([from, to]) => [`--alias:${from}`, to])),
       },
     });
   }

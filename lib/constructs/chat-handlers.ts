@@ -9,12 +9,13 @@ export interface ChatHandlersProps {
 }
 
 /**
- * The seven Lambdas, one per route. Each is its own bundle so it carries only the clients
+ * The eight Lambdas, one per route. Each is its own bundle so it carries only the clients
  * it imports; the stack decides what each may touch.
  */
 export class ChatHandlers extends Construct {
   readonly startChat: ChatFunction;
   readonly listRooms: ChatFunction;
+  readonly getRoom: ChatFunction;
   readonly roomMessages: ChatFunction;
   readonly closeRoom: ChatFunction;
   readonly connect: ChatFunction;
@@ -32,6 +33,7 @@ export class ChatHandlers extends Construct {
       });
     this.startChat = make('StartChat', 'http/start-chat.ts', 'POST /api/chat/start/: a visitor opens a room');
     this.listRooms = make('ListRooms', 'http/list-rooms.ts', "GET /api/chat/rooms/: the owner's rooms");
+    this.getRoom = make('GetRoom', 'http/get-room.ts', 'GET /api/chat/rooms/<id>/: one room, open or closed');
     this.roomMessages = make('RoomMessages', 'http/room-messages.ts', 'GET /api/chat/rooms/<id>/messages/: history');
     this.closeRoom = make('CloseRoom', 'http/close-room.ts', 'POST /api/chat/rooms/<id>/close/: the owner ends a chat');
     this.connect = make('WsConnect', 'ws/connect.ts', 'WebSocket $connect: authorise and remember the socket');
@@ -40,6 +42,6 @@ export class ChatHandlers extends Construct {
   }
 
   get all(): ChatFunction[] {
-    return [this.startChat, this.listRooms, this.roomMessages, this.closeRoom, this.connect, this.message, this.disconnect];
+    return [this.startChat, this.listRooms, this.getRoom, this.roomMessages, this.closeRoom, this.connect, this.message, this.disconnect];
   }
 }

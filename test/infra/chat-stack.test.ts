@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { HttpRouter } from '../../local/http-routes.js';
 import { synthChatStack } from './synth.js';
 
 type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
@@ -52,6 +53,7 @@ describe('REST API', () => {
   it.each([
     ['/api/chat/start', 'POST /api/chat/start/'],
     ['/api/chat/rooms', 'GET /api/chat/rooms/'],
+    ['/api/chat/rooms/{roomId}', 'GET /api/chat/rooms/<id>/:'],
     ['/api/chat/rooms/{roomId}/messages', 'GET /api/chat/rooms/<id>/messages/'],
     ['/api/chat/rooms/{roomId}/close', 'POST /api/chat/rooms/<id>/close/'],
   ])('serves %s with and without the trailing slash from one function', (path, description) => {
@@ -60,12 +62,44 @@ describe('REST API', () => {
     expect(routeTarget(`ANY ${path}/{proxy+}`)).toBe(fn);
   });
 
-  it('has exactly the routes of the guide plus close, and no route ending in a slash', () => {
+  it('has exactly the routes of the guide plus the room and close, and no route ending in a slash', () => {
     const http = resourcesOf('AWS::ApiGatewayV2::Route')
       .map(([, route]) => route.Properties.RouteKey as string)
       .filter((key) => !key.startsWith('$'));
-    expect(http).toHaveLength(8);
+    expect(http.sort()).toEqual(
+      [
+        'ANY /api/chat/start',
+        'ANY /api/chat/start/{proxy+}',
+        'ANY /api/chat/rooms',
+        'ANY /api/chat/rooms/{proxy+}',
+        'ANY /api/chat/rooms/{roomId}',
+        'ANY /api/chat/rooms/{roomId}/{proxy+}',
+        'ANY /api/chat/rooms/{roomId}/messages',
+        'ANY /api/chat/rooms/{roomId}/messages/{proxy+}',
+        'ANY /api/chat/rooms/{roomId}/close',
+        'ANY /api/chat/rooms/{roomId}/close/{proxy+}',
+      ].sort(),
+    );
     for (const key of http) expect(key.endsWith('/')).toBe(false);
+  });
+
+  it.each([
+    ['/api/chat/rooms/', "GET /api/chat/rooms/:"],
+    ['/api/chat/rooms/<id>', 'GET /api/chat/rooms/<id>/:'],
+    ['/api/chat/rooms/<id>/', 'GET /api/chat/rooms/<id>/:'],
+    ['/api/chat/rooms/<id>/messages/', 'GET /api/chat/rooms/<id>/messages/'],
+    ['/api/chat/rooms/<id>/close/', 'POST /api/chat/rooms/<id>/close/'],
+    // Deeper than any resource: the room's function, which answers 404.
+    ['/api/chat/rooms/<id>/x/y', 'GET /api/chat/rooms/<id>/:'],
+  ])("sends %s to the function that serves it, by API Gateway's route precedence", (path, description) => {
+    // The local gateway's router implements the documented precedence (test/unit/local/http-routes.test.ts).
+    const routeKeys = resourcesOf('AWS::ApiGatewayV2::Route')
+      .map(([, route]) => route.Properties.RouteKey as string)
+      .filter((key) => !key.startsWith('$'));
+    const router = new HttpRouter(routeKeys.map((routeKey) => ({ routeKey, target: routeKey })));
+    const selected = router.match('GET', path.replace('<id>', '2d7a3c4e-5f6b-4c7d-8e8f-9a0b1c2d3e4f'));
+    expect(selected).toBeDefined();
+    expect(routeTarget(selected!.route.routeKey)).toBe(functionId(description));
   });
 
   it('throttles the stage and writes access logs without the query string', () => {
@@ -180,6 +214,7 @@ describe('least privilege', () => {
   it.each([
     ['POST /api/chat/start/', ['DeleteItem', 'PutItem', 'Query', 'UpdateItem']],
     ["GET /api/chat/rooms/:", ['Query']],
+    ['GET /api/chat/rooms/<id>/:', ['GetItem']],
     ['GET /api/chat/rooms/<id>/messages/', ['GetItem', 'Query']],
     ['WebSocket $connect', ['DeleteItem', 'GetItem', 'PutItem', 'Query']],
     ['WebSocket $default', ['DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem']],
@@ -196,6 +231,7 @@ describe('least privilege', () => {
     expect(readers).toEqual(
       [
         functionId('GET /api/chat/rooms/:'),
+        functionId('GET /api/chat/rooms/<id>/:'),
         functionId('GET /api/chat/rooms/<id>/messages/'),
         functionId('POST /api/chat/rooms/<id>/close/'),
         functionId('WebSocket $connect'),
@@ -213,7 +249,7 @@ describe('least privilege', () => {
 describe('functions', () => {
   it('run on Node.js 24, arm64, as ESM bundles exporting handler', () => {
     const functions = resourcesOf('AWS::Lambda::Function');
-    expect(functions).toHaveLength(7);
+    expect(functions).toHaveLength(8);
     for (const [, fn] of functions) {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler' });
     }

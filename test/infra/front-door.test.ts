@@ -90,10 +90,10 @@ describe('front door', () => {
   it('uses a custom domain with TLS 1.2+, an alias record and a web ACL when configured', () => {
     const custom = resources({
       domainName: 'chat.carinfopro.uz',
-      certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc',
+      certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/1b2c3d4e-5f60-4718-8293-a4b5c6d7e8f9',
       hostedZoneId: 'Z123',
       hostedZoneName: 'carinfopro.uz',
-      webAclArn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/chat/1',
+      webAclArn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/chat/a1b2c3d4-5678-90ab-cdef-111122223333',
     });
     const customConfig = distributionOf(custom);
     expect(customConfig.Aliases).toEqual(['chat.carinfopro.uz']);
@@ -101,7 +101,7 @@ describe('front door', () => {
       MinimumProtocolVersion: 'TLSv1.2_2021',
       SslSupportMethod: 'sni-only',
     });
-    expect(customConfig.WebACLId).toBe('arn:aws:wafv2:us-east-1:123456789012:global/webacl/chat/1');
+    expect(customConfig.WebACLId).toBe('arn:aws:wafv2:us-east-1:123456789012:global/webacl/chat/a1b2c3d4-5678-90ab-cdef-111122223333');
     const records = custom.filter((r) => r.Type === 'AWS::Route53::RecordSet').map((r) => r.Properties.Type);
     expect(records.sort()).toEqual(['A', 'AAAA']);
     const start = custom.find(
@@ -125,8 +125,8 @@ describe('operations', () => {
 
   it('alarms on errors and throttles of every function', () => {
     const lambdaAlarms = alarms.filter((a) => a.Namespace === 'AWS/Lambda');
-    expect(lambdaAlarms.filter((a) => a.MetricName === 'Errors')).toHaveLength(7);
-    expect(lambdaAlarms.filter((a) => a.MetricName === 'Throttles')).toHaveLength(7);
+    expect(lambdaAlarms.filter((a) => a.MetricName === 'Errors')).toHaveLength(8);
+    expect(lambdaAlarms.filter((a) => a.MetricName === 'Throttles')).toHaveLength(8);
   });
 
   it('alarms on API 5xx, WebSocket errors, DynamoDB throttling, failed broadcasts and push events', () => {

@@ -132,10 +132,10 @@ describe('the WebSocket handshake', () => {
   });
 });
 
-describe('the management API', () => {
+describe('the management API (on the loopback services server)', () => {
   it('answers 410 GoneException for an unknown connection, as the SDK expects', async () => {
     for (const method of ['GET', 'POST', 'DELETE']) {
-      const response = await fetch(`${local.stack.httpUrl}/@connections/${encodeURIComponent('L0SM9cOFvHcCIhw=')}`, {
+      const response = await fetch(`${local.stack.servicesUrl}/@connections/${encodeURIComponent('L0SM9cOFvHcCIhw=')}`, {
         method,
         body: method === 'POST' ? '{}' : undefined,
       });
@@ -143,7 +143,7 @@ describe('the management API', () => {
       expect(response.headers.get('x-amzn-errortype')).toBe('GoneException');
       expect(await response.json()).toEqual({ message: expect.any(String) });
     }
-    const client = new ApiGatewayManagementApiClient(localClientConfig(`http://127.0.0.1:${local.stack.port}`));
+    const client = new ApiGatewayManagementApiClient(localClientConfig(local.stack.servicesUrl));
     await expect(client.send(new GetConnectionCommand({ ConnectionId: 'gone/+=' }))).rejects.toBeInstanceOf(GoneException);
     client.destroy();
   });
@@ -153,7 +153,7 @@ describe('the management API', () => {
     const before = new Set(await storedConnectionIds());
     const socket = await openSocket(roomUrl(room.room_id, `visitor=${room.visitor_token}`));
     const [connectionId] = (await storedConnectionIds()).filter((id) => !before.has(id));
-    const at = `${local.stack.httpUrl}/@connections/${encodeURIComponent(connectionId!)}`;
+    const at = `${local.stack.servicesUrl}/@connections/${encodeURIComponent(connectionId!)}`;
 
     const info = await fetch(at);
     expect(info.status).toBe(200);

@@ -16,8 +16,9 @@ import type { TestSocket } from './support/ws-client.js';
 
 /**
  * The push hook: each visitor message is published to EventBridge for the existing backend
- * to push to an offline owner. The local stack's EventBridge stub logs each entry; the
- * `failPutEvents` hook makes it reject them.
+ * to push to an offline owner. The local stack's EventBridge stub logs each entry without its
+ * text and hands it whole to the fixture (`local.putEvents`); the `failPutEvents` hook makes
+ * it reject them.
  */
 let rejectPutEvents = false;
 const local = useLocalStack({
@@ -25,7 +26,7 @@ const local = useLocalStack({
   environment: MANY_ROOM_STARTS,
 });
 
-const eventsFor = (messageId: string) => putEventsEntries(local.gatewayLines).filter((e) => e.detail.message_id === messageId);
+const eventsFor = (messageId: string) => local.putEvents.filter((e) => e.detail.message_id === messageId);
 
 /** Sends as the visitor and returns the broadcast once the handler, push included, is done. */
 async function visitorSays(visitor: TestSocket, text: string): Promise<Broadcast> {
@@ -149,5 +150,32 @@ describe('a publish that EventBridge rejects', () => {
     expect(framesOf(owner)).toEqual([lost, next]);
     expect((await local.api.messages(room.room_id, { token })).map((m) => m.id)).toEqual([lost.id, next.id]);
     await closeAll([visitor, owner]);
+  });
+});
+
+describe("the EventBridge stub's log", () => {
+  it('names the event and its ids but holds no message text', async () => {
+    const ownerId = randomUUID();
+    const room = await local.api.startChat(ownerId);
+    const visitor = await local.api.visitorSocket(room);
+    const text = 'my plate is 01A123BC, call me';
+    const message = await visitorSays(visitor, text);
+
+    const lines = local.gatewayLines.filter((line) => line.startsWith('[eventbridge]') && line.includes(message.id));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toContain(text);
+    expect(lines[0]).not.toContain('preview');
+    expect(putEventsEntries(lines)).toEqual([
+      {
+        rejected: false,
+        bus: 'default',
+        source: 'carchat',
+        detailType: 'chat.visitor_message',
+        detail: { room_id: room.room_id, owner_id: ownerId, message_id: message.id, owner_online: false, created_at: message.created_at },
+      },
+    ]);
+    // The entry itself carried the preview; only the log leaves it out.
+    expect(eventsFor(message.id).map((e) => e.detail.preview)).toEqual([text]);
+    visitor.ws.close();
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll } from 'vitest';
+import type { PutEventsEntry } from '../../../local/aws-stubs.js';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../../local/local-stack.js';
 import { chatClient, type ChatApi } from './chat.js';
 import { startDynamoDbBackend, type DynamoDbBackend } from './dynamodb-backend.js';
@@ -22,6 +23,8 @@ export interface LocalStackFixture {
    * Kept here instead of printed, unless `options.log` takes them.
    */
   readonly gatewayLines: readonly string[];
+  /** Every PutEvents entry with its whole detail (the log leaves the message preview out), in order. */
+  readonly putEvents: readonly PutEventsEntry[];
 }
 
 /**
@@ -43,12 +46,14 @@ export function useLocalStack(options: LocalStackFixtureOptions = {}): LocalStac
   let api: ChatApi | undefined;
   let failure: unknown;
   const gatewayLines: string[] = [];
+  const putEvents: PutEventsEntry[] = [];
 
   beforeAll(async () => {
     try {
       backend = await startDynamoDbBackend();
       stack = await startLocalStack({
         log: (line) => gatewayLines.push(line),
+        onPutEvents: (entry) => putEvents.push(entry),
         ...options,
         port: 0,
         dynamodb: backend.dynamodb,
@@ -89,5 +94,6 @@ export function useLocalStack(options: LocalStackFixtureOptions = {}): LocalStac
       return started(backend, 'backend');
     },
     gatewayLines,
+    putEvents,
   };
 }

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../../../lambdas/domain/errors.js';
 import type { ChatMessage } from '../../../lambdas/domain/model.js';
-import { authorizeRoomReader, closeRoom, getHistory, listRooms } from '../../../lambdas/domain/rooms.js';
+import { authorizeRoomReader, closeRoom, getHistory, getRoom, listRooms } from '../../../lambdas/domain/rooms.js';
 import {
   makeWorld,
   OTHER_ROOM_ID,
@@ -217,6 +217,59 @@ describe('authorize room reader', () => {
       await expect(authorizeRoomReader(world, roomId, {})).rejects.toThrow(NotFoundError);
     },
   );
+});
+
+describe('get room', () => {
+  const expectedView = (overrides: Record<string, unknown> = {}) => ({
+    id: ROOM_ID,
+    owner_id: OWNER_A,
+    visitor_name: 'Aziz',
+    is_active: true,
+    created_at: '2026-02-05T10:00:00.000Z',
+    updated_at: '2026-02-05T10:00:00.000Z',
+    ...overrides,
+  });
+
+  it("returns the room to its owner in the room list's shape, exactly", async () => {
+    seedRoom(world.store);
+
+    expect(await getRoom(world, ROOM_ID, ownerA)).toEqual(expectedView());
+  });
+
+  it('returns the same room to its visitor', async () => {
+    seedRoom(world.store);
+
+    expect(await getRoom(world, ROOM_ID, visitor)).toEqual(expectedView());
+  });
+
+  it('returns a closed room with is_active false, to both sides, so a client learns the chat is over', async () => {
+    seedRoom(world.store, { isActive: false, updatedAt: '2026-02-05T12:00:00.000Z' });
+
+    const closed = expectedView({ is_active: false, updated_at: '2026-02-05T12:00:00.000Z' });
+    expect(await getRoom(world, ROOM_ID, visitor)).toEqual(closed);
+    expect(await getRoom(world, ROOM_ID, ownerA)).toEqual(closed);
+  });
+
+  it('is the same view the room list gives', async () => {
+    seedRoom(world.store);
+
+    expect([await getRoom(world, ROOM_ID, ownerA)]).toEqual(await listRooms(world, ownerA.authorization));
+  });
+
+  it.each([
+    ['no credentials', {}, UnauthorizedError],
+    ['another owner', ownerB, ForbiddenError],
+    ['a wrong visitor token', { visitorToken: UNKNOWN_UUID }, ForbiddenError],
+  ])('refuses %s as the other room routes do', async (_who, credentials, errorType) => {
+    seedRoom(world.store);
+
+    await expect(getRoom(world, ROOM_ID, credentials)).rejects.toThrow(errorType);
+  });
+
+  it('answers an unknown or malformed room with NotFoundError', async () => {
+    await expect(getRoom(world, UNKNOWN_UUID, ownerA)).rejects.toThrow(NotFoundError);
+    await expect(getRoom(world, 'not-a-uuid', visitor)).rejects.toThrow(NotFoundError);
+  });
 });
 
 describe('get history', () => {

@@ -71,6 +71,25 @@ describe('POST /api/chat/start/', () => {
     expect(body.ws_url).toBe(`wss://abc123.execute-api.us-east-1.amazonaws.com/prod?room=${body.room_id}`);
   });
 
+  it('fills {host} of a local template with the Host the client used', async () => {
+    const handler = await load({ WS_URL_TEMPLATE: 'ws://{host}/ws/chat/{room_id}/' });
+
+    for (const host of ['192.168.1.20:8000', 'localhost:8000', '[::1]:8000']) {
+      const headers = { 'content-type': 'application/json', host };
+      const body = jsonBody(await handler(post({ user_id: OWNER_A }, { headers }))) as Record<string, string>;
+      expect(body.ws_url).toBe(`ws://${host}/ws/chat/${body.room_id}/`);
+    }
+  });
+
+  it('puts the API domain in {host} when the Host header is not a plain host and port', async () => {
+    const handler = await load({ WS_URL_TEMPLATE: 'ws://{host}/ws/chat/{room_id}/' });
+
+    const headers = { 'content-type': 'application/json', host: 'evil.example/x?y' };
+    const body = jsonBody(await handler(post({ user_id: OWNER_A }, { headers }))) as Record<string, string>;
+
+    expect(body.ws_url).toBe(`ws://carinfopro.uz/ws/chat/${body.room_id}/`);
+  });
+
   it('reads a base64-encoded body', async () => {
     const handler = await load();
     const body = Buffer.from(JSON.stringify({ user_id: OWNER_A })).toString('base64');

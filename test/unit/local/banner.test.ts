@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { banner } from '../../../local/banner.js';
+import type { LocalStack } from '../../../local/local-stack.js';
+import { DEFAULT_JWT_SECRET } from '../../../local/owner-token.js';
+
+const stackWith = (jwtSecret: string): Parameters<typeof banner>[0] => ({
+  httpUrl: 'http://localhost:8000',
+  wsUrl: 'ws://localhost:8000',
+  jwtSecret,
+  dynamoDb: 'dynalite, in memory (nothing is kept)',
+  served: {
+    functions: {},
+    httpRoutes: [{ routeKey: 'POST /api/chat/start', functionId: 'Start', description: 'POST /api/chat/start/: a visitor opens a room' }],
+    webSocketRoutes: [],
+    webSocketStage: 'prod',
+    tables: {},
+    environment: {},
+  } satisfies LocalStack['served'],
+});
+
+describe('the npm start banner', () => {
+  it('never prints a signing key the user supplied, and says where it came from', () => {
+    const secret = 'the-django-signing-key-7f3a9c';
+    const text = banner(stackWith(secret));
+    expect(text).not.toContain(secret);
+    expect(text).toContain('JWT_SECRET');
+  });
+
+  it('prints the local default key, which is public anyway', () => {
+    expect(banner(stackWith(DEFAULT_JWT_SECRET))).toContain(`JWT_SECRET=${DEFAULT_JWT_SECRET} (the local default)`);
+  });
+});
