@@ -253,7 +253,7 @@ describe('get room', () => {
   it('is the same view the room list gives', async () => {
     seedRoom(world.store);
 
-    expect([await getRoom(world, ROOM_ID, ownerA)]).toEqual(await listRooms(world, ownerA.authorization));
+    expect([await getRoom(world, ROOM_ID, ownerA)]).toEqual(await roomList(world, ownerA.authorization));
   });
 
   it.each([
