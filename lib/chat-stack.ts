@@ -43,6 +43,8 @@ export class ChatStack extends Stack {
         CONNECTION_TTL_SECONDS: String(settings.connectionTtlSeconds),
         MESSAGES_PER_SECOND_PER_CONNECTION: String(settings.limits.messagesPerSecondPerConnection),
         ROOM_STARTS_PER_MINUTE_PER_IP: String(settings.limits.roomStartsPerMinutePerIp),
+        ROOM_STARTS_PER_HOUR_PER_OWNER: String(settings.limits.roomStartsPerHourPerOwner),
+        SOCKETS_PER_ROOM_MEMBER: String(settings.limits.socketsPerRoomMember),
       },
     });
     const throttle = { rateLimit: settings.limits.throttleRatePerSecond, burstLimit: settings.limits.throttleBurst };
@@ -70,12 +72,14 @@ export class ChatStack extends Stack {
     storage.bind(handlers.getRoom, ['GetItem']);
     storage.bind(handlers.roomMessages, ['GetItem', 'Query']);
     storage.bind(handlers.closeRoom, ['GetItem', 'UpdateItem', 'Query', 'DeleteItem']);
-    storage.bind(handlers.connect, ['GetItem', 'PutItem']);
+    // $connect re-reads the room and its sockets after writing its own rows, and deletes them when refused.
+    storage.bind(handlers.connect, ['GetItem', 'PutItem', 'Query', 'DeleteItem']);
     storage.bind(handlers.message, ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'DeleteItem']);
     storage.bind(handlers.disconnect, ['DeleteItem']);
 
     for (const fn of [handlers.listRooms, handlers.getRoom, handlers.roomMessages, handlers.closeRoom, handlers.connect]) ownerAuth.bind(fn);
-    for (const fn of [handlers.startChat, handlers.closeRoom, handlers.message]) liveApi.allowManagement(fn);
+    // $connect closes a socket of the same member that a slower, earlier handshake overtook.
+    for (const fn of [handlers.startChat, handlers.closeRoom, handlers.message, handlers.connect]) liveApi.allowManagement(fn);
 
     const frontDoor = settings.frontDoor
       ? new FrontDoor(this, 'FrontDoor', {

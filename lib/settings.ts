@@ -33,6 +33,10 @@ export interface ChatSettings {
   limits: {
     messagesPerSecondPerConnection: number;
     roomStartsPerMinutePerIp: number;
+    /** New rooms one owner gets per sliding hour; 0 turns the limit off. */
+    roomStartsPerHourPerOwner: number;
+    /** Open sockets one visitor token, or one owner, may hold in one room. */
+    socketsPerRoomMember: number;
     /** API Gateway stage throttling, for both APIs. */
     throttleRatePerSecond: number;
     throttleBurst: number;
@@ -150,6 +154,9 @@ export function readSettings(node: Context): ChatSettings {
       messagesPerSecondPerConnection: int(node, 'messagesPerSecondPerConnection', 5, 0, 50),
       // At most 100: the limit's UpdateExpression grows with it and must stay under DynamoDB's 4 KB.
       roomStartsPerMinutePerIp: int(node, 'roomStartsPerMinutePerIp', 10, 0, 100),
+      // The same sliding window, the same 100 ceiling.
+      roomStartsPerHourPerOwner: int(node, 'roomStartsPerHourPerOwner', 30, 0, 100),
+      socketsPerRoomMember: int(node, 'socketsPerRoomMember', 5, 1, 50),
       throttleRatePerSecond: int(node, 'throttleRatePerSecond', 200, 1, 10_000),
       throttleBurst: int(node, 'throttleBurst', 400, 1, 5_000),
     },

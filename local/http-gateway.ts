@@ -10,6 +10,12 @@ import type { LocalFunction } from './lambda-functions.js';
 /** API Gateway's HTTP API payload limit. */
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 
+/**
+ * Lambda's synchronous response payload limit (6 MB of the serialized result). Above it Lambda
+ * returns an error instead of the result, and API Gateway answers as for any failed integration.
+ */
+const LAMBDA_RESPONSE_LIMIT_BYTES = 6 * 1024 * 1024;
+
 /** Bodies API Gateway passes as text; anything else (and no content type) arrives base64. */
 const TEXT_CONTENT = /^(text\/|application\/(json|javascript|xml)\b|application\/[\w.+-]+\+(json|xml)\b)/i;
 
@@ -178,6 +184,12 @@ export class HttpGateway {
 
   /** Maps a payload 2.0 result to the response; returns the status sent. */
   private respond(res: ServerResponse, result: unknown, extraHeaders: Record<string, string>): number {
+    const resultBytes = Buffer.byteLength(JSON.stringify(result ?? null));
+    if (resultBytes > LAMBDA_RESPONSE_LIMIT_BYTES) {
+      this.options.log(`Lambda response of ${resultBytes} bytes exceeds the ${LAMBDA_RESPONSE_LIMIT_BYTES}-byte limit`);
+      sendJson(res, 500, { message: 'Internal Server Error' }, extraHeaders);
+      return 500;
+    }
     const structured =
       result !== null && typeof result === 'object' && 'statusCode' in (result as Record<string, unknown>)
         ? (result as { statusCode: unknown; headers?: Record<string, unknown>; cookies?: string[]; body?: unknown; isBase64Encoded?: boolean })

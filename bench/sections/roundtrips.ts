@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoChatStore } from '../../lambdas/adapters/dynamo-chat-store.js';
-import { connect, disconnect } from '../../lambdas/domain/connections.js';
+import { connect, DEFAULT_SOCKETS_PER_ROOM_MEMBER, disconnect } from '../../lambdas/domain/connections.js';
 import { systemClock } from '../../lambdas/domain/deps.js';
 import { handleFrame } from '../../lambdas/domain/messages.js';
 import type { ChatEventPublisher } from '../../lambdas/domain/ports.js';
@@ -108,7 +108,7 @@ async function measureInProcess(
         eventCalls.push({ operation: 'PutEvents', start, end: performance.now() });
       },
     };
-    const deps = { store, gateway, verifier: tokenIsOwnerId, clock: systemClock, logger: silentLogger };
+    const deps = { store, gateway, verifier: tokenIsOwnerId, clock: systemClock, logger: silentLogger, socketsPerRoomMember: DEFAULT_SOCKETS_PER_ROOM_MEMBER };
     const messageDeps = { ...deps, events, maxMessageLength: options.maxMessageLength, maxMessagesPerRoom: options.maxMessagesPerRoom };
     const startDeps = { ...deps, wsUrlFor: (roomId: string) => `ws://localhost/ws/chat/${roomId}/` };
     const ownerId = randomUUID();

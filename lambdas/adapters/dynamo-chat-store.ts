@@ -21,9 +21,11 @@ import {
   type Admission,
   type ChatStore,
   type MessagePage,
+  type MessageSlice,
   type PutMessageResult,
   type RoomCount,
 } from '../domain/ports.js';
+import { START_LIMIT_WINDOWS } from '../domain/start-limit.js';
 import { keys, TableLayout } from './table-layout.js';
 
 export interface DynamoChatStoreOptions {
@@ -33,7 +35,7 @@ export interface DynamoChatStoreOptions {
   /** Seconds after which items expire (DynamoDB TTL); undefined keeps them forever. */
   retention: { roomSeconds?: number; messageSeconds?: number; connectionSeconds: number };
   /** 0 disables a limit. */
-  limits: { messagesPerSecond: number; startsPerMinute: number };
+  limits: { messagesPerSecond: number; startsPerMinute: number; startsPerHourPerOwner: number };
 }
 
 type Item = Record<string, unknown>;
@@ -232,14 +234,14 @@ export class DynamoChatStore implements ChatStore {
     return Item && !this.expired(Item) ? toMessage(Item) : undefined;
   }
 
-  async listMessages(roomId: string, page: MessagePage): Promise<ChatMessage[]> {
+  async listMessages(roomId: string, page: MessagePage): Promise<MessageSlice> {
     const conditions = ['pk = :room'];
     const values: Item = { ':room': keys.roomPartition(roomId) };
     const lower = page.after ? timeKey(page.after) : undefined;
     const upper = page.before ? timeKey(page.before) : undefined;
     // Nothing lies strictly between them, and DynamoDB rejects a BETWEEN whose bounds are
     // reversed (ValidationException), which would surface as a 500.
-    if (lower && upper && lower >= upper) return [];
+    if (lower && upper && lower >= upper) return { messages: [], more: false };
     if (lower && upper) {
       conditions.push('lsi1sk BETWEEN :lower AND :upper');
       Object.assign(values, { ':lower': lower, ':upper': upper });
@@ -250,24 +252,40 @@ export class DynamoChatStore implements ChatStore {
       conditions.push('lsi1sk < :upper');
       values[':upper'] = upper;
     }
-    // With a limit and no lower bound the most recent messages are wanted: read newest
-    // first and stop after `limit`; otherwise read forward.
-    const newestFirst = page.limit !== undefined && lower === undefined;
-    const items = await this.queryAll(
-      {
-        TableName: this.table,
-        IndexName: TableLayout.timeIndex.name,
-        KeyConditionExpression: conditions.join(' AND '),
-        ExpressionAttributeValues: values,
-        ScanIndexForward: !newestFirst,
-        ConsistentRead: true,
-      },
-      page.limit,
-      // BETWEEN is inclusive; the bounds themselves are excluded here.
-      (item) => !this.expired(item) && item.lsi1sk !== lower && item.lsi1sk !== upper,
-    );
-    const messages = items.map(toMessage);
-    return newestFirst ? messages.reverse() : messages;
+    // Without a lower bound the most recent messages are wanted (all of them when they fit):
+    // read newest first and stop at the limit or the size bound; after a lower bound (a client
+    // catching up) read forward from it.
+    const newestFirst = lower === undefined;
+    const taken: ChatMessage[] = [];
+    let more = false;
+    let startKey: Item | undefined;
+    reading: do {
+      const result = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: TableLayout.timeIndex.name,
+          KeyConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeValues: values,
+          ScanIndexForward: !newestFirst,
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+          // One more than wanted tells whether more remain; filtered items (expired, the
+          // inclusive BETWEEN bounds) do not count.
+          Limit: page.limit === undefined ? undefined : page.limit - taken.length + 2,
+        }),
+      );
+      for (const item of result.Items ?? []) {
+        if (this.expired(item) || item.lsi1sk === lower || item.lsi1sk === upper) continue;
+        const message = toMessage(item);
+        if ((page.limit !== undefined && taken.length >= page.limit) || (page.fits && !page.fits(message))) {
+          more = true;
+          break reading;
+        }
+        taken.push(message);
+      }
+      startKey = result.LastEvaluatedKey;
+    } while (startKey);
+    return { messages: newestFirst ? taken.reverse() : taken, more };
   }
 
   // ---- connections -------------------------------------------------------------------
@@ -287,7 +305,7 @@ export class DynamoChatStore implements ChatStore {
     };
     const membership =
       identity.kind === 'room'
-        ? { ...keys.roomConnection(identity.roomId, connectionId), role: identity.role }
+        ? { ...keys.roomConnection(identity.roomId, connectionId), role: identity.role, connected_at: connectedAt }
         : keys.inboxConnection(identity.ownerId, connectionId);
     await Promise.all([
       this.client.send(new PutCommand({ TableName: this.table, Item: meta })),
@@ -371,11 +389,15 @@ export class DynamoChatStore implements ChatStore {
       TableName: this.table,
       KeyConditionExpression: 'pk = :room AND begins_with(sk, :conn)',
       ExpressionAttributeValues: { ':room': keys.roomPartition(roomId), ':conn': 'CONN#' },
-      ProjectionExpression: 'connection_id, #role',
+      ProjectionExpression: 'connection_id, #role, connected_at',
       ExpressionAttributeNames: { '#role': 'role' },
       ConsistentRead: true,
     });
-    return items.map((item) => ({ connectionId: String(item.connection_id), role: item.role as SenderType }));
+    return items.map((item) => ({
+      connectionId: String(item.connection_id),
+      role: item.role as SenderType,
+      ...(typeof item.connected_at === 'number' ? { connectedAt: item.connected_at } : {}),
+    }));
   }
 
   async listInboxConnections(ownerId: string): Promise<string[]> {
@@ -391,17 +413,33 @@ export class DynamoChatStore implements ChatStore {
 
   // ---- abuse limits ------------------------------------------------------------------
 
-  async admitRoomStart(sourceIp: string, nowMs: number): Promise<boolean> {
-    const limit = this.options.limits.startsPerMinute;
+  async admitRoomStart(sourceKey: string, nowMs: number): Promise<boolean> {
+    return this.admitToWindow(keys.startRate(sourceKey), this.options.limits.startsPerMinute, nowMs, START_LIMIT_WINDOWS.perAddressMs);
+  }
+
+  async admitOwnerRoomStart(ownerId: string, nowMs: number): Promise<boolean> {
+    return this.admitToWindow(
+      keys.ownerStartRate(ownerId),
+      this.options.limits.startsPerHourPerOwner,
+      nowMs,
+      START_LIMIT_WINDOWS.perOwnerMs,
+    );
+  }
+
+  /** One event against a sliding-window item of its own; the item expires a window after its last use. */
+  private async admitToWindow(key: Item, limit: number, nowMs: number, windowMs: number): Promise<boolean> {
     if (limit === 0) return true;
-    const update = slidingWindowUpdate(limit, nowMs, 60_000);
+    const update = slidingWindowUpdate(limit, nowMs, windowMs);
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: keys.startRate(sourceIp),
+          Key: key,
           UpdateExpression: `${update.UpdateExpression}, expires_at = :expires`,
-          ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':expires': epochSeconds(nowMs) + 120 },
+          ExpressionAttributeValues: {
+            ...update.ExpressionAttributeValues,
+            ':expires': epochSeconds(nowMs + 2 * windowMs),
+          },
           ConditionExpression: slidingWindowCondition(limit),
         }),
       );

@@ -8,7 +8,8 @@
  *   room connection    ROOM#<room>        CONN#<conn>
  *   connection         CONN#<conn>        CONN
  *   inbox connection   OWNER#<owner>      INBOX#<conn>
- *   start rate limit   RATE#START#<ip>    RATE
+ *   start rate limit   RATE#START#<ip>    RATE            (<ip>: IPv4, or an IPv6 /64 as <prefix>::/64)
+ *   owner start limit  RATE#OWNER#<owner> RATE
  *
  * Every request reads one partition by key: a room's messages and connections live in
  * the room's partition, an owner's rooms in the owner's index partition. Nothing scans.
@@ -29,7 +30,8 @@ export const keys = {
   roomConnection: (roomId: string, connectionId: string) => ({ pk: `ROOM#${roomId}`, sk: `CONN#${connectionId}` }),
   connection: (connectionId: string) => ({ pk: `CONN#${connectionId}`, sk: 'CONN' }),
   inboxConnection: (ownerId: string, connectionId: string) => ({ pk: `OWNER#${ownerId}`, sk: `INBOX#${connectionId}` }),
-  startRate: (sourceIp: string) => ({ pk: `RATE#START#${sourceIp}`, sk: 'RATE' }),
+  startRate: (sourceKey: string) => ({ pk: `RATE#START#${sourceKey}`, sk: 'RATE' }),
+  ownerStartRate: (ownerId: string) => ({ pk: `RATE#OWNER#${ownerId}`, sk: 'RATE' }),
   roomPartition: (roomId: string) => `ROOM#${roomId}`,
   ownerPartition: (ownerId: string) => `OWNER#${ownerId}`,
 };

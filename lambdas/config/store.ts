@@ -24,6 +24,7 @@ export function storeOptionsFromEnv(env: Environment = process.env): DynamoChatS
       // At most 100: the sliding window writes one attribute per admitted start in one
       // UpdateExpression, and past ~115 that expression exceeds DynamoDB's 4 KB limit.
       startsPerMinute: int('ROOM_STARTS_PER_MINUTE_PER_IP', 10, 100),
+      startsPerHourPerOwner: int('ROOM_STARTS_PER_HOUR_PER_OWNER', 30, 100),
     },
   };
 }

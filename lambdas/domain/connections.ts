@@ -1,6 +1,7 @@
 import type { ChatDeps } from './deps.js';
-import { ForbiddenError, UnauthorizedError, ValidationError } from './errors.js';
-import type { ConnectionIdentity } from './model.js';
+import { ForbiddenError, TooManyRequestsError, UnauthorizedError, ValidationError } from './errors.js';
+import { describeError } from './fan-out.js';
+import type { Connection, ConnectionIdentity, RoomConnection } from './model.js';
 import { isUuid } from './validation.js';
 import { visitorTokenMatches } from './visitor-token.js';
 
@@ -12,17 +13,23 @@ export interface ConnectRequest {
 
 const truthy = (value: string | undefined) => value === '1' || value === 'true';
 
+export const DEFAULT_SOCKETS_PER_ROOM_MEMBER = 5;
+
+export type ConnectDeps = Pick<ChatDeps, 'store' | 'verifier' | 'gateway' | 'logger'> & {
+  /** Open sockets one visitor token, or one owner, may hold in one room. */
+  socketsPerRoomMember: number;
+};
+
 /**
  * $connect: decide who this socket is and remember it. A room socket needs `room` plus the
  * visitor's token or the owner's JWT; the owner's inbox socket needs `inbox=1` and the JWT.
- * Nothing is stored for a refused connection.
+ * A refused connection leaves nothing stored.
  */
-export async function connect(
-  deps: Pick<ChatDeps, 'store' | 'verifier' | 'logger'>,
-  request: ConnectRequest,
-): Promise<ConnectionIdentity> {
+export async function connect(deps: ConnectDeps, request: ConnectRequest): Promise<ConnectionIdentity> {
   const identity = await identify(deps, request.query);
-  await deps.store.saveConnection({ connectionId: request.connectionId, identity }, request.connectedAtMs);
+  const connection: Connection = { connectionId: request.connectionId, identity };
+  await deps.store.saveConnection(connection, request.connectedAtMs);
+  if (identity.kind === 'room') await confirmRoomMembership(deps, connection, identity.roomId);
   deps.logger.info('connected', {
     connectionId: request.connectionId,
     kind: identity.kind,
@@ -57,6 +64,56 @@ async function identify(
   }
   throw new UnauthorizedError('A visitor token or an owner token is required.');
 }
+
+/**
+ * The re-check after the socket's rows are written, one round trip (the room by a strongly
+ * consistent GetItem and the room's sockets, side by side). Its rows come first so that
+ * whatever races it sees it: a close lists the room's sockets after marking the room closed,
+ * so it either finds these rows (and closes the socket) or marked the room closed before this
+ * read (and the socket refuses itself here). Two sockets of one member racing each other:
+ * the later of the two reads sees both rows. The member's sockets rank by handshake time,
+ * then id; one ranked beyond the cap refuses itself (429); one that finds another socket
+ * ranked beyond the cap (overtaken by this slower, earlier handshake) closes that one. So
+ * concurrent connects end with the first `socketsPerRoomMember` open, never more.
+ */
+async function confirmRoomMembership(deps: ConnectDeps, connection: Connection, roomId: string): Promise<void> {
+  const [room, members] = await Promise.all([deps.store.getRoom(roomId), deps.store.listRoomConnections(roomId)]);
+  const refuse = async (error: Error): Promise<never> => {
+    await deps.store.forgetConnection(connection);
+    throw error;
+  };
+  if (!room || !room.isActive) return refuse(new ForbiddenError('Room not available.'));
+
+  const cap = deps.socketsPerRoomMember;
+  const peers = members.filter((member) => member.role === connection.identity.role).sort(byHandshake);
+  const rank = peers.findIndex((member) => member.connectionId === connection.connectionId);
+  if (rank === -1) {
+    // Forgotten between the write and this read: by a close, or by a peer that outranks it.
+    const now = await deps.store.getRoom(roomId);
+    return refuse(now?.isActive ? tooManySockets(cap) : new ForbiddenError('Room not available.'));
+  }
+  if (rank >= cap) return refuse(tooManySockets(cap));
+
+  const overtaken = peers.slice(cap);
+  if (overtaken.length === 0) return;
+  deps.logger.info('sockets_overtaken', { roomId, role: connection.identity.role, count: overtaken.length });
+  await Promise.all(
+    overtaken.map(async ({ connectionId }) => {
+      try {
+        await deps.store.forgetConnection({ connectionId, identity: connection.identity });
+        await deps.gateway.disconnect(connectionId);
+      } catch (error) {
+        deps.logger.warn('overtaken_close_failed', { connectionId, error: describeError(error) });
+      }
+    }),
+  );
+}
+
+const byHandshake = (a: RoomConnection, b: RoomConnection) =>
+  (a.connectedAt ?? 0) - (b.connectedAt ?? 0) || (a.connectionId < b.connectionId ? -1 : a.connectionId > b.connectionId ? 1 : 0);
+
+const tooManySockets = (cap: number) =>
+  new TooManyRequestsError(`At most ${cap} open sockets per member in one room; close one first.`);
 
 /** $disconnect: forget the socket. Idempotent: a connection already cleaned up is fine. */
 export async function disconnect(

@@ -40,9 +40,15 @@ export class MethodNotAllowedError extends ChatError {
   }
 }
 
-/** A rate limit was hit; the caller may retry later. */
+/** A rate limit was hit; the caller may retry later (after `retryAfterSeconds`, when known). */
 export class TooManyRequestsError extends ChatError {
   readonly status = 429;
+  constructor(
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
 }
 
 /** The machine-readable reasons a WebSocket frame is refused, as clients see them in `code`. */

@@ -39,6 +39,8 @@ export interface Connection {
 export interface RoomConnection {
   connectionId: string;
   role: SenderType;
+  /** When API Gateway accepted the handshake (epoch ms); ranks a member's sockets against its cap. */
+  connectedAt?: number;
 }
 
 /** `GET /api/chat/rooms/` item. */

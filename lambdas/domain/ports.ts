@@ -36,6 +36,17 @@ export interface MessagePage {
   before?: ChatMessage;
   /** Only messages strictly newer than this one. */
   after?: ChatMessage;
+  /**
+   * Asked of each message in reading order (newest first, or oldest first after `after`)
+   * before it is taken; reading stops at the first one it refuses. Bounds a response's size.
+   */
+  fits?: (message: ChatMessage) => boolean;
+}
+
+/** A page of messages, oldest first, and whether more lie beyond it in the reading direction. */
+export interface MessageSlice {
+  messages: ChatMessage[];
+  more: boolean;
 }
 
 export interface ChatStore {
@@ -60,7 +71,7 @@ export interface ChatStore {
   /** Deletes a message just written whose room refused it (closed or full). */
   deleteMessage(roomId: string, messageId: string): Promise<void>;
   /** Messages of the room, oldest first. */
-  listMessages(roomId: string, page: MessagePage): Promise<ChatMessage[]>;
+  listMessages(roomId: string, page: MessagePage): Promise<MessageSlice>;
 
   saveConnection(connection: Connection, connectedAt: number): Promise<void>;
   /**
@@ -75,8 +86,10 @@ export interface ChatStore {
   listRoomConnections(roomId: string): Promise<RoomConnection[]>;
   listInboxConnections(ownerId: string): Promise<string[]>;
 
-  /** Counts a room start against the source address's limit; false when over it. */
-  admitRoomStart(sourceIp: string, nowMs: number): Promise<boolean>;
+  /** Counts a room start against the source address's limit (the key: see start-limit.ts); false when over it. */
+  admitRoomStart(sourceKey: string, nowMs: number): Promise<boolean>;
+  /** Counts a room start against the owner's hourly limit; false when over it. */
+  admitOwnerRoomStart(ownerId: string, nowMs: number): Promise<boolean>;
 }
 
 /** Pushes frames to connected clients (API Gateway management API). */

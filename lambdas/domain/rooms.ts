@@ -13,19 +13,69 @@ import {
 } from './model.js';
 import { ownerFromAuthorization } from './owner-auth.js';
 import type { MessagePage } from './ports.js';
-import { requireUuid } from './validation.js';
+import { responseBudget } from './response-budget.js';
+import { isUuid, requireUuid } from './validation.js';
 import { visitorTokenMatches } from './visitor-token.js';
 
 export const MAX_PAGE_SIZE = 200;
 
-/** GET /api/chat/rooms/: the owner's rooms, most recent activity first. */
+/** The most rooms one room-list response holds (each is a few hundred bytes). */
+export const MAX_ROOMS_PER_PAGE = 1000;
+
+/**
+ * Where a list response stops when it does not hold everything: the query parameters of the
+ * request that continues it, and which way that goes (older messages, or the next rooms).
+ */
+export interface Continuation {
+  rel: 'prev' | 'next';
+  query: Record<string, string>;
+}
+
+export interface ListPage<T> {
+  items: T[];
+  continuation?: Continuation;
+}
+
+/**
+ * GET /api/chat/rooms/: the owner's rooms, most recent activity first, as many as fit in one
+ * response (at most MAX_ROOMS_PER_PAGE); `cursor` (from the previous page's continuation)
+ * continues after the last room of that page.
+ */
 export async function listRooms(
   deps: Pick<ChatDeps, 'store' | 'verifier'>,
   authorization: string | undefined,
-): Promise<RoomView[]> {
+  cursor?: string,
+): Promise<ListPage<RoomView>> {
   const ownerId = await ownerFromAuthorization(deps.verifier, authorization);
+  const after = cursor === undefined ? undefined : parseRoomCursor(cursor);
   const rooms = await deps.store.listRoomsByOwner(ownerId);
-  return rooms.map(toRoomView);
+  const fits = responseBudget();
+  const items: RoomView[] = [];
+  let last: Room | undefined;
+  for (const room of rooms) {
+    if (after !== undefined && roomActivityKey(room) >= after) continue;
+    const view = toRoomView(room);
+    if (items.length === MAX_ROOMS_PER_PAGE || !fits(view)) {
+      return { items, continuation: { rel: 'next', query: { cursor: roomCursor(last!) } } };
+    }
+    items.push(view);
+    last = room;
+  }
+  return { items };
+}
+
+/** The order of the room list (descending): latest activity, then id, as listRoomsByOwner sorts. */
+const roomActivityKey = (room: Pick<Room, 'updatedAt' | 'id'>) => `${room.updatedAt}#${room.id}`;
+
+const roomCursor = (room: Room) => Buffer.from(roomActivityKey(room)).toString('base64url');
+
+function parseRoomCursor(cursor: string): string {
+  const key = Buffer.from(cursor, 'base64url').toString('utf8');
+  const [updatedAt, id] = key.split('#');
+  if (!/^\d{4}-\d\d-\d\dT[\d:.]+Z$/.test(updatedAt ?? '') || !isUuid(id)) {
+    throw new ValidationError('cursor is not a cursor of this list.');
+  }
+  return key;
 }
 
 export interface RoomCredentials {
@@ -84,17 +134,19 @@ export interface HistoryQuery {
 
 /**
  * GET /api/chat/rooms/<id>/messages/: without parameters the whole history, oldest first
- * (the guide's contract). `limit`, `before` and `after` page through it for clients that
- * know them; the result is always oldest first.
+ * (the guide's contract) when it fits in one response, otherwise the newest messages that
+ * fit and a continuation to the older ones. `limit`, `before` and `after` page through it
+ * for clients that know them, bounded the same way; the result is always oldest first.
  */
 export async function getHistory(
   deps: Pick<ChatDeps, 'store' | 'verifier'>,
   rawRoomId: string | undefined,
   credentials: RoomCredentials,
   query: HistoryQuery,
-): Promise<HistoryItemView[]> {
+): Promise<ListPage<HistoryItemView>> {
   const { room } = await authorizeRoomReader(deps, rawRoomId, credentials);
-  const page: MessagePage = {};
+  const fits = responseBudget();
+  const page: MessagePage = { fits: (message) => fits(toHistoryItemView(message)) };
   if (query.limit !== undefined) page.limit = parseLimit(query.limit);
   const [before, after] = await Promise.all([
     query.before === undefined ? undefined : requireMessage(deps, room.id, query.before, 'before'),
@@ -102,8 +154,16 @@ export async function getHistory(
   ]);
   if (before) page.before = before;
   if (after) page.after = after;
-  const messages = await deps.store.listMessages(room.id, page);
-  return messages.map(toHistoryItemView);
+  const { messages, more } = await deps.store.listMessages(room.id, page);
+  const items = messages.map(toHistoryItemView);
+  if (!more || items.length === 0) return { items };
+  // After a lower bound the page was read forward, so more lie after it; otherwise before it.
+  const next: Record<string, string> = page.after
+    ? { after: items.at(-1)!.id, ...(page.before ? { before: page.before.id } : {}) }
+    : { before: items[0]!.id };
+  if (page.limit !== undefined) next.limit = String(page.limit);
+  const continuation: Continuation = { rel: page.after ? 'next' : 'prev', query: next };
+  return { items, continuation };
 }
 
 /** POST /api/chat/rooms/<id>/close/: the owner ends the chat. */

@@ -2,6 +2,8 @@ import type { ChatDeps } from './deps.js';
 import { TooManyRequestsError, ValidationError } from './errors.js';
 import { describeError, fanOut } from './fan-out.js';
 import { toRoomView, type Room } from './model.js';
+import { START_LIMIT_WINDOWS, startLimitKey } from './start-limit.js';
+import { codePointLength, isBlankText } from './text.js';
 import { hashVisitorToken, newVisitorToken } from './visitor-token.js';
 import { parseJsonObject, requireUuid } from './validation.js';
 import { randomUUID } from 'node:crypto';
@@ -33,8 +35,22 @@ export async function startChat(deps: StartChatDeps, request: StartChatRequest):
   const visitorName = parseVisitorName(body.visitor_name);
 
   const now = deps.clock.now();
-  if (request.sourceIp && !(await deps.store.admitRoomStart(request.sourceIp, now.getTime()))) {
-    throw new TooManyRequestsError('Too many chats started from this address; try again in a minute.');
+  // Both limits side by side: one round trip, as the address limit alone took.
+  const [addressAdmitted, ownerAdmitted] = await Promise.all([
+    request.sourceIp ? deps.store.admitRoomStart(startLimitKey(request.sourceIp), now.getTime()) : true,
+    deps.store.admitOwnerRoomStart(ownerId, now.getTime()),
+  ]);
+  if (!addressAdmitted) {
+    throw new TooManyRequestsError(
+      'Too many chats started from this address; try again in a minute.',
+      START_LIMIT_WINDOWS.perAddressMs / 1000,
+    );
+  }
+  if (!ownerAdmitted) {
+    throw new TooManyRequestsError(
+      'This owner has been sent too many new chats in the last hour; try again later.',
+      START_LIMIT_WINDOWS.perOwnerMs / 1000,
+    );
   }
 
   const visitorToken = newVisitorToken();
@@ -81,11 +97,16 @@ async function notifyOwnerInbox(deps: StartChatDeps, room: Room, inbox: string[]
   );
 }
 
+/**
+ * Trimmed; at most MAX_VISITOR_NAME_LENGTH code points (text.ts); a name with nothing
+ * visible in it (only spaces, zero-width or control characters) is no name: "".
+ */
 function parseVisitorName(value: unknown): string {
   if (value === undefined || value === null) return '';
   if (typeof value !== 'string') throw new ValidationError('visitor_name must be a string.');
   const name = value.trim();
-  if (name.length > MAX_VISITOR_NAME_LENGTH) {
+  if (isBlankText(name)) return '';
+  if (codePointLength(name) > MAX_VISITOR_NAME_LENGTH) {
     throw new ValidationError(`visitor_name must be at most ${MAX_VISITOR_NAME_LENGTH} characters.`);
   }
   return name;

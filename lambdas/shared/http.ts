@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { ChatError, MethodNotAllowedError, NotFoundError } from '../domain/errors.js';
+import { ChatError, MethodNotAllowedError, NotFoundError, TooManyRequestsError } from '../domain/errors.js';
+import type { Continuation } from '../domain/rooms.js';
 import { loggerFor, type Logger } from './logger.js';
 import { ORIGIN_VERIFY_HEADER } from './origin-verify.js';
 
@@ -20,6 +21,7 @@ export interface HttpRequest {
 export interface HttpResponse {
   status: number;
   body: unknown;
+  headers?: Record<string, string>;
 }
 
 type MethodHandler = (request: HttpRequest) => Promise<HttpResponse>;
@@ -62,17 +64,33 @@ export function httpHandler(spec: HttpRouteSpec) {
         header: (name) => headers[name.toLowerCase()],
         logger,
       });
-      return json(response.status, response.body);
+      return json(response.status, response.body, response.headers);
     } catch (error) {
       if (error instanceof ChatError) {
         logger.info('request_refused', { status: error.status, reason: error.message });
-        const extra = error instanceof MethodNotAllowedError ? { allow: error.allowed.join(', ') } : undefined;
+        const extra: Record<string, string> | undefined =
+          error instanceof MethodNotAllowedError
+            ? { allow: error.allowed.join(', ') }
+            : error instanceof TooManyRequestsError && error.retryAfterSeconds !== undefined
+              ? { 'retry-after': String(error.retryAfterSeconds) }
+              : undefined;
         return json(error.status, { detail: error.message }, extra);
       }
       logger.error('request_failed', { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
       return json(500, { detail: 'A server error occurred.' });
     }
   };
+}
+
+/**
+ * A list page as a response: the items as the body and, when the list goes on, a `Link`
+ * header (RFC 8288) with the relative URL of the continuing request on the same path.
+ */
+export function listResponse(path: string, page: { items: unknown[]; continuation?: Continuation }): HttpResponse {
+  if (!page.continuation) return { status: 200, body: page.items };
+  const { rel, query } = page.continuation;
+  const url = `${path}?${new URLSearchParams(query).toString()}`;
+  return { status: 200, body: page.items, headers: { link: `<${url}>; rel="${rel}"` } };
 }
 
 /** The request body as text (API Gateway base64-encodes bodies it considers binary). */

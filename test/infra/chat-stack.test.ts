@@ -173,6 +173,8 @@ describe('WebSocket API', () => {
         functionId('POST /api/chat/start/'),
         functionId('POST /api/chat/rooms/<id>/close/'),
         functionId('WebSocket $default'),
+        // closes a socket of the same member that an earlier handshake outranks (cap per member)
+        functionId('WebSocket $connect'),
       ].sort(),
     );
     const statement = statementsOf(functionId('WebSocket $default')).find(
@@ -247,7 +249,7 @@ describe('least privilege', () => {
     ["GET /api/chat/rooms/:", ['Query']],
     ['GET /api/chat/rooms/<id>/:', ['GetItem']],
     ['GET /api/chat/rooms/<id>/messages/', ['GetItem', 'Query']],
-    ['WebSocket $connect', ['GetItem', 'PutItem']],
+    ['WebSocket $connect', ['DeleteItem', 'GetItem', 'PutItem', 'Query']],
     ['WebSocket $default', ['DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem']],
     ['WebSocket $disconnect', ['DeleteItem']],
   ])('gives "%s" exactly the table actions it uses', (description, expected) => {
@@ -337,6 +339,9 @@ describe('settings', () => {
     [{ maxMessagesPerRoom: '1000001' }, /maxMessagesPerRoom/],
     [{ messagesPerSecondPerConnection: '-1' }, /messagesPerSecondPerConnection/],
     [{ roomStartsPerMinutePerIp: '101' }, /roomStartsPerMinutePerIp/],
+    [{ roomStartsPerHourPerOwner: '101' }, /roomStartsPerHourPerOwner/],
+    [{ socketsPerRoomMember: '0' }, /socketsPerRoomMember/],
+    [{ socketsPerRoomMember: '51' }, /socketsPerRoomMember/],
     [{ jwtJwksUrl: 'http://insecure.example/jwks.json' }, /jwtJwksUrl/],
     [{ stageName: 'no/slashes' }, /stageName/],
     [{ connectionTtlSeconds: '60' }, /connectionTtlSeconds/],
@@ -351,6 +356,8 @@ describe('settings', () => {
       messageRetentionDays: '90',
       roomRetentionDays: '365',
       connectionTtlSeconds: '10800',
+      roomStartsPerHourPerOwner: '7',
+      socketsPerRoomMember: '2',
     })
       .template()
       .toJSON() as TemplateJson;
@@ -363,7 +370,16 @@ describe('settings', () => {
       MESSAGE_RETENTION_DAYS: '90',
       ROOM_RETENTION_DAYS: '365',
       CONNECTION_TTL_SECONDS: '10800',
+      ROOM_STARTS_PER_HOUR_PER_OWNER: '7',
+      SOCKETS_PER_ROOM_MEMBER: '2',
     });
+  });
+
+  it('defaults to 30 room starts per owner and hour and 5 sockets per room member', () => {
+    const connect = Object.values(json.Resources).find(
+      (r) => r.Type === 'AWS::Lambda::Function' && String(r.Properties.Description).startsWith('WebSocket $connect'),
+    )!;
+    expect(connect.Properties.Environment.Variables).toMatchObject({ ROOM_STARTS_PER_HOUR_PER_OWNER: '30', SOCKETS_PER_ROOM_MEMBER: '5' });
   });
 });
 

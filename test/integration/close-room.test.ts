@@ -1,11 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { barrier, broadcastOf, closeAll, framesOf, sendAndEcho, type Frame } from './support/chat.js';
+import { barrier, broadcastOf, closeAll, framesOf, roomConnectionIds, sendAndEcho, type Frame } from './support/chat.js';
 import { MANY_ROOM_STARTS, useLocalStack } from './support/local-stack-fixture.js';
-import { refusalOf } from './support/ws-client.js';
+import { openSocket, refusalOf, type TestSocket } from './support/ws-client.js';
 
 /** POST /api/chat/rooms/<id>/close/: the owner ends a chat; its history stays. */
-const local = useLocalStack({ environment: MANY_ROOM_STARTS });
+// The race below opens more sockets per room than the per-member default allows.
+const local = useLocalStack({ environment: { ...MANY_ROOM_STARTS, SOCKETS_PER_ROOM_MEMBER: '50' } });
+
+/** Resolves true once the socket is closed, false if it is still open after `ms`. */
+const closedWithin = (socket: TestSocket, ms: number) =>
+  Promise.race([socket.closed.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms))]);
 
 describe('closing a room', () => {
   it('is refused to anyone but its owner, and a refused close changes nothing', async () => {
@@ -101,5 +106,32 @@ describe('closing a room', () => {
     expect(framesOf(stayingOwner)).toEqual([message]);
     expect(framesOf(stayingVisitor)).toEqual([message]);
     await closeAll([stayingVisitor, stayingOwner]);
+  });
+
+  it('is final however many sockets connect while it runs: none stays open, no row remains', async () => {
+    const CONNECTS = 40;
+    for (let round = 1; round <= 3; round += 1) {
+      const ownerId = randomUUID();
+      const token = await local.api.ownerToken(ownerId);
+      const room = await local.api.startChat(ownerId);
+      // Visitor and owner sockets connect concurrently; the close is sent in the middle of them.
+      const attempt = (i: number) =>
+        openSocket(local.api.roomUrl(room.room_id, i % 4 === 0 ? `token=${token}` : `visitor=${room.visitor_token}`)).then(
+          (socket) => socket,
+          () => undefined,
+        );
+      const first = Array.from({ length: CONNECTS / 2 }, (_, i) => attempt(i));
+      const closing = local.api.closeRoom(room.room_id, token);
+      const second = Array.from({ length: CONNECTS / 2 }, (_, i) => attempt(i + CONNECTS / 2));
+      expect((await closing).status).toBe(200);
+      const opened = (await Promise.all([...first, ...second])).filter((s): s is TestSocket => s !== undefined);
+
+      // Every socket that got through the handshake is closed by the server, none is left open.
+      const stillOpen = (await Promise.all(opened.map((s) => closedWithin(s, 5000)))).filter((closed) => !closed).length;
+      expect(stillOpen, `round ${round}: sockets left open in the closed room`).toBe(0);
+      await expect.poll(() => roomConnectionIds(local.stack, room.room_id), { timeout: 5000 }).toEqual([]);
+      expect(await refusalOf(local.api.roomUrl(room.room_id, `visitor=${room.visitor_token}`))).toBe('handshake refused: 403');
+      await closeAll(opened);
+    }
   });
 });

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoChatStore } from '../../lambdas/adapters/dynamo-chat-store.js';
+import { storeOptionsFromEnv } from '../../lambdas/config/store.js';
+import { startChat } from '../../lambdas/domain/start-chat.js';
+import { loggerFor } from '../../lambdas/shared/logger.js';
 import { ORIGIN_VERIFY_HEADER } from '../../lambdas/shared/origin-verify.js';
+import { localClientConfig } from './support/dynamodb-backend.js';
 import {
   barrier,
   broadcastOf,
@@ -20,11 +27,13 @@ import { openSocket, refusalOf } from './support/ws-client.js';
  * own loopback address (127.0.0.x), another client as far as the per-address limit goes.
  */
 const STARTS_PER_MINUTE = 3;
+const STARTS_PER_HOUR_PER_OWNER = 4;
 const MESSAGES_PER_SECOND = 3;
 
 const local = useLocalStack({
   environment: {
     ROOM_STARTS_PER_MINUTE_PER_IP: String(STARTS_PER_MINUTE),
+    ROOM_STARTS_PER_HOUR_PER_OWNER: String(STARTS_PER_HOUR_PER_OWNER),
     MESSAGES_PER_SECOND_PER_CONNECTION: String(MESSAGES_PER_SECOND),
   },
 });
@@ -44,6 +53,8 @@ describe('chats started per address', () => {
     const refused = await startChatFrom(local.stack, address, randomUUID());
     expect(refused.status).toBe(429);
     expect(refused.body).toEqual({ detail: expect.any(String) });
+    // When to come back: the window of the per-address limit.
+    expect(refused.headers['retry-after']).toBe('60');
 
     // The gateway plays CloudFront, which sets CloudFront-Viewer-Address and the origin-verify
     // header itself; X-Forwarded-For is never trusted.
@@ -61,6 +72,48 @@ describe('chats started per address', () => {
 
     // The limit is per address: another client still starts chats.
     expect((await startChatFrom(local.stack, '127.0.0.3', randomUUID())).status).toBe(201);
+  });
+});
+
+describe('chats started per owner and hour', () => {
+  it('refuses the owner\'s start past the limit from any address, with 429, a detail naming it and Retry-After', async () => {
+    const ownerId = randomUUID();
+    for (let i = 1; i <= STARTS_PER_HOUR_PER_OWNER; i += 1) {
+      expect((await startChatFrom(local.stack, `127.0.1.${i}`, ownerId)).status, `start #${i}`).toBe(201);
+    }
+    const refused = await startChatFrom(local.stack, '127.0.1.99', ownerId);
+    expect(refused.status).toBe(429);
+    expect(refused.body).toEqual({ detail: expect.stringMatching(/owner/) });
+    expect(refused.headers['retry-after']).toBe('3600');
+    // The owner's room list holds the admitted rooms only; another owner still gets chats.
+    await expect.poll(async () => (await local.api.listRooms(await local.api.ownerToken(ownerId))).length, { timeout: 5000 }).toBe(
+      STARTS_PER_HOUR_PER_OWNER,
+    );
+    expect((await startChatFrom(local.stack, '127.0.1.99', randomUUID())).status).toBe(201);
+  });
+
+  it('counts two addresses of one IPv6 /64 as one client (the start use case on this table)', async () => {
+    const store = new DynamoChatStore({
+      ...storeOptionsFromEnv({ ...local.stack.served.environment, ROOM_STARTS_PER_MINUTE_PER_IP: String(STARTS_PER_MINUTE) }),
+      client: DynamoDBDocumentClient.from(new DynamoDBClient(localClientConfig(local.stack.dynamoDbEndpoint)), {
+        marshallOptions: { removeUndefinedValues: true },
+      }),
+    });
+    const deps = {
+      store,
+      gateway: { send: async () => 'gone' as const, disconnect: async () => undefined },
+      clock: { now: () => new Date() },
+      logger: loggerFor({}),
+      wsUrlFor: (roomId: string) => `ws://localhost/ws/chat/${roomId}/`,
+    };
+    const startFrom = (sourceIp: string) =>
+      startChat(deps, { body: JSON.stringify({ user_id: randomUUID() }), sourceIp }).then(
+        () => 201,
+        (error: { status?: number }) => error.status,
+      );
+    for (let i = 1; i <= STARTS_PER_MINUTE; i += 1) expect(await startFrom(`2001:db8:77:1::${i}`)).toBe(201);
+    expect(await startFrom('2001:db8:77:1:ffff:ffff:ffff:ffff')).toBe(429);
+    expect(await startFrom('2001:db8:77:2::1')).toBe(201);
   });
 });
 

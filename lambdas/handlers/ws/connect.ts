@@ -1,9 +1,16 @@
 import { verifierFromEnv } from '../../config/auth.js';
+import { socketsPerRoomMemberFromEnv } from '../../config/connections.js';
+import { gatewayFromEnv } from '../../config/gateway.js';
 import { storeFromEnv } from '../../config/store.js';
 import { connect } from '../../domain/connections.js';
 import { webSocketHandler } from '../../shared/websocket.js';
 
-const deps = { store: storeFromEnv(), verifier: verifierFromEnv() };
+const deps = {
+  store: storeFromEnv(),
+  verifier: verifierFromEnv(),
+  gateway: gatewayFromEnv(),
+  socketsPerRoomMember: socketsPerRoomMemberFromEnv(),
+};
 
 export const handler = webSocketHandler(async (event, logger) => {
   await connect(

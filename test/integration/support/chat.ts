@@ -255,7 +255,7 @@ export function startChatFrom(
   localAddress: string,
   ownerId: string,
   headers: Record<string, string> = {},
-): Promise<{ status: number; body: Frame }> {
+): Promise<{ status: number; body: Frame; headers: Record<string, string | string[] | undefined> }> {
   const body = JSON.stringify({ user_id: ownerId });
   return new Promise((resolve, reject) => {
     const req = httpRequest(
@@ -271,7 +271,7 @@ export function startChatFrom(
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Frame }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Frame, headers: res.headers }));
       },
     );
     req.on('error', reject);

@@ -29,7 +29,7 @@ function makeStore(overrides: Partial<DynamoChatStoreOptions> = {}) {
     tableName: TABLE,
     client,
     retention: { connectionSeconds: 3 * 3600 },
-    limits: { messagesPerSecond: 5, startsPerMinute: 10 },
+    limits: { messagesPerSecond: 5, startsPerMinute: 10, startsPerHourPerOwner: 30 },
     ...overrides,
   });
 }
@@ -364,19 +364,19 @@ describe('DynamoChatStore', () => {
       await expect(store.getMessage(ROOM_ID, message(1).id)).resolves.toBeUndefined();
     });
 
-    it('lists the whole history forward on the by-time index with ConsistentRead', async () => {
-      ddb.on(QueryCommand).resolves({ Items: [messageItem(message(1)), messageItem(message(2))] });
+    it('lists the whole history newest first on the by-time index with ConsistentRead, and returns it oldest first', async () => {
+      ddb.on(QueryCommand).resolves({ Items: [messageItem(message(2)), messageItem(message(1))] });
 
-      const messages = await makeStore().listMessages(ROOM_ID, {});
+      const slice = await makeStore().listMessages(ROOM_ID, {});
 
-      expect(messages).toEqual([message(1), message(2)]);
+      expect(slice).toEqual({ messages: [message(1), message(2)], more: false });
       expect(inputs(QueryCommand)).toEqual([
         {
           TableName: TABLE,
           IndexName: 'by-time',
           KeyConditionExpression: 'pk = :room',
           ExpressionAttributeValues: { ':room': `ROOM#${ROOM_ID}` },
-          ScanIndexForward: true,
+          ScanIndexForward: false,
           ConsistentRead: true,
           ExclusiveStartKey: undefined,
           Limit: undefined,
@@ -387,19 +387,19 @@ describe('DynamoChatStore', () => {
     it('follows LastEvaluatedKey until the history is read', async () => {
       ddb
         .on(QueryCommand)
-        .resolvesOnce({ Items: [messageItem(message(1))], LastEvaluatedKey: { pk: 'a', sk: 'b' } })
-        .resolvesOnce({ Items: [messageItem(message(2))] });
+        .resolvesOnce({ Items: [messageItem(message(2))], LastEvaluatedKey: { pk: 'a', sk: 'b' } })
+        .resolvesOnce({ Items: [messageItem(message(1))] });
 
-      await expect(makeStore().listMessages(ROOM_ID, {})).resolves.toEqual([message(1), message(2)]);
+      await expect(makeStore().listMessages(ROOM_ID, {})).resolves.toEqual({ messages: [message(1), message(2)], more: false });
       expect(inputs(QueryCommand)[1]).toMatchObject({ ExclusiveStartKey: { pk: 'a', sk: 'b' } });
     });
 
     it('with a limit reads newest first and returns them oldest first', async () => {
       ddb.on(QueryCommand).resolves({ Items: [messageItem(message(5)), messageItem(message(4)), messageItem(message(3))] });
 
-      const messages = await makeStore().listMessages(ROOM_ID, { limit: 2 });
+      const slice = await makeStore().listMessages(ROOM_ID, { limit: 2 });
 
-      expect(messages).toEqual([message(4), message(5)]);
+      expect(slice).toEqual({ messages: [message(4), message(5)], more: true });
       expect(inputs(QueryCommand)[0]).toMatchObject({ ScanIndexForward: false, ConsistentRead: true, Limit: 4 });
     });
 
@@ -413,17 +413,32 @@ describe('DynamoChatStore', () => {
         IndexName: 'by-time',
         KeyConditionExpression: 'pk = :room AND lsi1sk < :upper',
         ExpressionAttributeValues: { ':room': `ROOM#${ROOM_ID}`, ':upper': `${before.createdAt}#${before.id}` },
-        ScanIndexForward: true,
+        ScanIndexForward: false,
       });
+    });
+
+    it('stops before the first message that does not fit, newest first, and says more remain', async () => {
+      ddb.on(QueryCommand).resolves({ Items: [5, 4, 3, 2].map((n) => messageItem(message(n))) });
+      const asked: string[] = [];
+
+      const slice = await makeStore().listMessages(ROOM_ID, {
+        fits: (m) => {
+          asked.push(m.id);
+          return asked.length <= 2;
+        },
+      });
+
+      expect(slice).toEqual({ messages: [message(4), message(5)], more: true });
+      expect(asked).toEqual([message(5).id, message(4).id, message(3).id]);
     });
 
     it('with after and a limit reads forward above its time key', async () => {
       ddb.on(QueryCommand).resolves({ Items: [messageItem(message(3)), messageItem(message(4))] });
       const after = message(2);
 
-      const messages = await makeStore().listMessages(ROOM_ID, { after, limit: 2 });
+      const slice = await makeStore().listMessages(ROOM_ID, { after, limit: 2 });
 
-      expect(messages).toEqual([message(3), message(4)]);
+      expect(slice).toEqual({ messages: [message(3), message(4)], more: false });
       expect(inputs(QueryCommand)[0]).toMatchObject({
         KeyConditionExpression: 'pk = :room AND lsi1sk > :lower',
         ExpressionAttributeValues: { ':lower': `${after.createdAt}#${after.id}` },
@@ -435,9 +450,9 @@ describe('DynamoChatStore', () => {
       const [after, before] = [message(1), message(4)];
       ddb.on(QueryCommand).resolves({ Items: [after, message(2), message(3), before].map((m) => messageItem(m)) });
 
-      const messages = await makeStore().listMessages(ROOM_ID, { after, before });
+      const slice = await makeStore().listMessages(ROOM_ID, { after, before });
 
-      expect(messages).toEqual([message(2), message(3)]);
+      expect(slice).toEqual({ messages: [message(2), message(3)], more: false });
       expect(inputs(QueryCommand)[0]).toMatchObject({
         KeyConditionExpression: 'pk = :room AND lsi1sk BETWEEN :lower AND :upper',
         ExpressionAttributeValues: { ':lower': `${after.createdAt}#${after.id}`, ':upper': `${before.createdAt}#${before.id}` },
@@ -445,18 +460,18 @@ describe('DynamoChatStore', () => {
     });
 
     it('answers an empty range (after not older than before) without a query DynamoDB would reject', async () => {
-      const messages = await makeStore().listMessages(ROOM_ID, { after: message(4), before: message(2) });
+      const slice = await makeStore().listMessages(ROOM_ID, { after: message(4), before: message(2) });
 
-      expect(messages).toEqual([]);
+      expect(slice).toEqual({ messages: [], more: false });
       expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
     });
 
     it('leaves expired messages out of the history', async () => {
       ddb.on(QueryCommand).resolves({
-        Items: [messageItem(message(1), { expires_at: nowSeconds() - 1 }), messageItem(message(2), { expires_at: nowSeconds() + 60 })],
+        Items: [messageItem(message(2), { expires_at: nowSeconds() + 60 }), messageItem(message(1), { expires_at: nowSeconds() - 1 })],
       });
 
-      await expect(makeStore().listMessages(ROOM_ID, {})).resolves.toEqual([message(2)]);
+      await expect(makeStore().listMessages(ROOM_ID, {})).resolves.toEqual({ messages: [message(2)], more: false });
     });
   });
 
@@ -489,7 +504,7 @@ describe('DynamoChatStore', () => {
         },
         {
           TableName: TABLE,
-          Item: { pk: `ROOM#${ROOM_ID}`, sk: 'CONN#c-1', role: 'visitor', connection_id: 'c-1', expires_at: expiresAt },
+          Item: { pk: `ROOM#${ROOM_ID}`, sk: 'CONN#c-1', role: 'visitor', connected_at: CONNECTED_AT, connection_id: 'c-1', expires_at: expiresAt },
         },
       ]);
     });
@@ -540,7 +555,7 @@ describe('DynamoChatStore', () => {
       it('with a limit of one uses no :zero value, which DynamoDB would refuse as unused', async () => {
         ddb.on(UpdateCommand).resolves({ Attributes: metaItem });
 
-        await makeStore({ limits: { messagesPerSecond: 1, startsPerMinute: 10 } }).admitFrame('c-1', NOW_MS);
+        await makeStore({ limits: { messagesPerSecond: 1, startsPerMinute: 10, startsPerHourPerOwner: 30 } }).admitFrame('c-1', NOW_MS);
 
         expect(inputs(UpdateCommand)[0]).toMatchObject({
           UpdateExpression: 'SET rl0 = :now',
@@ -603,7 +618,7 @@ describe('DynamoChatStore', () => {
 
       it('with the limit disabled only reads the connection', async () => {
         ddb.on(GetCommand).resolvesOnce({ Item: metaItem }).resolvesOnce({});
-        const store = makeStore({ limits: { messagesPerSecond: 0, startsPerMinute: 10 } });
+        const store = makeStore({ limits: { messagesPerSecond: 0, startsPerMinute: 10, startsPerHourPerOwner: 30 } });
 
         await expect(store.admitFrame('c-1', NOW_MS)).resolves.toMatchObject({ admitted: true });
         await expect(store.admitFrame('c-1', NOW_MS)).resolves.toEqual({ admitted: false, reason: 'unknown-connection' });
@@ -694,7 +709,7 @@ describe('DynamoChatStore', () => {
     it('admits a start with one conditional UpdateItem on the address row, which expires', async () => {
       ddb.on(UpdateCommand).resolves({});
 
-      await expect(makeStore({ limits: { messagesPerSecond: 5, startsPerMinute: 2 } }).admitRoomStart('203.0.113.7', NOW_MS)).resolves.toBe(true);
+      await expect(makeStore({ limits: { messagesPerSecond: 5, startsPerMinute: 2, startsPerHourPerOwner: 30 } }).admitRoomStart('203.0.113.7', NOW_MS)).resolves.toBe(true);
 
       expect(inputs(UpdateCommand)).toEqual([
         {
@@ -721,7 +736,7 @@ describe('DynamoChatStore', () => {
 
     it("keeps the expressions within DynamoDB's 4 KB at the highest limits the settings allow", async () => {
       ddb.on(UpdateCommand).resolves({ Attributes: { kind: 'room', room_id: ROOM_ID, owner_id: OWNER_A, role: 'visitor' } });
-      const store = makeStore({ limits: { messagesPerSecond: 50, startsPerMinute: 100 } });
+      const store = makeStore({ limits: { messagesPerSecond: 50, startsPerMinute: 100, startsPerHourPerOwner: 30 } });
 
       await store.admitRoomStart('203.0.113.7', NOW_MS);
       await store.admitFrame('c-1', NOW_MS);
@@ -733,7 +748,7 @@ describe('DynamoChatStore', () => {
     });
 
     it('admits every start without a database call when the limit is disabled', async () => {
-      await expect(makeStore({ limits: { messagesPerSecond: 5, startsPerMinute: 0 } }).admitRoomStart('203.0.113.7', NOW_MS)).resolves.toBe(true);
+      await expect(makeStore({ limits: { messagesPerSecond: 5, startsPerMinute: 0, startsPerHourPerOwner: 30 } }).admitRoomStart('203.0.113.7', NOW_MS)).resolves.toBe(true);
       expect(ddb.calls()).toHaveLength(0);
     });
   });

@@ -47,10 +47,38 @@ describe('JwtOwnerVerifier', () => {
     await expect(verifier().verify(token)).resolves.toBe(OWNER_A);
   });
 
-  it('accepts a numeric owner id as text', async () => {
-    const token = await signAccessToken({ user_id: 42 });
+  it.each([
+    ['a number', 42],
+    ['"admin"', 'admin'],
+    ['a UUID with extra text', `${OWNER_A}x`],
+  ])('refuses an owner claim that is %s: owner ids are UUIDs', async (_case, owner) => {
+    const error = await refusal(verifier().verify(await signAccessToken({ user_id: owner })));
 
-    await expect(verifier().verify(token)).resolves.toBe('42');
+    expect(error.message).toBe('Token contained no recognizable user identification.');
+  });
+
+  /** An HS256 access token with exactly the time claims given (none unless given). */
+  const withTimes = (times: { exp?: number; iat?: number }) =>
+    new SignJWT({ token_type: 'access', user_id: OWNER_A, ...times })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .sign(new TextEncoder().encode(TEST_JWT_SECRET));
+  const now = () => Math.floor(Date.now() / 1000);
+
+  it('refuses a token without exp: it would never expire', async () => {
+    const error = await refusal(verifier().verify(await withTimes({ iat: now() })));
+
+    expect(error.message).toBe('Token has no expiry.');
+  });
+
+  it('refuses a token issued in the future beyond the clock skew', async () => {
+    const error = await refusal(verifier().verify(await withTimes({ iat: now() + 86_400, exp: now() + 2 * 86_400 })));
+
+    expect(error.message).toBe('Token is issued in the future.');
+  });
+
+  it('tolerates an iat a few seconds ahead (clock skew), and a token without iat', async () => {
+    await expect(verifier().verify(await withTimes({ iat: now() + 10, exp: now() + 300 }))).resolves.toBe(OWNER_A);
+    await expect(verifier().verify(await withTimes({ exp: now() + 300 }))).resolves.toBe(OWNER_A);
   });
 
   it('accepts a token without token_type', async () => {

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { connect, disconnect, type ConnectRequest } from '../../../lambdas/domain/connections.js';
-import { ChatError, ForbiddenError, UnauthorizedError, ValidationError } from '../../../lambdas/domain/errors.js';
+import { ChatError, ForbiddenError, TooManyRequestsError, UnauthorizedError, ValidationError } from '../../../lambdas/domain/errors.js';
 import {
   makeWorld,
   OTHER_ROOM_ID,
@@ -43,7 +43,7 @@ describe('connect', () => {
     const identity = await connect(world, request({ room: ROOM_ID, visitor: VISITOR_TOKEN }));
 
     expect(identity).toEqual({ kind: 'room', roomId: ROOM_ID, ownerId: OWNER_A, role: 'visitor' });
-    await expect(world.store.listRoomConnections(ROOM_ID)).resolves.toEqual([{ connectionId: 'conn-1', role: 'visitor' }]);
+    await expect(world.store.listRoomConnections(ROOM_ID)).resolves.toEqual([{ connectionId: 'conn-1', role: 'visitor', connectedAt: CONNECTED_AT }]);
     expect(world.store.connections.get('conn-1')?.connectedAt).toBe(CONNECTED_AT);
   });
 
@@ -51,7 +51,7 @@ describe('connect', () => {
     const identity = await connect(world, request({ room: ROOM_ID, token: OWNER_A_TOKEN }));
 
     expect(identity).toEqual({ kind: 'room', roomId: ROOM_ID, ownerId: OWNER_A, role: 'owner' });
-    await expect(world.store.listRoomConnections(ROOM_ID)).resolves.toEqual([{ connectionId: 'conn-1', role: 'owner' }]);
+    await expect(world.store.listRoomConnections(ROOM_ID)).resolves.toEqual([{ connectionId: 'conn-1', role: 'owner', connectedAt: CONNECTED_AT }]);
   });
 
   it('lower-cases an upper-case room id', async () => {
@@ -128,6 +128,65 @@ describe('connect', () => {
   });
 });
 
+describe('connect, re-checking the room after writing its rows', () => {
+  const visitorAt = (connectionId: string, connectedAtMs: number): ConnectRequest => ({
+    connectionId,
+    query: { room: ROOM_ID, visitor: VISITOR_TOKEN },
+    connectedAtMs,
+  });
+
+  it('refuses with 403 and deletes its rows when the room was closed between its check and its write', async () => {
+    const closing = world.store.getRoom(ROOM_ID).then(() => world.store.closeRoom(ROOM_ID, '2026-02-05T12:00:00.000Z'));
+    const connecting = connect(world, request({ room: ROOM_ID, visitor: VISITOR_TOKEN }));
+
+    await closing;
+    await expect(connecting).rejects.toThrow(ForbiddenError);
+    expect(world.store.knowsConnection('conn-1')).toBe(false);
+  });
+
+  it('refuses the socket beyond the cap with 429, per role, and keeps nothing of it', async () => {
+    const capped = { ...world, socketsPerRoomMember: 2 };
+    await connect(capped, visitorAt('v-1', 1));
+    await connect(capped, visitorAt('v-2', 2));
+
+    const error = await connect(capped, visitorAt('v-3', 3)).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(TooManyRequestsError);
+    expect((error as ChatError).status).toBe(429);
+    expect(world.store.knowsConnection('v-3')).toBe(false);
+    // The owner's sockets count on their own.
+    await connect(capped, { connectionId: 'o-1', query: { room: ROOM_ID, token: OWNER_A_TOKEN }, connectedAtMs: 4 });
+    expect((await world.store.listRoomConnections(ROOM_ID)).map((c) => c.connectionId).sort()).toEqual(['o-1', 'v-1', 'v-2']);
+  });
+
+  it('closes a socket that an earlier handshake, connecting more slowly, ranks beyond the cap', async () => {
+    const capped = { ...world, socketsPerRoomMember: 1 };
+    // v-late's handshake was first (connectedAt 1) but its $connect runs after v-early's.
+    await connect(capped, visitorAt('v-early', 2));
+
+    await connect(capped, visitorAt('v-late', 1));
+
+    expect(world.gateway.disconnected).toEqual(['v-early']);
+    expect(world.store.knowsConnection('v-early')).toBe(false);
+    expect((await world.store.listRoomConnections(ROOM_ID)).map((c) => c.connectionId)).toEqual(['v-late']);
+  });
+
+  it('ends with exactly the cap open when many connect at once, the earliest handshakes', async () => {
+    const capped = { ...world, socketsPerRoomMember: 3 };
+    const ids = Array.from({ length: 10 }, (_, i) => `v-${i}`);
+
+    const outcomes = await Promise.allSettled(ids.map((id, i) => connect(capped, visitorAt(id, 100 - i))));
+
+    const refused = outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason as ChatError);
+    for (const error of refused) expect(error.status).toBe(429);
+    const kept = (await world.store.listRoomConnections(ROOM_ID)).map((c) => c.connectionId).sort();
+    expect(kept).toEqual(['v-7', 'v-8', 'v-9']);
+    const admitted = ids.filter((_, i) => outcomes[i]!.status === 'fulfilled');
+    // Every admitted socket is either kept or was closed by a peer that outranks it.
+    for (const id of admitted) expect(kept.includes(id) || world.gateway.disconnected.includes(id)).toBe(true);
+  });
+});
+
 describe('disconnect', () => {
   it('forgets a room socket, meta and membership both', async () => {
     await connect(world, request({ room: ROOM_ID, visitor: VISITOR_TOKEN }));
@@ -152,7 +211,7 @@ describe('disconnect', () => {
 
     await disconnect(world, 'conn-1');
 
-    await expect(world.store.listRoomConnections(ROOM_ID)).resolves.toEqual([{ connectionId: 'conn-2', role: 'owner' }]);
+    await expect(world.store.listRoomConnections(ROOM_ID)).resolves.toEqual([{ connectionId: 'conn-2', role: 'owner', connectedAt: CONNECTED_AT }]);
   });
 
   it('is idempotent: an unknown or already removed connection is fine', async () => {

@@ -16,6 +16,10 @@ import {
   type World,
 } from '../support/fixtures.js';
 
+/** The items of a page, for tests of what a list holds (its continuation is tested on its own). */
+const historyItems = (...args: Parameters<typeof getHistory>) => getHistory(...args).then((page) => page.items);
+const roomList = (...args: Parameters<typeof listRooms>) => listRooms(...args).then((page) => page.items);
+
 const ownerA = { authorization: `Bearer ${OWNER_A_TOKEN}` };
 const ownerB = { authorization: `Bearer ${OWNER_B_TOKEN}` };
 const visitor = { visitorToken: VISITOR_TOKEN };
@@ -45,11 +49,33 @@ function seedMessages(count = 10): ChatMessage[] {
 }
 
 describe('list rooms', () => {
+  it('pages a long list with a cursor after the last room of each page, most recent activity first', async () => {
+    const ids = Array.from({ length: 1005 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    ids.forEach((id, i) =>
+      seedRoom(world.store, { id, updatedAt: new Date(Date.parse('2026-02-05T10:00:00.000Z') + i * 1000).toISOString() }),
+    );
+
+    const first = await listRooms(world, ownerA.authorization);
+    expect(first.items).toHaveLength(1000);
+    expect(first.items[0]!.id).toBe(ids[1004]);
+    expect(first.continuation?.rel).toBe('next');
+    const second = await listRooms(world, ownerA.authorization, first.continuation!.query.cursor);
+    expect(second.items.map((room) => room.id)).toEqual(ids.slice(0, 5).reverse());
+    expect(second).not.toHaveProperty('continuation');
+  });
+
+  it.each(['garbage', Buffer.from('2026-02-05T10:00:00.000Z#not-a-uuid').toString('base64url'), ''])(
+    'refuses the cursor %j with a ValidationError',
+    async (cursor) => {
+      await expect(listRooms(world, ownerA.authorization, cursor)).rejects.toThrow(ValidationError);
+    },
+  );
+
   it("returns the owner's rooms, most recent activity first, in the guide's shape", async () => {
     seedRoom(world.store, { id: ROOM_ID, updatedAt: '2026-02-05T10:00:00.000Z' });
     seedRoom(world.store, { id: OTHER_ROOM_ID, visitorName: '', updatedAt: '2026-02-05T12:00:00.000Z' });
 
-    const rooms = await listRooms(world, ownerA.authorization);
+    const rooms = await roomList(world, ownerA.authorization);
 
     expect(rooms).toEqual([
       {
@@ -74,13 +100,13 @@ describe('list rooms', () => {
   it("never includes another owner's rooms", async () => {
     seedRoom(world.store, { ownerId: OWNER_B });
 
-    await expect(listRooms(world, ownerA.authorization)).resolves.toEqual([]);
+    await expect(roomList(world, ownerA.authorization)).resolves.toEqual([]);
   });
 
   it('never exposes the visitor token hash', async () => {
     const room = seedRoom(world.store);
 
-    const rooms = await listRooms(world, ownerA.authorization);
+    const rooms = await roomList(world, ownerA.authorization);
 
     expect(JSON.stringify(rooms)).not.toContain(room.visitorTokenHash);
   });
@@ -88,11 +114,11 @@ describe('list rooms', () => {
   it('accepts the Bearer scheme in any case', async () => {
     seedRoom(world.store);
 
-    await expect(listRooms(world, `bearer ${OWNER_A_TOKEN}`)).resolves.toHaveLength(1);
+    await expect(roomList(world, `bearer ${OWNER_A_TOKEN}`)).resolves.toHaveLength(1);
   });
 
   it('rejects a request without an Authorization header with UnauthorizedError', async () => {
-    await expect(listRooms(world, undefined)).rejects.toThrow(UnauthorizedError);
+    await expect(roomList(world, undefined)).rejects.toThrow(UnauthorizedError);
   });
 
   it.each([
@@ -100,12 +126,12 @@ describe('list rooms', () => {
     ['no token after Bearer', 'Bearer '],
     ['two tokens', `Bearer ${OWNER_A_TOKEN} extra`],
   ])('rejects an Authorization header with %s with UnauthorizedError', async (_case, header) => {
-    await expect(listRooms(world, header)).rejects.toThrow(UnauthorizedError);
+    await expect(roomList(world, header)).rejects.toThrow(UnauthorizedError);
     expect(world.verifier.verified).toEqual([]);
   });
 
   it('rejects a token the verifier refuses with UnauthorizedError', async () => {
-    await expect(listRooms(world, 'Bearer forged')).rejects.toThrow(UnauthorizedError);
+    await expect(roomList(world, 'Bearer forged')).rejects.toThrow(UnauthorizedError);
   });
 });
 
@@ -227,7 +253,7 @@ describe('get room', () => {
   it('is the same view the room list gives', async () => {
     seedRoom(world.store);
 
-    expect([await getRoom(world, ROOM_ID, ownerA)]).toEqual(await listRooms(world, ownerA.authorization));
+    expect([await getRoom(world, ROOM_ID, ownerA)]).toEqual(await roomList(world, ownerA.authorization));
   });
 
   it.each([
@@ -256,7 +282,7 @@ describe('get history', () => {
   const contents = (items: { content: string }[]) => items.map((item) => item.content);
 
   it('returns the whole history oldest first in the guide shape', async () => {
-    const history = await getHistory(world, ROOM_ID, visitor, {});
+    const history = await historyItems(world, ROOM_ID, visitor, {});
 
     expect(contents(history)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8', 'm9']);
     expect(history[0]).toEqual({
@@ -273,73 +299,103 @@ describe('get history', () => {
     const first = messages[0] as ChatMessage;
     room?.set(first.id, { ...first, clientId: UNKNOWN_UUID });
 
-    const history = await getHistory(world, ROOM_ID, ownerA, {});
+    const history = await historyItems(world, ROOM_ID, ownerA, {});
 
     expect(history[0]).toHaveProperty('client_id', UNKNOWN_UUID);
     expect(history[1]).not.toHaveProperty('client_id');
   });
 
+  it('has no continuation when the whole history fits', async () => {
+    await expect(getHistory(world, ROOM_ID, visitor, {})).resolves.not.toHaveProperty('continuation');
+  });
+
+  it('keeps the newest messages that fit in the response budget, escapes counted, and continues before the oldest kept', async () => {
+    // Quotes are escaped twice in the Lambda result: 1 MB of them weighs 4 MB there.
+    const heavy = '"'.repeat(1024 * 1024);
+    for (const message of messages) world.store.messages.get(ROOM_ID)!.set(message.id, { ...message, content: heavy });
+
+    const page = await getHistory(world, ROOM_ID, visitor, {});
+
+    expect(page.items.map((item) => item.id)).toEqual([messages[9]!.id]);
+    expect(page.continuation).toEqual({ rel: 'prev', query: { before: messages[9]!.id } });
+    const next = await getHistory(world, ROOM_ID, visitor, { ...page.continuation!.query, limit: '5' });
+    expect(next.items.map((item) => item.id)).toEqual([messages[8]!.id]);
+    expect(next.continuation).toEqual({ rel: 'prev', query: { before: messages[8]!.id, limit: '5' } });
+  });
+
+  it('continues a limited page before its oldest message, and a page after a message after its newest', async () => {
+    await expect(getHistory(world, ROOM_ID, visitor, { limit: '3' })).resolves.toMatchObject({
+      continuation: { rel: 'prev', query: { before: messages[7]!.id, limit: '3' } },
+    });
+    await expect(getHistory(world, ROOM_ID, visitor, { after: messages[1]!.id, limit: '3' })).resolves.toMatchObject({
+      continuation: { rel: 'next', query: { after: messages[4]!.id, limit: '3' } },
+    });
+    await expect(getHistory(world, ROOM_ID, visitor, { after: messages[6]!.id, limit: '3' })).resolves.not.toHaveProperty(
+      'continuation',
+    );
+  });
+
   it('returns the history to the owner too', async () => {
-    await expect(getHistory(world, ROOM_ID, ownerA, {})).resolves.toHaveLength(10);
+    await expect(historyItems(world, ROOM_ID, ownerA, {})).resolves.toHaveLength(10);
   });
 
   it('returns an empty list for a room without messages', async () => {
     seedRoom(world.store, { id: OTHER_ROOM_ID });
 
-    await expect(getHistory(world, OTHER_ROOM_ID, ownerA, {})).resolves.toEqual([]);
+    await expect(historyItems(world, OTHER_ROOM_ID, ownerA, {})).resolves.toEqual([]);
   });
 
   it('with limit returns the most recent messages, still oldest first', async () => {
-    const history = await getHistory(world, ROOM_ID, visitor, { limit: '3' });
+    const history = await historyItems(world, ROOM_ID, visitor, { limit: '3' });
 
     expect(contents(history)).toEqual(['m7', 'm8', 'm9']);
   });
 
   it('with before returns only older messages', async () => {
-    const history = await getHistory(world, ROOM_ID, visitor, { before: messages[3]?.id });
+    const history = await historyItems(world, ROOM_ID, visitor, { before: messages[3]?.id });
 
     expect(contents(history)).toEqual(['m0', 'm1', 'm2']);
   });
 
   it('with before and limit returns the most recent of the older messages', async () => {
-    const history = await getHistory(world, ROOM_ID, visitor, { before: messages[6]?.id, limit: '2' });
+    const history = await historyItems(world, ROOM_ID, visitor, { before: messages[6]?.id, limit: '2' });
 
     expect(contents(history)).toEqual(['m4', 'm5']);
   });
 
   it('with after returns only newer messages', async () => {
-    const history = await getHistory(world, ROOM_ID, visitor, { after: messages[7]?.id });
+    const history = await historyItems(world, ROOM_ID, visitor, { after: messages[7]?.id });
 
     expect(contents(history)).toEqual(['m8', 'm9']);
   });
 
   it('with after and limit pages forward from after', async () => {
-    const history = await getHistory(world, ROOM_ID, visitor, { after: messages[2]?.id, limit: '2' });
+    const history = await historyItems(world, ROOM_ID, visitor, { after: messages[2]?.id, limit: '2' });
 
     expect(contents(history)).toEqual(['m3', 'm4']);
   });
 
   it('with after and before returns the messages strictly between', async () => {
-    const history = await getHistory(world, ROOM_ID, visitor, { after: messages[2]?.id, before: messages[5]?.id });
+    const history = await historyItems(world, ROOM_ID, visitor, { after: messages[2]?.id, before: messages[5]?.id });
 
     expect(contents(history)).toEqual(['m3', 'm4']);
   });
 
   it('with after newer than before returns nothing', async () => {
-    const history = await getHistory(world, ROOM_ID, visitor, { after: messages[5]?.id, before: messages[2]?.id });
+    const history = await historyItems(world, ROOM_ID, visitor, { after: messages[5]?.id, before: messages[2]?.id });
 
     expect(history).toEqual([]);
   });
 
   it('accepts limit 1 and limit 200', async () => {
-    await expect(getHistory(world, ROOM_ID, visitor, { limit: '1' })).resolves.toHaveLength(1);
-    await expect(getHistory(world, ROOM_ID, visitor, { limit: '200' })).resolves.toHaveLength(10);
+    await expect(historyItems(world, ROOM_ID, visitor, { limit: '1' })).resolves.toHaveLength(1);
+    await expect(historyItems(world, ROOM_ID, visitor, { limit: '200' })).resolves.toHaveLength(10);
   });
 
   it.each([['0'], ['201'], ['-1'], ['1.5'], ['ten'], [''], ['1e2'], [' 5']])(
     'rejects limit %j with ValidationError (400)',
     async (limit) => {
-      const error = await getHistory(world, ROOM_ID, visitor, { limit }).catch((e: unknown) => e);
+      const error = await historyItems(world, ROOM_ID, visitor, { limit }).catch((e: unknown) => e);
 
       expect(error).toBeInstanceOf(ValidationError);
       expect((error as ValidationError).status).toBe(400);
@@ -347,30 +403,30 @@ describe('get history', () => {
   );
 
   it.each(['before', 'after'] as const)('rejects an unknown %s id with ValidationError', async (field) => {
-    await expect(getHistory(world, ROOM_ID, visitor, { [field]: UNKNOWN_UUID })).rejects.toThrow(
+    await expect(historyItems(world, ROOM_ID, visitor, { [field]: UNKNOWN_UUID })).rejects.toThrow(
       new ValidationError(`${field} does not name a message of this room.`),
     );
   });
 
   it.each(['before', 'after'] as const)('rejects a malformed %s id with ValidationError', async (field) => {
-    await expect(getHistory(world, ROOM_ID, visitor, { [field]: 'm3' })).rejects.toThrow(ValidationError);
+    await expect(historyItems(world, ROOM_ID, visitor, { [field]: 'm3' })).rejects.toThrow(ValidationError);
   });
 
   it('rejects a before id that names a message of another room', async () => {
     seedRoom(world.store, { id: OTHER_ROOM_ID });
 
-    await expect(getHistory(world, OTHER_ROOM_ID, ownerA, { before: messages[3]?.id })).rejects.toThrow(ValidationError);
+    await expect(historyItems(world, OTHER_ROOM_ID, ownerA, { before: messages[3]?.id })).rejects.toThrow(ValidationError);
   });
 
   it('checks credentials before paging parameters', async () => {
-    await expect(getHistory(world, ROOM_ID, {}, { limit: '0' })).rejects.toThrow(UnauthorizedError);
-    await expect(getHistory(world, ROOM_ID, { visitorToken: UNKNOWN_UUID }, { limit: '0' })).rejects.toThrow(
+    await expect(historyItems(world, ROOM_ID, {}, { limit: '0' })).rejects.toThrow(UnauthorizedError);
+    await expect(historyItems(world, ROOM_ID, { visitorToken: UNKNOWN_UUID }, { limit: '0' })).rejects.toThrow(
       ForbiddenError,
     );
   });
 
   it('answers an unknown room with NotFoundError', async () => {
-    await expect(getHistory(world, UNKNOWN_UUID, ownerA, {})).rejects.toThrow(NotFoundError);
+    await expect(historyItems(world, UNKNOWN_UUID, ownerA, {})).rejects.toThrow(NotFoundError);
   });
 });
 
@@ -445,7 +501,7 @@ describe('close room', () => {
 
     await closeRoom(world, ROOM_ID, ownerA.authorization);
 
-    await expect(getHistory(world, ROOM_ID, visitor, {})).resolves.toHaveLength(2);
+    await expect(historyItems(world, ROOM_ID, visitor, {})).resolves.toHaveLength(2);
   });
 
   it('refuses the visitor: closing needs the owner JWT (401)', async () => {

@@ -113,6 +113,25 @@ describe('start chat', () => {
       expect(world.store.rooms.size).toBe(0);
     });
 
+    it('counts code points: 60 emoji (120 UTF-16 units) are a name, 101 code points are not', async () => {
+      const { room_id } = await start({ user_id: OWNER_A, visitor_name: '🚗'.repeat(60) });
+      expect(world.store.rooms.get(room_id)?.visitorName).toBe('🚗'.repeat(60));
+
+      await expect(start({ user_id: OWNER_A, visitor_name: '🚗'.repeat(101) })).rejects.toThrow(
+        new ValidationError('visitor_name must be at most 100 characters.'),
+      );
+    });
+
+    it.each([
+      ['zero-width spaces', '\u200b\u200b\u200b'],
+      ['a NUL and a BOM', '\u0000\ufeff'],
+      ['a Hangul filler between spaces', ' \u3164 '],
+    ])('stores a name of only invisible characters (%s) as no name, ""', async (_case, name) => {
+      const { room_id } = await start({ user_id: OWNER_A, visitor_name: name });
+
+      expect(world.store.rooms.get(room_id)?.visitorName).toBe('');
+    });
+
     it.each([
       ['a number', 7],
       ['an object', { first: 'Aziz' }],
@@ -168,6 +187,15 @@ describe('start chat', () => {
       for (let i = 0; i < 5; i += 1) await start({ user_id: 'bad' }, '203.0.113.7').catch(() => undefined);
 
       await expect(start({ user_id: OWNER_A }, '203.0.113.7')).resolves.toHaveProperty('room_id');
+    });
+
+    it('counts an IPv6 address by its /64: two addresses of one /64 share the limit', async () => {
+      for (let i = 1; i <= 3; i += 1) await start({ user_id: OWNER_A }, `2001:db8:aa:bb::${i}`);
+
+      const refused = await start({ user_id: OWNER_A }, '2001:DB8:AA:BB:FFFF:1:2:3').catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(TooManyRequestsError);
+      expect((refused as TooManyRequestsError).retryAfterSeconds).toBe(60);
+      await expect(start({ user_id: OWNER_A }, '2001:db8:aa:bc::1')).resolves.toHaveProperty('room_id');
     });
 
     it('is skipped when the source address is unknown', async () => {
@@ -249,5 +277,35 @@ describe('start chat', () => {
     const { visitor_token } = await start({ user_id: OWNER_A });
 
     expect(JSON.stringify(world.logger.entries)).not.toContain(visitor_token);
+  });
+
+  describe('per-owner hourly limit', () => {
+    beforeEach(() => {
+      world = makeWorld({ startsPerMinute: 100, startsPerHourPerOwner: 2 });
+      deps = { ...world, wsUrlFor: (roomId) => `wss://chat.example.com/ws/chat/${roomId}/` };
+    });
+
+    it('refuses the owner\'s start over the limit, from any address, with a Retry-After of the hour and no room', async () => {
+      await start({ user_id: OWNER_A }, '203.0.113.1');
+      await start({ user_id: OWNER_A }, '203.0.113.2');
+
+      const refused = await start({ user_id: OWNER_A }, '203.0.113.3').catch((e: unknown) => e);
+
+      expect(refused).toBeInstanceOf(TooManyRequestsError);
+      expect((refused as TooManyRequestsError).message).toMatch(/owner/);
+      expect((refused as TooManyRequestsError).retryAfterSeconds).toBe(3600);
+      expect(world.store.rooms.size).toBe(2);
+      // Another owner is not affected; the owner is admitted again an hour later.
+      await expect(start({ user_id: OWNER_B }, '203.0.113.3')).resolves.toHaveProperty('room_id');
+      world.clock.advance(3_600_001);
+      await expect(start({ user_id: OWNER_A }, '203.0.113.3')).resolves.toHaveProperty('room_id');
+    });
+
+    it('applies without a known source address too', async () => {
+      await start({ user_id: OWNER_A });
+      await start({ user_id: OWNER_A });
+
+      await expect(start({ user_id: OWNER_A })).rejects.toThrow(TooManyRequestsError);
+    });
   });
 });

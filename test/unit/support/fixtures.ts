@@ -25,7 +25,8 @@ export function makeWorld(options: InMemoryChatStoreOptions = {}) {
   const events = new RecordingEventPublisher();
   const clock = new FixedClock();
   const logger = new RecordingLogger();
-  return { timeline, store, gateway, verifier, events, clock, logger };
+  // The connect use case's cap (sockets per room member), at its default.
+  return { timeline, store, gateway, verifier, events, clock, logger, socketsPerRoomMember: 5 };
 }
 
 export type World = ReturnType<typeof makeWorld>;

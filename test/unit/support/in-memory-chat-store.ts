@@ -10,6 +10,7 @@ import {
   type Admission,
   type ChatStore,
   type MessagePage,
+  type MessageSlice,
   type PutMessageResult,
   type RoomCount,
 } from '../../../lambdas/domain/ports.js';
@@ -21,6 +22,7 @@ export interface InMemoryChatStoreOptions {
   /** 0 disables a limit, as in DynamoChatStore. */
   messagesPerSecond?: number;
   startsPerMinute?: number;
+  startsPerHourPerOwner?: number;
   timeline?: Timeline;
 }
 
@@ -32,6 +34,9 @@ interface StoredConnection {
   /** Arrival times of refused frames, newest first, at most REPEATED_REFUSALS.count (rf0..rfN). */
   refusals: number[];
 }
+
+/** roomId -> connectionId -> what a room socket's membership row holds */
+type RoomMembers = Map<string, Map<string, { role: RoomConnection['role']; connectedAt: number }>>;
 
 const timeKey = (message: ChatMessage) => `${message.createdAt}#${message.id}`;
 const copy = <T>(value: T): T => structuredClone(value);
@@ -50,19 +55,22 @@ export class InMemoryChatStore implements ChatStore {
   readonly messages = new Map<string, Map<string, ChatMessage>>();
   readonly connections = new Map<string, StoredConnection>();
   /** roomId -> connectionId -> role */
-  readonly roomMembers = new Map<string, Map<string, RoomConnection['role']>>();
+  readonly roomMembers: RoomMembers = new Map();
   /** ownerId -> connection ids */
   readonly inboxes = new Map<string, Set<string>>();
   readonly roomStarts = new Map<string, number[]>();
   /** roomId -> messages counted by touchRoom (the adapter's message_count). */
   readonly messageCounts = new Map<string, number>();
+  readonly ownerRoomStarts = new Map<string, number[]>();
   readonly timeline: Timeline;
   private readonly messagesPerSecond: number;
   private readonly startsPerMinute: number;
+  private readonly startsPerHourPerOwner: number;
 
   constructor(options: InMemoryChatStoreOptions = {}) {
     this.messagesPerSecond = options.messagesPerSecond ?? 5;
     this.startsPerMinute = options.startsPerMinute ?? 10;
+    this.startsPerHourPerOwner = options.startsPerHourPerOwner ?? 30;
     this.timeline = options.timeline ?? [];
   }
 
@@ -142,17 +150,23 @@ export class InMemoryChatStore implements ChatStore {
     return message && copy(message);
   }
 
-  async listMessages(roomId: string, page: MessagePage): Promise<ChatMessage[]> {
+  async listMessages(roomId: string, page: MessagePage): Promise<MessageSlice> {
     await yieldOnce();
     const lower = page.after && timeKey(page.after);
     const upper = page.before && timeKey(page.before);
     const inRange = [...(this.messages.get(roomId)?.values() ?? [])]
       .filter((m) => (lower === undefined || timeKey(m) > lower) && (upper === undefined || timeKey(m) < upper))
       .sort((a, b) => (timeKey(a) < timeKey(b) ? -1 : 1));
-    if (page.limit === undefined) return inRange.map(copy);
-    // As the adapter: after a lower bound, page forward; otherwise the most recent ones.
-    const selected = lower === undefined ? inRange.slice(-page.limit) : inRange.slice(0, page.limit);
-    return selected.map(copy);
+    // As the adapter: after a lower bound, read forward; otherwise newest first.
+    const reading = lower === undefined ? inRange.reverse() : inRange;
+    const taken: ChatMessage[] = [];
+    for (const message of reading) {
+      if ((page.limit !== undefined && taken.length >= page.limit) || (page.fits && !page.fits(copy(message)))) {
+        return { messages: (lower === undefined ? taken.reverse() : taken).map(copy), more: true };
+      }
+      taken.push(message);
+    }
+    return { messages: (lower === undefined ? taken.reverse() : taken).map(copy), more: false };
   }
 
   /** The room's messages in storage order (oldest first), for assertions. */
@@ -168,7 +182,7 @@ export class InMemoryChatStore implements ChatStore {
     this.connections.set(connectionId, { identity: copy(identity), connectedAt, sends: [], refusals: [] });
     if (identity.kind === 'room') {
       const members = this.roomMembers.get(identity.roomId) ?? new Map();
-      members.set(connectionId, identity.role);
+      members.set(connectionId, { role: identity.role, connectedAt });
       this.roomMembers.set(identity.roomId, members);
     } else {
       const inbox = this.inboxes.get(identity.ownerId) ?? new Set<string>();
@@ -211,7 +225,11 @@ export class InMemoryChatStore implements ChatStore {
 
   async listRoomConnections(roomId: string): Promise<RoomConnection[]> {
     await yieldOnce();
-    return [...(this.roomMembers.get(roomId)?.entries() ?? [])].map(([connectionId, role]) => ({ connectionId, role }));
+    return [...(this.roomMembers.get(roomId)?.entries() ?? [])].map(([connectionId, { role, connectedAt }]) => ({
+      connectionId,
+      role,
+      connectedAt,
+    }));
   }
 
   async listInboxConnections(ownerId: string): Promise<string[]> {
@@ -237,14 +255,23 @@ export class InMemoryChatStore implements ChatStore {
 
   // ---- abuse limits
 
-  async admitRoomStart(sourceIp: string, nowMs: number): Promise<boolean> {
+  async admitRoomStart(sourceKey: string, nowMs: number): Promise<boolean> {
     await yieldOnce();
-    const limit = this.startsPerMinute;
-    if (limit === 0) return true;
-    const starts = this.roomStarts.get(sourceIp) ?? [];
-    const nth = starts[limit - 1];
-    if (nth !== undefined && nth > nowMs - 60_000) return false;
-    this.roomStarts.set(sourceIp, [nowMs, ...starts].slice(0, limit));
-    return true;
+    return admitToWindow(this.roomStarts, sourceKey, this.startsPerMinute, nowMs, 60_000);
   }
+
+  async admitOwnerRoomStart(ownerId: string, nowMs: number): Promise<boolean> {
+    await yieldOnce();
+    return admitToWindow(this.ownerRoomStarts, ownerId, this.startsPerHourPerOwner, nowMs, 3_600_000);
+  }
+}
+
+/** The sliding window of DynamoChatStore: the newest `limit` event times per key, newest first. */
+function admitToWindow(windows: Map<string, number[]>, key: string, limit: number, nowMs: number, windowMs: number): boolean {
+  if (limit === 0) return true;
+  const events = windows.get(key) ?? [];
+  const nth = events[limit - 1];
+  if (nth !== undefined && nth > nowMs - windowMs) return false;
+  windows.set(key, [nowMs, ...events].slice(0, limit));
+  return true;
 }

@@ -31,7 +31,8 @@ function table() {
     const message = messages.find((m) => input.Key.pk === `ROOM#${ROOM_ID}` && input.Key.sk === `MSG#${m.id}`);
     return message ? { Item: messageItem(message) } : {};
   });
-  ddb.on(QueryCommand).resolves({ Items: messages.map((m) => messageItem(m)) });
+  // The history is read newest first (the newest messages are kept when it does not fit).
+  ddb.on(QueryCommand).resolves({ Items: messages.map((m) => messageItem(m)).reverse() });
 }
 
 const asVisitor = (query: Record<string, string> = {}, path = PATH) =>

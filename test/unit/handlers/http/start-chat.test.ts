@@ -109,7 +109,8 @@ describe('POST /api/chat/start/', () => {
 
   describe('caller address for the start limit', () => {
     const frontDoor = { ORIGIN_VERIFY_SECRET: 'origin-verify-value' };
-    const rateKey = () => ddb.commandCalls(UpdateCommand)[0]?.args[0].input.Key;
+    const rateKey = () =>
+      ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input.Key).find((key) => String(key?.pk).startsWith('RATE#START#'));
     const viaCloudFront = (headers: Record<string, string>) =>
       post({ user_id: OWNER_A }, { sourceIp: '130.176.0.1', headers: { 'content-type': 'application/json', ...headers } });
 
@@ -121,12 +122,12 @@ describe('POST /api/chat/start/', () => {
       expect(rateKey()).toEqual({ pk: 'RATE#START#198.51.100.9', sk: 'RATE' });
     });
 
-    it('strips only the port from an IPv6 viewer address', async () => {
+    it('strips only the port from an IPv6 viewer address, and counts the address by its /64', async () => {
       const handler = await load(frontDoor);
 
       await handler(viaCloudFront({ 'cloudfront-viewer-address': '2001:db8::7:51234', 'x-origin-verify': 'origin-verify-value' }));
 
-      expect(rateKey()).toEqual({ pk: 'RATE#START#2001:db8::7', sk: 'RATE' });
+      expect(rateKey()).toEqual({ pk: 'RATE#START#2001:db8:0:0::/64', sk: 'RATE' });
     });
 
     it('ignores CloudFront-Viewer-Address with a wrong origin-verify value', async () => {
@@ -162,6 +163,26 @@ describe('POST /api/chat/start/', () => {
 
     expect(result.statusCode).toBe(429);
     expect(jsonBody(result)).toEqual({ detail: 'Too many chats started from this address; try again in a minute.' });
+    expect(result.headers?.['retry-after']).toBe('60');
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it("answers 429 with Retry-After of the hour when the owner's hourly limit is reached (both limits are checked on every start)", async () => {
+    ddb.on(UpdateCommand).callsFake((input: { Key: { pk: string } }) => {
+      if (input.Key.pk.startsWith('RATE#OWNER#')) throw new ConditionalCheckFailedException({ message: 'failed', $metadata: {} });
+      return {};
+    });
+    const handler = await load();
+
+    const result = await handler(post({ user_id: OWNER_A }));
+
+    expect(result.statusCode).toBe(429);
+    expect(jsonBody(result)).toEqual({ detail: 'This owner has been sent too many new chats in the last hour; try again later.' });
+    expect(result.headers?.['retry-after']).toBe('3600');
+    expect(ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input.Key)).toEqual([
+      { pk: expect.stringMatching(/^RATE#START#/), sk: 'RATE' },
+      { pk: `RATE#OWNER#${OWNER_A}`, sk: 'RATE' },
+    ]);
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
   });
 
@@ -251,8 +272,8 @@ describe('POST /api/chat/start/', () => {
       await expect(load({ ROOM_STARTS_PER_MINUTE_PER_IP: '101' })).rejects.toThrow(/ROOM_STARTS_PER_MINUTE_PER_IP must be an integer from 0 to 100/);
     });
 
-    it('makes no DynamoDB call with the start limit set to 0', async () => {
-      const handler = await load({ ROOM_STARTS_PER_MINUTE_PER_IP: '0' });
+    it('makes no DynamoDB call with both start limits set to 0', async () => {
+      const handler = await load({ ROOM_STARTS_PER_MINUTE_PER_IP: '0', ROOM_STARTS_PER_HOUR_PER_OWNER: '0' });
 
       await handler(post({ user_id: OWNER_A }));
 

@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { OWNER_A, OWNER_B, ROOM_ID, UNKNOWN_UUID, VISITOR_TOKEN } from '../../support/fixtures.js';
@@ -26,6 +26,14 @@ beforeEach(() => {
     input.Key.pk === `ROOM#${ROOM_ID}` ? { Item: roomItem() } : {},
   );
   ddb.on(PutCommand).resolves({});
+  // The re-check after the write finds the room's membership rows as they were written.
+  ddb.on(QueryCommand).callsFake(() => ({
+    Items: ddb
+      .commandCalls(PutCommand)
+      .map((call) => call.args[0].input.Item as Record<string, unknown>)
+      .filter((item) => item.pk === `ROOM#${ROOM_ID}`),
+  }));
+  ddb.on(DeleteCommand).resolves({});
 });
 
 afterEach(() => {
@@ -115,6 +123,42 @@ describe('$connect', () => {
 
       expect(result).toMatchObject({ statusCode: 403 });
       expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+    });
+  });
+
+  describe('re-checks the room after writing its rows', () => {
+    it('a room closed meanwhile: 403, and its own rows are deleted again', async () => {
+      ddb.on(GetCommand).resolvesOnce({ Item: roomItem() }).resolves({ Item: roomItem({ is_active: false }) });
+      const handler = await load();
+
+      const result = await handler(connectEvent({ room: ROOM_ID, visitor: VISITOR_TOKEN }));
+
+      expect(result).toMatchObject({ statusCode: 403 });
+      expect(ddb.commandCalls(GetCommand).at(-1)?.args[0].input).toMatchObject({ Key: { pk: `ROOM#${ROOM_ID}`, sk: 'ROOM' }, ConsistentRead: true });
+      expect(ddb.commandCalls(DeleteCommand).map((call) => call.args[0].input.Key)).toEqual([
+        { pk: 'CONN#conn-1', sk: 'CONN' },
+        { pk: `ROOM#${ROOM_ID}`, sk: 'CONN#conn-1' },
+      ]);
+    });
+
+    it('a socket beyond SOCKETS_PER_ROOM_MEMBER: 429, and its own rows are deleted again', async () => {
+      const earlier = [1, 2].map((n) => ({ pk: `ROOM#${ROOM_ID}`, sk: `CONN#old-${n}`, connection_id: `old-${n}`, role: 'visitor', connected_at: CONNECTED_AT - n }));
+      ddb.on(QueryCommand).resolves({
+        Items: [...earlier, { pk: `ROOM#${ROOM_ID}`, sk: 'CONN#conn-1', connection_id: 'conn-1', role: 'visitor', connected_at: CONNECTED_AT }],
+      });
+      const handler = await load({ SOCKETS_PER_ROOM_MEMBER: '2' });
+
+      const result = await handler(connectEvent({ room: ROOM_ID, visitor: VISITOR_TOKEN }));
+
+      expect(result).toMatchObject({ statusCode: 429 });
+      expect(ddb.commandCalls(DeleteCommand).map((call) => call.args[0].input.Key)).toEqual([
+        { pk: 'CONN#conn-1', sk: 'CONN' },
+        { pk: `ROOM#${ROOM_ID}`, sk: 'CONN#conn-1' },
+      ]);
+    });
+
+    it.each(['0', '51', 'five'])('refuses to load with SOCKETS_PER_ROOM_MEMBER=%s, naming it', async (value) => {
+      await expect(load({ SOCKETS_PER_ROOM_MEMBER: value })).rejects.toThrow(/SOCKETS_PER_ROOM_MEMBER/);
     });
   });
 
