@@ -15,7 +15,7 @@ export interface ChatStackProps extends StackProps {
   settings: ChatSettings;
 }
 
-/** REST routes of the guide, with the function that serves each. */
+/** REST routes of the client API (docs/api.md), with the function that serves each. */
 export const REST_ROUTES = [
   { path: '/api/chat/start', handler: 'startChat' },
   { path: '/api/chat/rooms', handler: 'listRooms' },

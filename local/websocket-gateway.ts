@@ -117,7 +117,7 @@ class Connection implements ConnectionInfo {
 
 /**
  * The WebSocket API behind the CloudFront front door: the viewer-request function rewrites
- * the guide's paths, the upgrade becomes `$connect` (a non-2xx result refuses the handshake
+ * the clients' paths (docs/api.md), the upgrade becomes `$connect` (a non-2xx result refuses the handshake
  * with that status), each text frame a MESSAGE to the route the selection expression picks,
  * and the close `$disconnect`. The management API reaches sockets through post/info/delete.
  */

@@ -8,7 +8,7 @@ import type { RoundTripResults, TimedOperation } from './roundtrips.js';
 
 /** What one chat session is assumed to look like, to spread its fixed costs over its messages. */
 const SESSION = { messages: 10, minutes: 5, sockets: 2, historyFetches: 2 };
-/** Polling intervals the guide suggests for the owner app. */
+/** Polling intervals docs/api.md suggests for the owner app. */
 const POLL_SECONDS = [3, 5];
 /** The owner's inbox socket as the alternative: pinged within API Gateway's 10-minute idle timeout. */
 const INBOX = { pingEveryMinutes: 9, reconnectEveryHours: 2 };
@@ -163,7 +163,7 @@ export const costSection: Section = {
       '',
       `Lambda duration of a message: ${messageMs} ms billed (${model.explain('messageVisitor', 'message2')}). ` +
         `Largest items: ${largest(perMessage, hotPath)}. Of the ${msg.wcu} WRU, ${touchWru} are the room touch (moving ${code('updated_at')} rewrites the ` +
-        `owner-index entry), and one of the ${msg.posts} broadcast frames is the echo to the sender (the guide's group-send contract).`,
+        `owner-index entry), and one of the ${msg.posts} broadcast frames is the echo to the sender (the original group-send contract, docs/api.md).`,
       '',
       itemTable(perMessage, 1),
       '',
