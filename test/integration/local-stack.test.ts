@@ -215,11 +215,15 @@ describe('the drift guard', () => {
   };
   const fakeFunction = (environment: Record<string, unknown>) => ({
     logicalId: 'Fn',
+    assetDir: '/nowhere',
     modulePath: '/nowhere/index.mjs',
     exportName: 'handler',
     timeoutSeconds: 3,
     memoryMb: 128,
+    architecture: 'arm64',
+    runtime: 'nodejs24.x',
     environment,
+    actions: [],
   });
   const resourceTypes = new Map([
     ['Table', 'AWS::DynamoDB::Table'],
