@@ -9,7 +9,7 @@ import { sendJson } from './http-io.js';
 import { readCloudAssembly } from './cloud-assembly.js';
 import { ensureTables, startDynamoDb, type DynamoDbMode, type LocalDynamoDb } from './dynamodb.js';
 import { LocalStackError } from './errors.js';
-import { LocalFrontDoor } from './front-door.js';
+import { LocalFrontDoor, splitUrl } from './front-door.js';
 import { HttpGateway } from './http-gateway.js';
 import { HttpApiCors } from './http-cors.js';
 import { LocalFunction } from './lambda-functions.js';
@@ -159,14 +159,14 @@ async function runLocalStack(plan: LocalStackPlan, options: LocalStackOptions & 
       if (!allowedHost(req.headers.host)) return refuseHost(req, res, log);
       if (!gateways) return sendJson(res, 503, { message: 'Service Unavailable' });
       gateways.http.handle(req, res).catch((error: unknown) => {
-        log(`${req.method} ${req.url?.split('?')[0]}: ${(error as Error).message}`);
+        log(`${req.method} ${splitUrl(req.url).path}: ${(error as Error).message}`);
         if (!res.headersSent) sendJson(res, 500, { message: 'Internal Server Error' });
         else res.destroy();
       });
     });
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (!allowedHost(req.headers.host)) {
-        log(`WS ${req.url?.split('?')[0]} refused 403 (Host ${JSON.stringify(req.headers.host ?? '')} is not one of the stack's names)`);
+        log(`WS ${splitUrl(req.url).path} refused 403 (Host ${JSON.stringify(req.headers.host ?? '')} is not one of the stack's names)`);
         return refuse(socket, 403);
       }
       if (!gateways) return socket.destroy();
@@ -254,7 +254,7 @@ async function runLocalStack(plan: LocalStackPlan, options: LocalStackOptions & 
  * with API Gateway's body, as CloudFront answers a Host that is not one of its names.
  */
 function refuseHost(req: IncomingMessage, res: ServerResponse, log: (line: string) => void): void {
-  log(`${req.method} ${req.url?.split('?')[0]} 403 (Host ${JSON.stringify(req.headers.host ?? '')} is not one of the stack's names)`);
+  log(`${req.method} ${splitUrl(req.url).path} 403 (Host ${JSON.stringify(req.headers.host ?? '')} is not one of the stack's names)`);
   sendJson(res, 403, { message: 'Forbidden' });
 }
 
