@@ -54,7 +54,7 @@ export class ChatHttpApi extends Construct {
   constructor(scope: Construct, id: string, props: ChatHttpApiProps) {
     super(scope, id);
     this.api = new HttpApi(this, 'Api', {
-      description: 'Car chat REST API (docs/api.md)',
+      description: 'Car chat HTTP API (docs/api.md)',
       createDefaultStage: false,
       corsPreflight: {
         allowOrigins: props.corsAllowedOrigins,
