@@ -72,6 +72,8 @@ const OPERATIONS = [
   ['connectInbox', '$connect, owner inbox (`?inbox=1`)'],
   ['message2', 'Message, room with 2 connections'],
   ['message10', 'Message, room with 10 connections'],
+  ['read', 'Read receipt (`{"type": "read"}`), owner, room with 2 connections'],
+  ['typing', 'Typing (`{"type": "typing"}`), room with 2 connections'],
   ['disconnect', '$disconnect'],
   ['listRooms', `Room list (owner with ${PROBE_OWNER_ROOMS} rooms)`],
   ['history', `History (room with ${PROBE_HISTORY_MESSAGES} messages)`],
@@ -140,7 +142,10 @@ export const capacitySection: Section = {
         await measure('connectVisitor', async () => {
           visitor2 = await connectTo(probe.room2.id, { visitor: probe.room2.token });
         });
-        await measure('connectOwner', () => connectTo(probe.room2.id, { token: probe.ownerId }));
+        let owner2 = '';
+        await measure('connectOwner', async () => {
+          owner2 = await connectTo(probe.room2.id, { token: probe.ownerId });
+        });
         await measure('connectInbox', () =>
           connect(deps, { connectionId: nextConnection(), query: { inbox: '1', token: probe.otherOwnerId }, connectedAtMs: Date.now() }),
         );
@@ -149,6 +154,11 @@ export const capacitySection: Section = {
           await connectTo(probe.room10.id, i % 2 === 0 ? { token: probe.ownerId } : { visitor: probe.room10.token });
         }
         await measure('message2', () => handleFrame(messageDeps, { connectionId: visitor2, body: JSON.stringify({ message: MESSAGE }), arrivedAtMs: Date.now() }));
+        const [newest] = (await store.listMessages(probe.room2.id, { limit: 1 })).messages;
+        await measure('read', () =>
+          handleFrame(messageDeps, { connectionId: owner2, body: JSON.stringify({ type: 'read', message_id: newest!.id }), arrivedAtMs: Date.now() }),
+        );
+        await measure('typing', () => handleFrame(messageDeps, { connectionId: visitor2, body: JSON.stringify({ type: 'typing' }), arrivedAtMs: Date.now() }));
         await measure('message10', () => handleFrame(messageDeps, { connectionId: visitor10, body: JSON.stringify({ message: MESSAGE }), arrivedAtMs: Date.now() }));
         await measure('disconnect', () => disconnect(deps, visitor2));
         await measure('start', () =>
@@ -213,7 +223,10 @@ async function measureMessageParts(store: DynamoChatStore, meter: ReturnType<typ
   await part('putMessage (PutItem)', () =>
     store.putMessage({ id: randomUUID(), roomId: probe.room2.id, senderType: 'visitor', content: MESSAGE, createdAt: at }),
   );
-  await part('touchRoom (UpdateItem on the room)', () => store.touchRoom(probe.room2.id, at, DEFAULT_MAX_MESSAGES_PER_ROOM));
+  await part('touchRoom (UpdateItem on the room)', () => store.touchRoom(
+      { id: randomUUID(), roomId: probe.room2.id, senderType: 'visitor', content: MESSAGE, createdAt: at },
+      DEFAULT_MAX_MESSAGES_PER_ROOM,
+    ));
   await part('listRoomConnections (Query)', () => store.listRoomConnections(probe.room2.id));
   await part('listInboxConnections (Query)', () => store.listInboxConnections(probe.ownerId));
   return parts;
