@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BatchWriteCommand, DeleteCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, DeleteCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoChatStore } from '../../lambdas/adapters/dynamo-chat-store.js';
 import { JwtOwnerVerifier } from '../../lambdas/adapters/jwt-owner-verifier.js';
@@ -182,7 +182,7 @@ export const capacitySection: Section = {
         sample.disconnectWcu.push(sampleMeter.read().wcu);
       }
 
-      const parts = await measureMessageParts(store, meter);
+      const parts = await measureMessageParts(store, measuredClient, meter);
       ctx.log('capacity: CPU time of the use cases (the SDK included; DynamoDB Local runs in its own process)');
       const cpu = await measureCpu(store, storeOptions.maxMessageLength, storeOptions.maxMessagesPerRoom);
 
@@ -205,7 +205,7 @@ export const capacitySection: Section = {
 };
 
 /** Each store call of a message on its own, in a room of 2, to show where the units go. */
-async function measureMessageParts(store: DynamoChatStore, meter: ReturnType<typeof attachCapacityMeter>) {
+async function measureMessageParts(store: DynamoChatStore, client: DynamoDBDocumentClient, meter: ReturnType<typeof attachCapacityMeter>) {
   const probe = await createProbe(store);
   const deps = { store, gateway: new RecordingGateway(), verifier: tokenIsOwnerId, logger: silentLogger, socketsPerRoomMember: BENCH_SOCKETS_PER_MEMBER };
   const visitor = connectionIdLike(1, 'mp');
@@ -229,6 +229,19 @@ async function measureMessageParts(store: DynamoChatStore, meter: ReturnType<typ
     ));
   await part('listRoomConnections (Query)', () => store.listRoomConnections(probe.room2.id));
   await part('listInboxConnections (Query)', () => store.listInboxConnections(probe.ownerId));
+  const [newest] = (await store.listMessages(probe.room2.id, { limit: 1 })).messages;
+  await part('markRead (UpdateItem on the room: a read receipt)', () => store.markRead(newest!, 'owner', new Date().toISOString()));
+  // What a keys-only owner index would add to the room list: each room read by key.
+  for (const room of [probe.historyRoom, probe.room10]) {
+    await store.touchRoom({ id: randomUUID(), roomId: room.id, senderType: 'visitor', content: MESSAGE, createdAt: new Date().toISOString() }, DEFAULT_MAX_MESSAGES_PER_ROOM);
+  }
+  await part(`keys-only owner index alternative: BatchGetItem of the owner's ${PROBE_OWNER_ROOMS} rooms (the room list's extra read)`, () =>
+    client.send(
+      new BatchGetCommand({
+        RequestItems: { [TABLE]: { Keys: probe.rooms.map((room) => keys.room(room.id)) } },
+      }),
+    ),
+  );
   return parts;
 }
 
@@ -273,6 +286,8 @@ async function measureCpu(store: DynamoChatStore, maxMessageLength: number, maxM
     const used = process.cpuUsage(before);
     return (used.user + used.system) / 1000 / CPU_RUNS;
   };
+  // One owner per start: the per-owner hourly start limit (30) would refuse the runs after it.
+  const startOwners = Array.from({ length: CPU_RUNS + 1 }, () => randomUUID());
   const msPerOperation: Record<string, number> = {
     // Each connection sends once, far below the per-connection rate limit.
     message2: await cpuOf((i) => {
@@ -288,7 +303,7 @@ async function measureCpu(store: DynamoChatStore, maxMessageLength: number, maxM
     start: await cpuOf((i) =>
       startChat(
         { ...deps, wsUrlFor: (roomId) => `wss://example/ws/chat/${roomId}/` },
-        { body: JSON.stringify({ user_id: probe.otherOwnerId }), sourceIp: `10.${(i + 1) >> 8}.${(i + 1) & 255}.1` },
+        { body: JSON.stringify({ user_id: startOwners[i + 1] }), sourceIp: `10.${(i + 1) >> 8}.${(i + 1) & 255}.1` },
       ),
     ),
   };
@@ -355,7 +370,7 @@ async function createProbe(store: DynamoChatStore) {
       createdAt: new Date(base - 30_000 + i).toISOString(),
     });
   }
-  return { ownerId, otherOwnerId, historyRoom, room2, room10 };
+  return { ownerId, otherOwnerId, historyRoom, room2, room10, rooms };
 }
 
 /** Unrelated rooms [from, to): their owners, a connected visitor each, a few messages; and the sample's connections. */
@@ -537,6 +552,21 @@ function indexBreakdown(r: CapacityResults): string {
     .join('; ');
 }
 
+/** The owner index's projection, measured both ways: what a keys-only index saves per message and adds per room list. */
+function keysOnlyNote(r: CapacityResults): string {
+  const touch = Object.entries(r.parts).find(([name]) => name.startsWith('touchRoom'))?.[1];
+  const batch = Object.entries(r.parts).find(([name]) => name.startsWith('keys-only'))?.[1];
+  const list = r.operations.listRooms[0];
+  return (
+    `- The room update carries the message counts and the preview (${code('last_message')}), so the owner index entry, which projects ` +
+    `every attribute, is rewritten with it: ${units(touch?.wcu ?? Number.NaN)} WCU for the room update, 1 of them in ${code('by-owner')}. ` +
+    `An index projecting only the keys would save that unit (a message at ${units((r.operations.message2[0]?.wcu ?? Number.NaN) - 1)} WCU) ` +
+    `and make the room list read each room by key: ${units(batch?.rcu ?? Number.NaN)} RCU more for ${PROBE_OWNER_ROOMS} rooms ` +
+    `(0.5 per room, eventually consistent) on top of its ${units(list?.rcu ?? Number.NaN)} RCU, and one more sequential round trip. ` +
+    `Kept: the full projection (see the README's data model for why).`
+  );
+}
+
 function notes(r: CapacityResults): string {
   const msg = r.operations.message2[0]!;
   return [
@@ -548,6 +578,7 @@ function notes(r: CapacityResults): string {
       `entry in place: 1 WCU in the table and 1 in the index (a sort key on ${code('updated_at')} would make it a delete plus a put, 3 WCU).`,
     `- A message costs ${units(msg.rcu)} RCU and ${units(msg.wcu)} WCU whatever the table holds; only the number of connections in the room ` +
       `(strongly consistent Query of the room's partition, 1 RCU per 4 KB) and of the owner's inbox sockets can change the reads.`,
+    keysOnlyNote(r),
     `- A refused conditional write (a room touch that lost a race, a duplicate ${code('client_id')}) is billed by AWS like the write, ` +
       `yet DynamoDB returns no ${code('ConsumedCapacity')} with the error; the "DynamoDB calls" column counts those separately.`,
     `- DynamoDB Local reports 0 units for a Query that finds nothing (the owner's inbox Query in a start and in a message, when the ` +
