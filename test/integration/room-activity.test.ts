@@ -122,6 +122,21 @@ describe('room activity', () => {
     await closeAll([...everyone, inbox, otherInbox]);
   });
 
+  it('the push event carries the owner’s unread count after each visitor message', async () => {
+    const { room, visitor, visitor2, owner } = await chat();
+    const first = await sendAndWait(visitor, 'first');
+    const second = await sendAndWait(visitor, 'second');
+    owner.ws.send(JSON.stringify({ type: 'read', message_id: second }));
+    await waitForFrames(visitor, (f) => f.some((x) => x.type === 'read'), 'the receipt');
+    const third = await sendAndWait(visitor2, 'third');
+
+    const unread = (id: string) => local.putEvents.filter((e) => e.detail.message_id === id).map((e) => e.detail.unread_count);
+    // Published after the broadcast: polled until all three arrived.
+    await expect.poll(() => [unread(first), unread(second), unread(third)], { timeout: 5000 }).toEqual([[1], [2], [1]]);
+    expect(local.putEvents.filter((e) => e.detail.room_id === room.room_id)).toHaveLength(3);
+    await closeAll([visitor, visitor2, owner]);
+  });
+
   it('answers unknown_message for an id that is no message of this room', async () => {
     const { token, room, visitor, visitor2, owner } = await chat();
     const elsewhere = await local.api.startChat(randomUUID());
