@@ -61,7 +61,8 @@ export const CHECKS = {
 const MINTED_TOKEN_SECONDS = 5 * 60;
 const PREFLIGHT_ORIGIN = 'https://smoke.example';
 const START_FIELDS = ['room_id', 'visitor_token', 'ws_path', 'ws_url'];
-const ROOM_FIELDS = ['created_at', 'id', 'is_active', 'owner_id', 'updated_at', 'visitor_name'];
+// The guide's room fields and the three issue 12 added (last_message, unread_count, last_read)
+const ROOM_FIELDS = ['created_at', 'id', 'is_active', 'last_message', 'last_read', 'owner_id', 'unread_count', 'updated_at', 'visitor_name'];
 const BROADCAST_FIELDS = ['created_at', 'id', 'message', 'room_id', 'sender_type'];
 const HISTORY_FIELDS = ['content', 'created_at', 'id', 'room_id', 'sender_type'];
 

@@ -55,6 +55,8 @@ const LABELS: Record<string, string> = {
   connectOwner: '$connect (owner)',
   messageVisitor: 'Message visitor → owner (send to receive)',
   messageOwner: 'Message owner → visitor (send to receive)',
+  read: 'Read receipt owner → visitor (send to receive)',
+  typing: 'Typing visitor → owner (send to receive)',
   listRooms: 'Room list',
   history: 'History (visitor token)',
   disconnect: '$disconnect',
@@ -162,6 +164,19 @@ async function measureInProcess(
         const received = gateway.nextPostTo(to);
         const t0 = performance.now();
         const done = handleFrame(messageDeps, { connectionId: from, body: JSON.stringify({ message: `hello ${rep}` }), arrivedAtMs: Date.now() });
+        const post = await received;
+        await done;
+        if (keep) record(id, post.end - t0, calls(t0, post.start));
+      }
+      const [newest] = (await store.listMessages(room.room_id, { limit: 1 })).messages;
+      for (const [id, from, to, frame] of [
+        ['read', owner, visitor, { type: 'read', message_id: newest!.id }],
+        ['typing', visitor, owner, { type: 'typing' }],
+      ] as const) {
+        reset();
+        const received = gateway.nextPostTo(to);
+        const t0 = performance.now();
+        const done = handleFrame(messageDeps, { connectionId: from, body: JSON.stringify(frame), arrivedAtMs: Date.now() });
         const post = await received;
         await done;
         if (keep) record(id, post.end - t0, calls(t0, post.start));

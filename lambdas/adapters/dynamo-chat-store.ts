@@ -8,13 +8,16 @@ import {
   UpdateCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type {
-  ChatMessage,
-  Connection,
-  ConnectionIdentity,
-  Room,
-  RoomConnection,
-  SenderType,
+import {
+  messageTimeKey as timeKey,
+  otherSide,
+  type ChatMessage,
+  type Connection,
+  type ConnectionIdentity,
+  type ReadPosition,
+  type Room,
+  type RoomConnection,
+  type SenderType,
 } from '../domain/model.js';
 import {
   REPEATED_REFUSALS,
@@ -23,6 +26,7 @@ import {
   type MessagePage,
   type MessageSlice,
   type PutMessageResult,
+  type ReadOutcome,
   type RoomCount,
 } from '../domain/ports.js';
 import { START_LIMIT_WINDOWS } from '../domain/start-limit.js';
@@ -125,59 +129,74 @@ export class DynamoChatStore implements ChatStore {
     }
   }
 
-  async touchRoom(roomId: string, at: string, maxMessages: number): Promise<RoomCount> {
+  async touchRoom(message: ChatMessage, maxMessages: number): Promise<RoomCount> {
+    const at = message.createdAt;
     const counting = {
-      Key: keys.room(roomId),
+      Key: keys.room(message.roomId),
       // Rooms written before the count existed start counting from zero.
       ConditionExpression: 'is_active = :true AND (attribute_not_exists(message_count) OR message_count < :max)',
+      names: { '#sent': sentAttribute(message.senderType) },
       values: { ':true': true, ':max': maxMessages, ':zero': 0, ':one': 1 },
-      set: 'message_count = if_not_exists(message_count, :zero) + :one',
+      // The side's count rides on the same write, so unread counts stay exact under concurrency.
+      set: 'message_count = if_not_exists(message_count, :zero) + :one, #sent = if_not_exists(#sent, :zero) + :one',
     };
     try {
-      await this.client.send(
+      const { Attributes } = await this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: counting.Key,
-          UpdateExpression: `SET ${counting.set}, updated_at = :at${this.roomExpirySet()}`,
+          // The preview moves with updated_at: both only ever move forward, to the newest message.
+          UpdateExpression: `SET ${counting.set}, updated_at = :at, last_message = :last, last_key = :key${this.roomExpirySet()}`,
           // Concurrent messages may finish out of order; updated_at only ever moves forward.
           ConditionExpression: `${counting.ConditionExpression} AND updated_at < :at`,
-          ExpressionAttributeValues: { ...counting.values, ':at': at, ...this.roomExpiryValue(at) },
+          ExpressionAttributeNames: counting.names,
+          ExpressionAttributeValues: {
+            ...counting.values,
+            ':at': at,
+            ':last': lastMessageItem(message),
+            ':key': timeKey(message),
+            ...this.roomExpiryValue(at),
+          },
+          ReturnValues: 'ALL_NEW',
         }),
       );
-      return 'counted';
+      return { outcome: 'counted', room: toRoom(Attributes as Item) };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
     // Refused: the room is closed or full, or only a later message moved updated_at first.
     // Only this path reads (dynalite has no ReturnValuesOnConditionCheckFailure).
-    const refusal = await this.roomRefusal(roomId, maxMessages);
-    if (refusal) return refusal;
+    const refusal = await this.roomRefusal(message.roomId, maxMessages);
+    if (refusal) return { outcome: refusal };
     try {
-      await this.client.send(
+      const { Attributes } = await this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: counting.Key,
           UpdateExpression: `SET ${counting.set}`,
           ConditionExpression: counting.ConditionExpression,
+          ExpressionAttributeNames: counting.names,
           ExpressionAttributeValues: counting.values,
+          ReturnValues: 'ALL_NEW',
         }),
       );
-      return 'counted';
+      return { outcome: 'counted', room: toRoom(Attributes as Item) };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       // Closed or filled in between.
-      return (await this.roomRefusal(roomId, maxMessages)) ?? 'closed';
+      return { outcome: (await this.roomRefusal(message.roomId, maxMessages)) ?? 'closed' };
     }
   }
 
-  async uncountMessage(roomId: string): Promise<void> {
+  async uncountMessage(roomId: string, senderType: SenderType): Promise<void> {
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: keys.room(roomId),
-          UpdateExpression: 'SET message_count = message_count - :one',
+          UpdateExpression: 'SET message_count = message_count - :one, #sent = if_not_exists(#sent, :one) - :one',
           ConditionExpression: 'message_count > :zero',
+          ExpressionAttributeNames: { '#sent': sentAttribute(senderType) },
           ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
         }),
       );
@@ -186,8 +205,85 @@ export class DynamoChatStore implements ChatStore {
     }
   }
 
+  async markRead(message: ChatMessage, reader: SenderType, readAt: string): Promise<ReadOutcome> {
+    const key = timeKey(message);
+    const read = readAttributes(reader);
+    const names = { '#id': read.id, '#key': read.key, '#at': read.at, '#count': read.count, '#otherSent': sentAttribute(otherSide(reader)) };
+    const forward = 'attribute_exists(pk) AND (attribute_not_exists(#key) OR #key < :key)';
+    const values = { ':id': message.id, ':key': key, ':readAt': readAt };
+    const set = 'SET #id = :id, #key = :key, #at = :readAt, #count = ';
+    // The usual read is of the room's newest message: every message of the other side counted
+    // so far is then read, and the count is copied from the item within the same write.
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.room(message.roomId),
+          UpdateExpression: `${set}if_not_exists(#otherSent, :zero)`,
+          ConditionExpression: `${forward} AND (attribute_not_exists(last_key) OR last_key <= :key)`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ...values, ':zero': 0 },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { moved: true, room: toRoom(Attributes as Item) };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    // Refused: the position is already there or further, or newer messages followed this one.
+    // Then the other side's messages after it are counted (usually few) and taken from its
+    // count, on the condition that the count did not move meanwhile.
+    for (let attempt = 0; ; attempt += 1) {
+      const room = await this.getRoom(message.roomId);
+      if (!room) return undefined;
+      const current = room.lastRead?.[reader];
+      if (current && current.timeKey >= key) return { moved: false, room };
+      const seen = room.sentBy?.[otherSide(reader)] ?? 0;
+      const newer = await this.countMessagesAfter(message.roomId, key, otherSide(reader));
+      try {
+        const { Attributes } = await this.client.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: keys.room(message.roomId),
+            UpdateExpression: `${set}:count`,
+            ConditionExpression: `${forward} AND ${seen === 0 ? '(attribute_not_exists(#otherSent) OR #otherSent = :seen)' : '#otherSent = :seen'}`,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: { ...values, ':count': Math.max(0, seen - newer), ':seen': seen },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return { moved: true, room: toRoom(Attributes as Item) };
+      } catch (error) {
+        if (!isConditionFailure(error) || attempt >= 4) throw error;
+      }
+    }
+  }
+
+  /** How many messages of `side` lie after `afterKey` in the room (read on the time index, consistently). */
+  private async countMessagesAfter(roomId: string, afterKey: string, side: SenderType): Promise<number> {
+    let count = 0;
+    let startKey: Item | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: TableLayout.timeIndex.name,
+          KeyConditionExpression: 'pk = :room AND lsi1sk > :after',
+          FilterExpression: 'sender_type = :side',
+          ExpressionAttributeValues: { ':room': keys.roomPartition(roomId), ':after': afterKey, ':side': side },
+          Select: 'COUNT',
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      count += page.Count ?? 0;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return count;
+  }
+
   /** Why a room refuses one more message, read consistently; undefined when it would not. */
-  private async roomRefusal(roomId: string, maxMessages: number): Promise<Exclude<RoomCount, 'counted'> | undefined> {
+  private async roomRefusal(roomId: string, maxMessages: number): Promise<'closed' | 'full' | undefined> {
     const { Item } = await this.client.send(
       new GetCommand({
         TableName: this.table,
@@ -318,28 +414,16 @@ export class DynamoChatStore implements ChatStore {
     ]);
   }
 
-  async admitFrame(connectionId: string, arrivedAtMs: number): Promise<Admission> {
-    const limit = this.options.limits.messagesPerSecond;
-    if (limit === 0) {
-      const { Item } = await this.client.send(
-        new GetCommand({ TableName: this.table, Key: keys.connection(connectionId), ConsistentRead: true }),
-      );
-      return Item ? { admitted: true, identity: toIdentity(Item) } : { admitted: false, reason: 'unknown-connection' };
+  async admitFrame(connectionId: string, arrivedAtMs: number, typing?: { everyMs: number }): Promise<Admission> {
+    if (typing) {
+      // The typing relay's time rides on the admission: a frame is relayed when the last relay
+      // is older than the interval. Refused, the frame is admitted (or refused) as any other.
+      const admitted = await this.tryAdmitFrame(connectionId, arrivedAtMs, typing.everyMs);
+      if (admitted) return { admitted: true, identity: toIdentity(admitted), relayTyping: true };
     }
-    try {
-      const { Attributes } = await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: keys.connection(connectionId),
-          ...slidingWindowUpdate(limit, arrivedAtMs, 1000),
-          ConditionExpression: `attribute_exists(pk) AND ${slidingWindowCondition(limit)}`,
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return { admitted: true, identity: toIdentity(Attributes as Item) };
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+    const admitted = await this.tryAdmitFrame(connectionId, arrivedAtMs);
+    if (admitted) return { admitted: true, identity: toIdentity(admitted), ...(typing ? { relayTyping: false } : {}) };
+    if (this.options.limits.messagesPerSecond === 0) return { admitted: false, reason: 'unknown-connection' };
     // Only the refused path pays for this write: it logs the refusal (rf0..rfN, newest first)
     // and tells whether the connection still exists.
     const { count, withinMs } = REPEATED_REFUSALS;
@@ -364,6 +448,46 @@ export class DynamoChatStore implements ChatStore {
     } catch (error) {
       if (isConditionFailure(error)) return { admitted: false, reason: 'unknown-connection' };
       throw error;
+    }
+  }
+
+  /**
+   * One frame counted against the limit (and, with `typingEveryMs`, the typing relay time moved
+   * to it), in one conditional write; the connection row, or undefined when refused or unknown.
+   */
+  private async tryAdmitFrame(connectionId: string, arrivedAtMs: number, typingEveryMs?: number): Promise<Item | undefined> {
+    const limit = this.options.limits.messagesPerSecond;
+    if (limit === 0 && typingEveryMs === undefined) {
+      const { Item } = await this.client.send(
+        new GetCommand({ TableName: this.table, Key: keys.connection(connectionId), ConsistentRead: true }),
+      );
+      return Item;
+    }
+    const window = limit === 0 ? undefined : slidingWindowUpdate(limit, arrivedAtMs, 1000);
+    const sets = window ? [window.UpdateExpression.replace(/^SET /, '')] : [];
+    const conditions = ['attribute_exists(pk)'];
+    const values: Item = { ...window?.ExpressionAttributeValues };
+    if (window) conditions.push(slidingWindowCondition(limit));
+    if (typingEveryMs !== undefined) {
+      sets.push('typing_at = :now');
+      conditions.push('(attribute_not_exists(typing_at) OR typing_at <= :typingStart)');
+      Object.assign(values, { ':now': arrivedAtMs, ':typingStart': arrivedAtMs - typingEveryMs });
+    }
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.connection(connectionId),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes as Item;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return undefined;
     }
   }
 
@@ -527,7 +651,34 @@ export class DynamoChatStore implements ChatStore {
   }
 }
 
-const timeKey = (message: { createdAt: string; id: string }) => `${message.createdAt}#${message.id}`;
+/** The room item's count of the messages `side` sent. */
+const sentAttribute = (side: SenderType) => `sent_${side}`;
+
+/** The room item's attributes of `side`'s read position (flat, so one SET can copy the count from the item). */
+const readAttributes = (side: SenderType) => ({
+  id: `read_${side}_id`,
+  key: `read_${side}_key`,
+  at: `read_${side}_at`,
+  count: `read_${side}_count`,
+});
+
+const lastMessageItem = (message: ChatMessage): Item => ({
+  id: message.id,
+  sender_type: message.senderType,
+  content: message.content,
+  created_at: message.createdAt,
+});
+
+function readPosition(item: Item, side: SenderType): ReadPosition | undefined {
+  const read = readAttributes(side);
+  if (typeof item[read.id] !== 'string') return undefined;
+  return {
+    messageId: String(item[read.id]),
+    timeKey: String(item[read.key]),
+    count: Number(item[read.count] ?? 0),
+    readAt: String(item[read.at]),
+  };
+}
 
 const membershipKey = ({ connectionId, identity }: Connection) =>
   identity.kind === 'room'
@@ -559,7 +710,7 @@ const slidingWindowCondition = (limit: number) =>
   `(attribute_not_exists(rl${limit - 1}) OR rl${limit - 1} <= :windowStart)`;
 
 function toRoom(item: Item): Room {
-  return {
+  const room: Room = {
     id: String(item.id),
     ownerId: String(item.owner_id),
     visitorName: String(item.visitor_name ?? ''),
@@ -568,6 +719,26 @@ function toRoom(item: Item): Room {
     updatedAt: String(item.updated_at),
     visitorTokenHash: String(item.visitor_token_hash),
   };
+  const sentBy: Partial<Record<SenderType, number>> = {};
+  const lastRead: Partial<Record<SenderType, ReadPosition>> = {};
+  for (const side of ['owner', 'visitor'] as const) {
+    const sent = item[sentAttribute(side)];
+    if (typeof sent === 'number') sentBy[side] = sent;
+    const position = readPosition(item, side);
+    if (position) lastRead[side] = position;
+  }
+  if (Object.keys(sentBy).length) room.sentBy = sentBy;
+  if (Object.keys(lastRead).length) room.lastRead = lastRead;
+  const last = item.last_message as Item | undefined;
+  if (last && typeof last === 'object') {
+    room.lastMessage = {
+      id: String(last.id),
+      senderType: last.sender_type as SenderType,
+      content: String(last.content),
+      createdAt: String(last.created_at),
+    };
+  }
+  return room;
 }
 
 function toMessage(item: Item): ChatMessage {

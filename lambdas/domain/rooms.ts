@@ -54,7 +54,7 @@ export async function listRooms(
   let last: Room | undefined;
   for (const room of rooms) {
     if (after !== undefined && roomActivityKey(room) >= after) continue;
-    const view = toRoomView(room);
+    const view = toRoomView(room, 'owner');
     if (items.length === MAX_ROOMS_PER_PAGE || !fits(view)) {
       return { items, continuation: { rel: 'next', query: { cursor: roomCursor(last!) } } };
     }
@@ -122,8 +122,8 @@ export async function getRoom(
   rawRoomId: string | undefined,
   credentials: RoomCredentials,
 ): Promise<RoomView> {
-  const { room } = await authorizeRoomReader(deps, rawRoomId, credentials);
-  return toRoomView(room);
+  const { room, role } = await authorizeRoomReader(deps, rawRoomId, credentials);
+  return toRoomView(room, role);
 }
 
 export interface HistoryQuery {
@@ -179,7 +179,7 @@ export async function closeRoom(
   if (room.ownerId !== ownerId) throw new ForbiddenError('You do not have permission to access this room.');
 
   const closed = (await deps.store.closeRoom(roomId, deps.clock.now().toISOString())) ?? room;
-  const view = toRoomView(closed);
+  const view = toRoomView(closed, 'owner');
   deps.logger.info('room_closed', { roomId, ownerId });
 
   const [roomConnections, inbox] = await Promise.all([

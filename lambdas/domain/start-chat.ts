@@ -97,7 +97,7 @@ async function notifyOwnerInbox(deps: StartChatDeps, room: Room, inbox: string[]
   await fanOut(
     deps,
     inbox.map((connectionId) => ({ connectionId, identity: { kind: 'inbox', ownerId: room.ownerId, role: 'owner' } })),
-    { type: 'room.created', room: toRoomView(room) },
+    { type: 'room.created', room: toRoomView(room, 'owner') },
   );
 }
 

@@ -96,7 +96,7 @@ describe('handle frame', () => {
       ['a JSON string', '"Salom"', 'Frame must be a JSON object.', 'invalid_frame'],
       ['JSON null', 'null', 'Frame must be a JSON object.', 'invalid_frame'],
       ['without a message field', '{"text":"Salom"}', 'Frame must have a "message" field.', 'invalid_frame'],
-      ['of an unknown type', '{"type":"typing"}', expect.stringContaining('Unknown frame type'), 'invalid_frame'],
+      ['of an unknown type', '{"type":"typing_stopped"}', expect.stringContaining('Unknown frame type'), 'invalid_frame'],
       ['of an unknown type with a message', '{"type":"chat","message":"Salom"}', expect.stringContaining('Unknown frame type'), 'invalid_frame'],
       ['with a number message', '{"message":42}', 'message must be a string.', 'invalid_frame'],
       ['with a null message', '{"message":null}', 'message must be a string.', 'invalid_frame'],
@@ -601,6 +601,7 @@ describe('handle frame', () => {
           preview: 'x'.repeat(100),
           ownerOnline: true,
           createdAt: NOW,
+          unreadCount: 1,
         },
       ]);
     });

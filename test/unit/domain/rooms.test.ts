@@ -15,6 +15,7 @@ import {
   VISITOR_TOKEN,
   type World,
 } from '../support/fixtures.js';
+import { NO_ACTIVITY } from '../support/fixtures.js';
 
 /** The items of a page, for tests of what a list holds (its continuation is tested on its own). */
 const historyItems = (...args: Parameters<typeof getHistory>) => getHistory(...args).then((page) => page.items);
@@ -85,6 +86,7 @@ describe('list rooms', () => {
         is_active: true,
         created_at: '2026-02-05T10:00:00.000Z',
         updated_at: '2026-02-05T12:00:00.000Z',
+        ...NO_ACTIVITY,
       },
       {
         id: ROOM_ID,
@@ -93,6 +95,7 @@ describe('list rooms', () => {
         is_active: true,
         created_at: '2026-02-05T10:00:00.000Z',
         updated_at: '2026-02-05T10:00:00.000Z',
+        ...NO_ACTIVITY,
       },
     ]);
   });
@@ -227,6 +230,7 @@ describe('get room', () => {
     is_active: true,
     created_at: '2026-02-05T10:00:00.000Z',
     updated_at: '2026-02-05T10:00:00.000Z',
+    ...NO_ACTIVITY,
     ...overrides,
   });
 
@@ -451,6 +455,7 @@ describe('close room', () => {
       is_active: false,
       created_at: '2026-02-05T10:00:00.000Z',
       updated_at: '2026-02-05T11:05:00.000Z',
+      ...NO_ACTIVITY,
     });
     expect(world.store.rooms.get(ROOM_ID)?.isActive).toBe(false);
   });

@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { TooManyRequestsError, ValidationError } from '../../../lambdas/domain/errors.js';
 import { startChat, type StartChatDeps } from '../../../lambdas/domain/start-chat.js';
 import { makeWorld, OWNER_A, OWNER_B, type World } from '../support/fixtures.js';
+import { NO_ACTIVITY } from '../support/fixtures.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -224,6 +225,7 @@ describe('start chat', () => {
           is_active: true,
           created_at: '2026-02-05T11:00:00.000Z',
           updated_at: '2026-02-05T11:00:00.000Z',
+          ...NO_ACTIVITY,
         },
       };
       expect(world.gateway.framesTo('inbox-a1')).toEqual([expected]);

@@ -29,14 +29,19 @@ describe('in-memory chat store (test fake)', () => {
     await expect(store.createRoom(room)).rejects.toThrow();
   });
 
-  it('moves updated_at only forward', async () => {
+  const at = (createdAt: string): ChatMessage => ({ ...message, createdAt });
+
+  it('moves updated_at and the preview only forward, counting every message on its side', async () => {
     const store = new InMemoryChatStore();
     seedRoom(store, { updatedAt: '2026-02-05T12:00:00.000Z' });
 
-    await expect(store.touchRoom(ROOM_ID, '2026-02-05T11:00:00.000Z', 10)).resolves.toBe('counted');
+    await expect(store.touchRoom(at('2026-02-05T11:00:00.000Z'), 10)).resolves.toMatchObject({ outcome: 'counted' });
     expect(store.rooms.get(ROOM_ID)?.updatedAt).toBe('2026-02-05T12:00:00.000Z');
-    await store.touchRoom(ROOM_ID, '2026-02-05T13:00:00.000Z', 10);
+    expect(store.rooms.get(ROOM_ID)?.lastMessage).toBeUndefined();
+    await store.touchRoom(at('2026-02-05T13:00:00.000Z'), 10);
     expect(store.rooms.get(ROOM_ID)?.updatedAt).toBe('2026-02-05T13:00:00.000Z');
+    expect(store.rooms.get(ROOM_ID)?.lastMessage?.createdAt).toBe('2026-02-05T13:00:00.000Z');
+    expect(store.rooms.get(ROOM_ID)?.sentBy).toEqual({ visitor: 2 });
     // An out-of-order message is still counted, as the adapter's second write does.
     expect(store.messageCounts.get(ROOM_ID)).toBe(2);
   });
@@ -45,21 +50,22 @@ describe('in-memory chat store (test fake)', () => {
     const store = new InMemoryChatStore();
     seedRoom(store);
     seedRoom(store, { id: OTHER_ROOM_ID, isActive: false });
-    const at = '2026-02-05T11:00:00.000Z';
+    const inRoom = (roomId: string) => ({ ...message, roomId });
 
-    await expect(store.touchRoom(ROOM_ID, at, 2)).resolves.toBe('counted');
-    await expect(store.touchRoom(ROOM_ID, at, 2)).resolves.toBe('counted');
-    await expect(store.touchRoom(ROOM_ID, at, 2)).resolves.toBe('full');
-    await store.uncountMessage(ROOM_ID);
-    await expect(store.touchRoom(ROOM_ID, at, 2)).resolves.toBe('counted');
-    await expect(store.touchRoom(OTHER_ROOM_ID, at, 2)).resolves.toBe('closed');
-    await expect(store.touchRoom('no-such-room', at, 2)).resolves.toBe('closed');
+    await expect(store.touchRoom(message, 2)).resolves.toMatchObject({ outcome: 'counted' });
+    await expect(store.touchRoom(message, 2)).resolves.toMatchObject({ outcome: 'counted' });
+    await expect(store.touchRoom(message, 2)).resolves.toEqual({ outcome: 'full' });
+    await store.uncountMessage(ROOM_ID, 'visitor');
+    expect(store.rooms.get(ROOM_ID)?.sentBy).toEqual({ visitor: 1 });
+    await expect(store.touchRoom(message, 2)).resolves.toMatchObject({ outcome: 'counted' });
+    await expect(store.touchRoom(inRoom(OTHER_ROOM_ID), 2)).resolves.toEqual({ outcome: 'closed' });
+    await expect(store.touchRoom(inRoom('no-such-room'), 2)).resolves.toEqual({ outcome: 'closed' });
     expect(store.messageCounts.get(OTHER_ROOM_ID)).toBeUndefined();
   });
 
   it('never counts below zero and deletes a message by id', async () => {
     const store = new InMemoryChatStore();
-    await store.uncountMessage(ROOM_ID);
+    await store.uncountMessage(ROOM_ID, 'visitor');
     expect(store.messageCounts.get(ROOM_ID) ?? 0).toBe(0);
     await store.putMessage(message);
 

@@ -2,7 +2,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { OTHER_ROOM_ID, OWNER_A, ROOM_ID } from '../../support/fixtures.js';
+import { NO_ACTIVITY, OTHER_ROOM_ID, OWNER_A, ROOM_ID } from '../../support/fixtures.js';
 import { loadHandler } from '../../support/handler-env.js';
 import { signAccessToken, TEST_JWT_SECRET } from '../../support/jwt.js';
 import { httpEvent, jsonBody } from '../../support/lambda-events.js';
@@ -49,6 +49,7 @@ describe('GET /api/chat/rooms/', () => {
         is_active: true,
         created_at: '2026-02-05T11:00:00.000Z',
         updated_at: '2026-02-05T11:05:00.000Z',
+        ...NO_ACTIVITY,
       },
       {
         id: ROOM_ID,
@@ -57,6 +58,7 @@ describe('GET /api/chat/rooms/', () => {
         is_active: true,
         created_at: '2026-02-05T11:00:00.000Z',
         updated_at: '2026-02-05T11:00:00.000Z',
+        ...NO_ACTIVITY,
       },
     ]);
     expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
