@@ -9,7 +9,8 @@ import { ChatWebSocketApi } from './constructs/chat-websocket-api.js';
 import { FrontDoor } from './constructs/front-door.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { OwnerAuth } from './constructs/owner-auth.js';
-import type { ChatSettings } from './settings.js';
+import { envName } from '../lambdas/config/settings-contract.js';
+import { sharedFunctionEnvironment, type ChatSettings } from './settings.js';
 
 export interface ChatStackProps extends StackProps {
   settings: ChatSettings;
@@ -37,15 +38,7 @@ export class ChatStack extends Stack {
     const ownerAuth = new OwnerAuth(this, 'OwnerAuth', settings.auth);
     const handlers = new ChatHandlers(this, 'Handlers', {
       logRetention: settings.logRetentionDays as RetentionDays,
-      environment: {
-        ROOM_RETENTION_DAYS: String(settings.roomRetentionDays),
-        MESSAGE_RETENTION_DAYS: String(settings.messageRetentionDays),
-        CONNECTION_TTL_SECONDS: String(settings.connectionTtlSeconds),
-        MESSAGES_PER_SECOND_PER_CONNECTION: String(settings.limits.messagesPerSecondPerConnection),
-        ROOM_STARTS_PER_MINUTE_PER_IP: String(settings.limits.roomStartsPerMinutePerIp),
-        ROOM_STARTS_PER_HOUR_PER_OWNER: String(settings.limits.roomStartsPerHourPerOwner),
-        SOCKETS_PER_ROOM_MEMBER: String(settings.limits.socketsPerRoomMember),
-      },
+      environment: sharedFunctionEnvironment(settings),
     });
     const throttle = { rateLimit: settings.limits.throttleRatePerSecond, burstLimit: settings.limits.throttleBurst };
 
@@ -90,14 +83,14 @@ export class ChatStack extends Stack {
           webAclArn: settings.frontDoor.webAclArn,
         })
       : undefined;
-    handlers.startChat.addEnvironment('WS_URL_TEMPLATE', frontDoor?.roomUrlTemplate ?? liveApi.roomUrlTemplate);
-    if (frontDoor) handlers.startChat.addEnvironment('ORIGIN_VERIFY_SECRET', frontDoor.originVerifySecret);
-    handlers.message.addEnvironment('MAX_MESSAGE_LENGTH', String(settings.maxMessageLength));
-    handlers.message.addEnvironment('MAX_MESSAGES_PER_ROOM', String(settings.maxMessagesPerRoom));
+    handlers.startChat.addEnvironment(envName('wsUrlTemplate'), frontDoor?.roomUrlTemplate ?? liveApi.roomUrlTemplate);
+    if (frontDoor) handlers.startChat.addEnvironment(envName('originVerifySecret'), frontDoor.originVerifySecret);
+    handlers.message.addEnvironment(envName('maxMessageLength'), String(settings.maxMessageLength));
+    handlers.message.addEnvironment(envName('maxMessagesPerRoom'), String(settings.maxMessagesPerRoom));
     if (settings.eventBusName) {
       const bus = EventBus.fromEventBusName(this, 'PushHookBus', settings.eventBusName);
       bus.grantPutEventsTo(handlers.message);
-      handlers.message.addEnvironment('EVENT_BUS_NAME', bus.eventBusName);
+      handlers.message.addEnvironment(envName('eventBusName'), bus.eventBusName);
     }
 
     const monitoring = new Monitoring(this, 'Monitoring', {

@@ -20,6 +20,7 @@ import { hostCheck, type HostCheck } from './host-check.js';
 import { startServicesServer } from './services-server.js';
 import { ASSEMBLY_DIR, ensureSynthesized, PROJECT_ROOT, synthesizedStackName } from './synth.js';
 import { AWS_WEBSOCKET_LIMITS, refuse, WebSocketGateway, type WebSocketLimits } from './websocket-gateway.js';
+import { envName } from '../lambdas/config/settings-contract.js';
 
 export interface LocalStackOptions {
   /** 8000 unless given; 0 picks a free port. */
@@ -99,7 +100,7 @@ export interface LocalStack {
 }
 
 /** Variables the local stack sets itself, whatever the template says. */
-const LOCAL_OVERRIDES = new Set(['POWERTOOLS_LOG_LEVEL']);
+const LOCAL_OVERRIDES = new Set([envName('logLevel')]);
 const LOCAL_ACCOUNT = '000000000000';
 const STARTED = Symbol.for('carchat.local-stack.started');
 
@@ -206,7 +207,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
 
     Object.assign(process.env, environment, {
-      POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.LOG_LEVEL ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      [envName('logLevel')]: options.logLevel ?? process.env.LOG_LEVEL ?? process.env[envName('logLevel')] ?? 'WARN',
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
       // Dummy keys: requests are signed, and never with real credentials.

@@ -6,6 +6,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import { BUNDLE_ALIASES, BUNDLE_TARGET, ESM_REQUIRE_BANNER } from '../lambda-bundling.js';
+import { environmentOf, SETTINGS } from '../../lambdas/config/settings-contract.js';
 
 export interface ChatFunctionProps {
   /** Handler file, relative to lambdas/handlers (e.g. 'http/start-chat.ts'). */
@@ -46,8 +47,7 @@ export class ChatFunction extends NodejsFunction {
       role,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: 'carchat',
-        POWERTOOLS_LOG_LEVEL: 'INFO',
+        ...environmentOf({ serviceName: SETTINGS.serviceName.default, logLevel: SETTINGS.logLevel.default }),
         ...props.environment,
       },
       bundling: {

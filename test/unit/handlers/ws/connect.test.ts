@@ -1,3 +1,4 @@
+import { environmentOf } from '../../../../lambdas/config/settings-contract.js';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -54,12 +55,12 @@ describe('$connect', () => {
     ]);
   });
 
-  it('keeps connection rows for CONNECTION_TTL_SECONDS', async () => {
-    const handler = await load({ CONNECTION_TTL_SECONDS: '600' });
+  it('keeps connection rows for the connectionTtlSeconds setting', async () => {
+    const handler = await load(environmentOf({ connectionTtlSeconds: 9000 }));
 
     await handler(connectEvent({ room: ROOM_ID, visitor: VISITOR_TOKEN }));
 
-    expect(ddb.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({ expires_at: CONNECTED_AT / 1000 + 600 });
+    expect(ddb.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({ expires_at: CONNECTED_AT / 1000 + 9000 });
   });
 
   it('accepts the owner with a JWT in the token parameter', async () => {
