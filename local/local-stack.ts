@@ -230,11 +230,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
     const fn = (id: string) => functions.get(id)!;
     // The origin-verify value is an intrinsic in the template; the functions got it resolved.
-    if (assembly.frontDoor && !environment.ORIGIN_VERIFY_SECRET) {
-      throw new LocalStackError('The template has a CloudFront front door but no function has ORIGIN_VERIFY_SECRET');
+    const originVerifySecret = environment[envName('originVerifySecret')];
+    if (assembly.frontDoor && !originVerifySecret) {
+      throw new LocalStackError(`The template has a CloudFront front door but no function has ${envName('originVerifySecret')}`);
     }
     const frontDoor = assembly.frontDoor
-      ? new LocalFrontDoor(assembly.frontDoor, { [ORIGIN_VERIFY_HEADER]: environment.ORIGIN_VERIFY_SECRET! })
+      ? new LocalFrontDoor(assembly.frontDoor, { [ORIGIN_VERIFY_HEADER]: originVerifySecret! })
       : undefined;
     const http = new HttpGateway({
       apiLogicalId: assembly.httpApi.logicalId,

@@ -354,7 +354,8 @@ export function settingsTableRows(): SettingsTableRow[] {
 export function settingsTableMarkdown(): string {
   const lines = ['| Key | Default | Meaning |', '|---|---|---|'];
   for (const row of settingsTableRows()) {
-    lines.push(`| ${row.keys.map((key) => `\`${key}\``).join(', ')} | ${row.default} | ${row.meaning} |`);
+    const cells = [row.keys.map((key) => `\`${key}\``).join(', '), row.default, row.meaning];
+    lines.push(`|${cells.map((cell) => (cell ? ` ${cell} ` : ' ')).join('|')}|`);
   }
   return lines.join('\n');
 }
