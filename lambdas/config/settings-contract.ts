@@ -19,8 +19,6 @@ interface Common {
   context?: string;
   /** Environment variable the functions read; absent for a setting only the stack uses. */
   env?: string;
-  /** The README table's meaning column; settings in one row share it (see settingsTableRows). */
-  doc: string;
   /** The default as the table shows it, when the value alone says too little. */
   defaultText?: string;
 }
@@ -69,69 +67,57 @@ export const SETTINGS = {
     context: 'jwtSecretArn',
     env: 'JWT_SECRET_ARN',
     defaultText: 'a new secret',
-    doc: 'existing Secrets Manager secret holding the Django HS256 signing key: its complete ARN, with the 6-character suffix',
   },
   jwtJwksUrl: {
     type: 'string',
     context: 'jwtJwksUrl',
     env: 'JWT_JWKS_URL',
-    doc: 'JWKS URL (RS256/ES256, e.g. Cognito) instead of the shared secret; `https://`',
   },
   jwtOwnerClaim: {
     type: 'string',
     context: 'jwtOwnerClaim',
     env: 'JWT_OWNER_CLAIM',
     default: 'user_id',
-    doc: 'claim carrying the owner id (a claim name: letters, digits, `_ . : -`)',
   },
   jwtIssuer: {
     type: 'string',
     context: 'jwtIssuer',
     env: 'JWT_ISSUER',
-    doc: 'checked when set (compared exactly: no spaces, at most 512 characters)',
   },
   jwtAudience: {
     type: 'string',
     context: 'jwtAudience',
     env: 'JWT_AUDIENCE',
-    doc: 'checked when set (compared exactly: no spaces, at most 512 characters)',
   },
   frontDoor: {
     type: 'boolean',
     context: 'frontDoor',
     default: true,
-    doc: '`false` deploys without CloudFront (raw endpoints only); `true` or `false` only',
   },
   domainName: {
     type: 'string',
     context: 'domainName',
-    doc: "custom domain of the front door, lowercase, no wildcard (CloudFront's rule); certificate `arn:aws:acm:us-east-1:<account>:certificate/<id>`",
   },
   certificateArn: {
     type: 'string',
     context: 'certificateArn',
-    doc: "custom domain of the front door, lowercase, no wildcard (CloudFront's rule); certificate `arn:aws:acm:us-east-1:<account>:certificate/<id>`",
   },
   hostedZoneId: {
     type: 'string',
     context: 'hostedZoneId',
-    doc: "Route 53 zone for the alias records: the id alone (`Z...`, no `/hostedzone/`) and the zone's name, which must contain `domainName`",
   },
   hostedZoneName: {
     type: 'string',
     context: 'hostedZoneName',
-    doc: "Route 53 zone for the alias records: the id alone (`Z...`, no `/hostedzone/`) and the zone's name, which must contain `domainName`",
   },
   webAclArn: {
     type: 'string',
     context: 'webAclArn',
-    doc: 'WAFv2 web ACL of CLOUDFRONT scope: `arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>`',
   },
   corsAllowedOrigins: {
     type: 'list',
     context: 'corsAllowedOrigins',
     default: ['*'],
-    doc: 'origins a browser page may call the REST API from: `*` (any, without credentials; no cookies are used) or a comma-separated list of `https://host[:port]` / `http://host[:port]` origins, each exactly as the browser sends it (no path, no trailing slash)',
   },
   maxMessageLength: {
     type: 'int',
@@ -140,7 +126,6 @@ export const SETTINGS = {
     default: 4000,
     min: 1,
     max: 30_000,
-    doc: 'characters (Unicode code points) per message',
   },
   maxMessagesPerRoom: {
     type: 'int',
@@ -149,7 +134,6 @@ export const SETTINGS = {
     default: 10_000,
     min: 1,
     max: 1_000_000,
-    doc: 'messages one room may hold (1 to 1,000,000); the next is refused with `room_full`',
   },
   messagesPerSecondPerConnection: {
     type: 'int',
@@ -158,7 +142,6 @@ export const SETTINGS = {
     default: 5,
     min: 0,
     max: 50,
-    doc: 'frames per socket (every frame: messages, pings, invalid ones), sliding one-second window by arrival time (at most 50); `0` turns it off',
   },
   // At most 100: the sliding window writes one attribute per admitted start in one
   // UpdateExpression, and past ~115 that expression exceeds DynamoDB's 4 KB limit.
@@ -169,7 +152,6 @@ export const SETTINGS = {
     default: 10,
     min: 0,
     max: 100,
-    doc: 'chats one address may start per minute (at most 100); an IPv6 address counts by its /64; `0` turns it off',
   },
   // The same sliding window, the same 100 ceiling.
   roomStartsPerHourPerOwner: {
@@ -179,7 +161,6 @@ export const SETTINGS = {
     default: 30,
     min: 0,
     max: 100,
-    doc: 'new chats one owner may be sent per sliding hour, from any address (at most 100); `0` turns it off',
   },
   socketsPerRoomMember: {
     type: 'int',
@@ -188,7 +169,6 @@ export const SETTINGS = {
     default: 5,
     min: 1,
     max: 50,
-    doc: 'open sockets one visitor token, or one owner, may hold in one room (1-50)',
   },
   throttleRatePerSecond: {
     type: 'int',
@@ -196,7 +176,6 @@ export const SETTINGS = {
     default: 200,
     min: 1,
     max: 10_000,
-    doc: 'API Gateway stage throttling, both APIs',
   },
   throttleBurst: {
     type: 'int',
@@ -204,7 +183,6 @@ export const SETTINGS = {
     default: 400,
     min: 1,
     max: 5_000,
-    doc: 'API Gateway stage throttling, both APIs',
   },
   messageRetentionDays: {
     type: 'int',
@@ -214,7 +192,6 @@ export const SETTINGS = {
     min: 0,
     max: 36_500,
     defaultText: '`0` (keep)',
-    doc: 'delete messages / idle rooms after this many days (DynamoDB TTL)',
   },
   roomRetentionDays: {
     type: 'int',
@@ -224,7 +201,6 @@ export const SETTINGS = {
     min: 0,
     max: 36_500,
     defaultText: '`0` (keep)',
-    doc: 'delete messages / idle rooms after this many days (DynamoDB TTL)',
   },
   // API Gateway closes every WebSocket after 2 hours, so the 3-hour default outlives any real one.
   connectionTtlSeconds: {
@@ -234,62 +210,95 @@ export const SETTINGS = {
     default: 3 * 3600,
     min: 2 * 3600,
     max: 7 * DAY,
-    doc: "socket rows expire this long after connecting (2-hour minimum: API Gateway's own limit)",
   },
   eventBusName: {
     type: 'string',
     context: 'eventBusName',
     env: 'EVENT_BUS_NAME',
     default: 'default',
-    doc: 'EventBridge bus of the push hook, by name (not ARN: 1-256 letters, digits, `. - _ /`); `""` turns it off',
   },
   alarmEmail: {
     type: 'string',
     context: 'alarmEmail',
-    doc: 'e-mail subscribed to the alarm topic',
   },
   logRetentionDays: {
     type: 'one-of',
     context: 'logRetentionDays',
     default: 30,
     values: LOG_RETENTION_DAYS,
-    doc: `Lambda logs, the API stages' access logs and the distribution's access log; one of the periods CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(', ')}`,
   },
   stageName: {
     type: 'string',
     context: 'stageName',
     default: 'prod',
-    doc: 'WebSocket stage (1-64 letters, digits, `_` or `-`)',
   },
   stackName: {
     type: 'string',
     context: 'stackName',
     default: 'CarChat',
-    doc: 'CloudFormation stack name (1-128 letters, digits or `-`, starting with a letter); `npm start` and the bench serve whatever stack the app synthesized',
   },
 
   // Values the stack computes from its resources and hands to the functions.
-  tableName: { type: 'string', env: 'TABLE_NAME', doc: 'the DynamoDB table' },
+  tableName: { type: 'string', env: 'TABLE_NAME' },
   wsCallbackUrl: {
     type: 'string',
     env: 'WS_CALLBACK_URL',
-    doc: "the WebSocket stage's management endpoint (https://<api>.execute-api.<region>.amazonaws.com/<stage>)",
   },
   wsUrlTemplate: {
     type: 'string',
     env: 'WS_URL_TEMPLATE',
-    doc: "a room's WebSocket URL with `{room_id}` (and, locally, `{host}`) to fill in",
   },
   originVerifySecret: {
     type: 'string',
     env: 'ORIGIN_VERIFY_SECRET',
-    doc: "the front door's origin-verify value: proves a request came through CloudFront",
   },
-  serviceName: { type: 'string', env: 'POWERTOOLS_SERVICE_NAME', default: 'carchat', doc: 'the service name in every log line' },
-  logLevel: { type: 'string', env: 'POWERTOOLS_LOG_LEVEL', default: 'INFO', doc: "the functions' log level" },
+  serviceName: { type: 'string', env: 'POWERTOOLS_SERVICE_NAME', default: 'carchat' },
+  logLevel: { type: 'string', env: 'POWERTOOLS_LOG_LEVEL', default: 'INFO' },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof SETTINGS;
+
+/**
+ * Each setting's one-line doc: the README table's meaning column (settings in one row share
+ * it, see settingsTableRows). Built by a function, not held in SETTINGS, so the functions'
+ * bundles (which import SETTINGS for names, defaults and ranges) leave the prose out.
+ */
+export const settingDocs = (): Record<SettingName, string> => ({
+  jwtSecretArn: 'existing Secrets Manager secret holding the Django HS256 signing key: its complete ARN, with the 6-character suffix',
+  jwtJwksUrl: 'JWKS URL (RS256/ES256, e.g. Cognito) instead of the shared secret; `https://`',
+  jwtOwnerClaim: 'claim carrying the owner id (a claim name: letters, digits, `_ . : -`)',
+  jwtIssuer: 'checked when set (compared exactly: no spaces, at most 512 characters)',
+  jwtAudience: 'checked when set (compared exactly: no spaces, at most 512 characters)',
+  frontDoor: '`false` deploys without CloudFront (raw endpoints only); `true` or `false` only',
+  domainName: "custom domain of the front door, lowercase, no wildcard (CloudFront's rule); certificate `arn:aws:acm:us-east-1:<account>:certificate/<id>`",
+  certificateArn: "custom domain of the front door, lowercase, no wildcard (CloudFront's rule); certificate `arn:aws:acm:us-east-1:<account>:certificate/<id>`",
+  hostedZoneId: "Route 53 zone for the alias records: the id alone (`Z...`, no `/hostedzone/`) and the zone's name, which must contain `domainName`",
+  hostedZoneName: "Route 53 zone for the alias records: the id alone (`Z...`, no `/hostedzone/`) and the zone's name, which must contain `domainName`",
+  webAclArn: 'WAFv2 web ACL of CLOUDFRONT scope: `arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>`',
+  corsAllowedOrigins: 'origins a browser page may call the REST API from: `*` (any, without credentials; no cookies are used) or a comma-separated list of `https://host[:port]` / `http://host[:port]` origins, each exactly as the browser sends it (no path, no trailing slash)',
+  maxMessageLength: 'characters (Unicode code points) per message',
+  maxMessagesPerRoom: 'messages one room may hold (1 to 1,000,000); the next is refused with `room_full`',
+  messagesPerSecondPerConnection: 'frames per socket (every frame: messages, pings, invalid ones), sliding one-second window by arrival time (at most 50); `0` turns it off',
+  roomStartsPerMinutePerIp: 'chats one address may start per minute (at most 100); an IPv6 address counts by its /64; `0` turns it off',
+  roomStartsPerHourPerOwner: 'new chats one owner may be sent per sliding hour, from any address (at most 100); `0` turns it off',
+  socketsPerRoomMember: 'open sockets one visitor token, or one owner, may hold in one room (1-50)',
+  throttleRatePerSecond: 'API Gateway stage throttling, both APIs',
+  throttleBurst: 'API Gateway stage throttling, both APIs',
+  messageRetentionDays: 'delete messages / idle rooms after this many days (DynamoDB TTL)',
+  roomRetentionDays: 'delete messages / idle rooms after this many days (DynamoDB TTL)',
+  connectionTtlSeconds: "socket rows expire this long after connecting (2-hour minimum: API Gateway's own limit)",
+  eventBusName: 'EventBridge bus of the push hook, by name (not ARN: 1-256 letters, digits, `. - _ /`); `""` turns it off',
+  alarmEmail: 'e-mail subscribed to the alarm topic',
+  logRetentionDays: `Lambda logs, the API stages' access logs and the distribution's access log; one of the periods CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(', ')}`,
+  stageName: 'WebSocket stage (1-64 letters, digits, `_` or `-`)',
+  stackName: 'CloudFormation stack name (1-128 letters, digits or `-`, starting with a letter); `npm start` and the bench serve whatever stack the app synthesized',
+  tableName: 'the DynamoDB table',
+  wsCallbackUrl: "the WebSocket stage's management endpoint (https://<api>.execute-api.<region>.amazonaws.com/<stage>)",
+  wsUrlTemplate: "a room's WebSocket URL with `{room_id}` (and, locally, `{host}`) to fill in",
+  originVerifySecret: "the front door's origin-verify value: proves a request came through CloudFront",
+  serviceName: 'the service name in every log line',
+  logLevel: "the functions' log level",
+});
 
 /** Every environment variable the functions read, by setting name. */
 export type EnvSettingName = { [K in SettingName]: (typeof SETTINGS)[K] extends { env: string } ? K : never }[SettingName];
@@ -333,19 +342,20 @@ export interface SettingsTableRow {
  * shown once when equal, otherwise one per key.
  */
 export function settingsTableRows(): SettingsTableRow[] {
-  const rows: { specs: SettingSpec[] }[] = [];
-  for (const spec of Object.values(SETTINGS as Record<string, SettingSpec>)) {
+  const docs = settingDocs();
+  const rows: { doc: string; specs: SettingSpec[] }[] = [];
+  for (const [name, spec] of Object.entries(SETTINGS) as [SettingName, SettingSpec][]) {
     if (!spec.context) continue;
     const last = rows.at(-1);
-    if (last && last.specs[0]!.doc === spec.doc) last.specs.push(spec);
-    else rows.push({ specs: [spec] });
+    if (last && last.doc === docs[name]) last.specs.push(spec);
+    else rows.push({ doc: docs[name], specs: [spec] });
   }
-  return rows.map(({ specs }) => {
+  return rows.map(({ doc, specs }) => {
     const defaults = [...new Set(specs.map(defaultText))];
     return {
       keys: specs.map((spec) => spec.context!),
       default: defaults.length === 1 ? defaults[0]! : specs.map(defaultText).join(', '),
-      meaning: specs[0]!.doc,
+      meaning: doc,
     };
   });
 }
