@@ -233,8 +233,8 @@ function readFrontDoor(node: Context): ChatSettings['frontDoor'] {
 }
 
 /**
- * The settings every function reads, as their environment (the names from the contract).
- * The stack adds the per-function values (the table, the URLs, the owner-token settings).
+ * The settings every function's store reads, as their environment (the names from the contract).
+ * The stack adds the per-function values (functions.ts), the table, the URLs and the owner-token settings.
  */
 export function sharedFunctionEnvironment(settings: ChatSettings): Record<string, string> {
   return environmentOf({
@@ -244,6 +244,5 @@ export function sharedFunctionEnvironment(settings: ChatSettings): Record<string
     messagesPerSecondPerConnection: settings.limits.messagesPerSecondPerConnection,
     roomStartsPerMinutePerIp: settings.limits.roomStartsPerMinutePerIp,
     roomStartsPerHourPerOwner: settings.limits.roomStartsPerHourPerOwner,
-    socketsPerRoomMember: settings.limits.socketsPerRoomMember,
   });
 }

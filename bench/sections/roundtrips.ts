@@ -17,7 +17,7 @@ import { callWaves, startDelayProxy, type DelayProxy } from '../delay-proxy.js';
 import { readAssembly, type Assembly } from '../lib/assembly.js';
 import { ChatSocket, ownerToken } from '../lib/chat-client.js';
 import { documentClient, REGION } from '../lib/dynamodb.js';
-import { connectionIdLike, RecordingGateway, silentLogger, tokenIsOwnerId } from '../lib/fakes.js';
+import { connectionIdLike, RecordingGateway, silentLogger, uncountedMetrics, tokenIsOwnerId } from '../lib/fakes.js';
 import { LocalStackProcess } from '../lib/local-stack-process.js';
 import { code, mark, table } from '../lib/markdown.js';
 import type { Section, SectionContext } from '../lib/section.js';
@@ -113,7 +113,7 @@ async function measureInProcess(
         eventCalls.push({ operation: 'PutEvents', start, end: performance.now() });
       },
     };
-    const deps = { store, gateway, verifier: tokenIsOwnerId, clock: systemClock, logger: silentLogger, socketsPerRoomMember: SETTINGS.socketsPerRoomMember.default };
+    const deps = { store, gateway, verifier: tokenIsOwnerId, clock: systemClock, logger: silentLogger, metrics: uncountedMetrics, socketsPerRoomMember: SETTINGS.socketsPerRoomMember.default };
     const messageDeps = { ...deps, events, maxMessageLength: options.maxMessageLength, maxMessagesPerRoom: options.maxMessagesPerRoom };
     const startDeps = { ...deps, wsUrlFor: (roomId: string) => `ws://localhost/ws/chat/${roomId}/` };
     const ownerId = randomUUID();

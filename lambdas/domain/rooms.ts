@@ -171,7 +171,7 @@ export async function getHistory(
 
 /** POST /api/chat/rooms/<id>/close/: the owner ends the chat. */
 export async function closeRoom(
-  deps: Pick<ChatDeps, 'store' | 'verifier' | 'gateway' | 'clock' | 'logger'>,
+  deps: Pick<ChatDeps, 'store' | 'verifier' | 'gateway' | 'clock' | 'logger' | 'metrics'>,
   rawRoomId: string | undefined,
   owner: OwnerCredential | undefined,
 ): Promise<RoomView> {

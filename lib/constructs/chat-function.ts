@@ -5,6 +5,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
+import { SERVICE_NAME } from '../../lambdas/shared/metric-names.js';
 import { BUNDLE_ALIASES, BUNDLE_TARGET, ESM_REQUIRE_BANNER } from '../lambda-bundling.js';
 import { environmentOf, SETTINGS } from '../../lambdas/config/settings-contract.js';
 
@@ -47,7 +48,7 @@ export class ChatFunction extends NodejsFunction {
       role,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
-        ...environmentOf({ serviceName: SETTINGS.serviceName.default, logLevel: SETTINGS.logLevel.default }),
+        ...environmentOf({ serviceName: SERVICE_NAME, logLevel: SETTINGS.logLevel.default }),
         ...props.environment,
       },
       bundling: {

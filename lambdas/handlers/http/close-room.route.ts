@@ -15,9 +15,9 @@ export const makeHandler = (deps: CloseRoomHandlerDeps) =>
   httpHandler({
     path: /^\/api\/chat\/rooms\/([^/]+)\/close\/?$/,
     methods: {
-      POST: async ({ params, header, logger }) => ({
+      POST: async ({ params, header, logger, metrics }) => ({
         status: 200,
-        body: await closeRoom({ ...deps, logger }, params[0], bearerCredential(header('authorization'))),
+        body: await closeRoom({ ...deps, logger, metrics }, params[0], bearerCredential(header('authorization'))),
       }),
     },
   });

@@ -31,6 +31,7 @@ export const makeHandler = (deps: StartChatHandlerDeps) =>
               gateway: deps.gateway,
               clock: deps.clock,
               logger: request.logger,
+              metrics: request.metrics,
               wsUrlFor: (roomId) => fillWsUrl(deps.wsUrlTemplate, request.event, roomId),
             },
             {

@@ -24,9 +24,9 @@ export function handshakeCredentials(query: Record<string, string | undefined>):
 
 /** $connect: the handshake's query and time in; a refusal's status becomes the handshake's answer. */
 export const makeHandler = ({ now = Date.now, ...deps }: ConnectHandlerDeps) =>
-  webSocketHandler(async (event, logger) => {
+  webSocketHandler(async (event, logger, metrics) => {
     await connect(
-      { ...deps, logger },
+      { ...deps, logger, metrics },
       {
         connectionId: event.requestContext.connectionId,
         credentials: handshakeCredentials(event.queryStringParameters ?? {}),

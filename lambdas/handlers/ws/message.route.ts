@@ -14,7 +14,7 @@ export interface MessageHandlerDeps {
 
 /** $default: the frame, its socket and its arrival time in; every answer goes out on the sockets. */
 export const makeHandler = (deps: MessageHandlerDeps) =>
-  webSocketHandler(async (event, logger) => {
+  webSocketHandler(async (event, logger, metrics) => {
     const { connectionId, requestTimeEpoch } = event.requestContext;
-    await handleFrame({ ...deps, logger }, { connectionId, frame: parseFrame(event.body), arrivedAtMs: requestTimeEpoch });
+    await handleFrame({ ...deps, logger, metrics }, { connectionId, frame: parseFrame(event.body), arrivedAtMs: requestTimeEpoch });
   });
