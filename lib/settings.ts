@@ -54,7 +54,7 @@ export interface ChatSettings {
   /** EventBridge bus for the offline-owner push hook; empty turns the hook off. */
   eventBusName?: string;
   logRetentionDays: number;
-  /** CloudFront in front of both APIs, serving the guide's URLs on one domain. */
+  /** CloudFront in front of both APIs, serving the clients' URLs (docs/api.md) on one domain. */
   frontDoor?: {
     customDomain?: { domainName: string; certificateArn: string; hostedZone?: { id: string; name: string } };
     webAclArn?: string;

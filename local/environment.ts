@@ -28,7 +28,7 @@ export function localApiVariables(servicesUrl: string): Record<string, string> {
   return environmentOf({
     // The management API (PostToConnection...) is on the loopback-only services server.
     wsCallbackUrl: servicesUrl,
-    // The guide's path, which the local gateway rewrites with the CloudFront function. The
+    // The clients' path (docs/api.md), which the local gateway rewrites with the CloudFront function. The
     // start-chat handler puts the Host the client used in {host} (deployed: a fixed domain),
     // so a phone that reached the laptop by its address gets a ws_url with that address.
     wsUrlTemplate: 'ws://{host}/ws/chat/{room_id}/',

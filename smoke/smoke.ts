@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { isUuid, signOwnerToken } from '../local/owner-token.js';
 
 /**
- * The guide's flow, end to end, against any deployment's front door (or `npm start`), with
+ * The clients' flow (docs/api.md), end to end, against any deployment's front door (or `npm start`), with
  * nothing but fetch and a WebSocket client: what a first `cdk deploy` must pass before a
  * client team is told the URL. Each check is one line of the report; a check whose
  * prerequisite failed is skipped rather than failing for the same reason twice.

@@ -17,7 +17,7 @@ import { hashVisitorToken } from '../../lambdas/domain/visitor-token.js';
 import { loggerFor } from '../../lambdas/shared/logger.js';
 import { createTableInput, ensureTables } from '../../local/dynamodb.js';
 import { startDynamoDbLocal } from '../../local/dynamodb-local.js';
-import { readAssembly } from '../lib/assembly.js';
+import { messageFunction, readAssembly } from '../lib/assembly.js';
 import { attachCapacityMeter, type Reading } from '../lib/capacity-meter.js';
 import { ownerToken } from '../lib/chat-client.js';
 import { documentClient, REGION } from '../lib/dynamodb.js';
@@ -87,7 +87,7 @@ export const capacitySection: Section = {
   title: 'Capacity units per operation, and how they scale with the table',
   async run(ctx: SectionContext) {
     const assembly = readAssembly();
-    const messageFn = assembly.functions.find((f) => f.name === 'WsMessage') ?? assembly.functions[0]!;
+    const messageFn = messageFunction(assembly);
     const storeOptions = storeOptionsFromTemplate(messageFn.environment, TABLE);
 
     ctx.log('capacity: starting DynamoDB Local (Java) in memory');

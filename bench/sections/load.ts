@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoChatStore } from '../../lambdas/adapters/dynamo-chat-store.js';
 import { hashVisitorToken } from '../../lambdas/domain/visitor-token.js';
 import { freePort } from '../../local/free-port.js';
-import { readAssembly } from '../lib/assembly.js';
+import { messageFunction, readAssembly } from '../lib/assembly.js';
 import { ChatSocket, ownerToken } from '../lib/chat-client.js';
 import { documentClient } from '../lib/dynamodb.js';
 import { LocalStackProcess } from '../lib/local-stack-process.js';
@@ -69,7 +69,7 @@ export const loadSection: Section = {
   title: 'Load on the local stack',
   async run(ctx: SectionContext) {
     const assembly = readAssembly();
-    const messageFn = assembly.functions.find((f) => f.name === 'WsMessage') ?? assembly.functions[0]!;
+    const messageFn = messageFunction(assembly);
     const limits = storeOptionsFromTemplate(messageFn.environment, 'unused').limits;
 
     const { host, dynamodbEndpoint } = await LocalStackProcess.launch();

@@ -14,7 +14,7 @@ import { createTableInput, ensureTables, startDynamoDb } from '../../local/dynam
 import { freePort } from '../../local/free-port.js';
 import { newServicesSecret } from '../../local/services-server.js';
 import { callWaves, startDelayProxy, type DelayProxy } from '../delay-proxy.js';
-import { readAssembly, type Assembly } from '../lib/assembly.js';
+import { messageFunction, readAssembly, type Assembly } from '../lib/assembly.js';
 import { ChatSocket, ownerToken } from '../lib/chat-client.js';
 import { documentClient, REGION } from '../lib/dynamodb.js';
 import { connectionIdLike, RecordingGateway, silentLogger, uncountedMetrics, tokenIsOwnerId } from '../lib/fakes.js';
@@ -70,7 +70,7 @@ export const roundTripsSection: Section = {
   title: `Hot-path round trips (${DELAY_MS} ms injected per call)`,
   async run(ctx: SectionContext) {
     const assembly = readAssembly();
-    const messageFn = assembly.functions.find((f) => f.name === 'WsMessage') ?? assembly.functions[0]!;
+    const messageFn = messageFunction(assembly);
     const options = storeOptionsFromTemplate(messageFn.environment, TABLE);
 
     ctx.log('roundtrips: in process (domain use cases + DynamoChatStore through the delay proxy)');

@@ -1,6 +1,6 @@
 /**
  * The chat's entities and their wire shapes. Field names follow the client contract
- * (`chat-api-guide.md`) exactly: history items carry `content`, live broadcasts carry `message`.
+ * (docs/api.md) exactly: history items carry `content`, live broadcasts carry `message`.
  */
 export type SenderType = 'visitor' | 'owner';
 

@@ -137,7 +137,7 @@ export interface HistoryQuery {
 
 /**
  * GET /api/chat/rooms/<id>/messages/: without parameters the whole history, oldest first
- * (the guide's contract) when it fits in one response, otherwise the newest messages that
+ * (the original contract, docs/api.md) when it fits in one response, otherwise the newest messages that
  * fit and a continuation to the older ones. `limit`, `before` and `after` page through it
  * for clients that know them, bounded the same way; the result is always oldest first.
  */

@@ -28,9 +28,9 @@ const ACCESS_LOG_FIELDS = {
 };
 
 /**
- * The live half of the guide. API Gateway WebSocket URLs take no path after the stage, so
+ * The live half of the client API (docs/api.md). API Gateway WebSocket URLs take no path after the stage, so
  * the room and credentials travel in the query string (`?room=<id>&visitor=<token>`); the
- * front door maps the guide's /ws/chat/<room_id>/ paths onto that.
+ * front door maps the clients' /ws/chat/<room_id>/ paths onto that.
  */
 export class ChatWebSocketApi extends Construct {
   readonly api: WebSocketApi;
@@ -40,7 +40,7 @@ export class ChatWebSocketApi extends Construct {
   constructor(scope: Construct, id: string, props: ChatWebSocketApiProps) {
     super(scope, id);
     this.api = new WebSocketApi(this, 'Api', {
-      description: 'Car chat live messages (chat-api-guide.md, WebSocket)',
+      description: 'Car chat live messages (WebSocket; docs/api.md)',
       connectRouteOptions: { integration: new WebSocketLambdaIntegration('ConnectIntegration', props.connectHandler) },
       disconnectRouteOptions: { integration: new WebSocketLambdaIntegration('DisconnectIntegration', props.disconnectHandler) },
       defaultRouteOptions: { integration: new WebSocketLambdaIntegration('MessageIntegration', props.messageHandler) },

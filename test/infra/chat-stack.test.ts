@@ -66,7 +66,7 @@ describe('REST API', () => {
     }
   });
 
-  it('has exactly the routes of the guide plus the room and close, and no route ending in a slash', () => {
+  it('has exactly the routes of docs/api.md (the original three, the room and close), and no route ending in a slash', () => {
     const http = resourcesOf('AWS::ApiGatewayV2::Route')
       .map(([, route]) => route.Properties.RouteKey as string)
       .filter((key) => !key.startsWith('$'));

@@ -82,7 +82,7 @@ describe('list rooms', () => {
     },
   );
 
-  it("returns the owner's rooms, most recent activity first, in the guide's shape", async () => {
+  it("returns the owner's rooms, most recent activity first, in the shape of docs/api.md", async () => {
     seedRoom(world.store, { id: ROOM_ID, updatedAt: '2026-02-05T10:00:00.000Z' });
     seedRoom(world.store, { id: OTHER_ROOM_ID, visitorName: '', updatedAt: '2026-02-05T12:00:00.000Z' });
 
@@ -292,7 +292,7 @@ describe('get history', () => {
 
   const contents = (items: { content: string }[]) => items.map((item) => item.content);
 
-  it('returns the whole history oldest first in the guide shape', async () => {
+  it('returns the whole history oldest first in the shape of docs/api.md', async () => {
     const history = await historyItems(world, ROOM_ID, visitor, {});
 
     expect(contents(history)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8', 'm9']);

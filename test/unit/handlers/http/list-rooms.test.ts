@@ -36,7 +36,7 @@ afterEach(() => {
 });
 
 describe('GET /api/chat/rooms/', () => {
-  it("answers 200 with the owner's rooms in the guide's shape, newest first", async () => {
+  it("answers 200 with the owner's rooms in the shape of docs/api.md, newest first", async () => {
     const handler = await load();
 
     const result = await handler(await get());
