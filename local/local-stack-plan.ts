@@ -6,6 +6,7 @@ import { localApiVariables, resolveEnvironment, type LocalValues } from './envir
 import { LocalStackError } from './errors.js';
 import type { FrontDoorRules } from './front-door.js';
 import type { CorsRules } from './http-cors.js';
+import { envName } from '../lambdas/config/settings-contract.js';
 
 /**
  * What the local stack serves, decided from the synthesized template alone: the functions,
@@ -52,7 +53,7 @@ export interface LocalStackPlan {
 }
 
 /** Variables the local stack sets itself, whatever the template says. */
-export const LOCAL_OVERRIDES: ReadonlySet<string> = new Set(['POWERTOOLS_LOG_LEVEL']);
+export const LOCAL_OVERRIDES: ReadonlySet<string> = new Set([envName('logLevel')]);
 export const LOCAL_ACCOUNT = '000000000000';
 /** Where the services server will listen is not known yet when the plan is checked. */
 const PLACEHOLDER_SERVICES_URL = 'http://127.0.0.1:0';
@@ -101,7 +102,7 @@ export function planLocalStack(assembly: CloudAssembly, options: LocalStackPlanO
  * template, which the functions get resolved, so the local front door takes it from them.
  */
 function originHeaders(environment: Record<string, string>): Record<string, string> {
-  const secret = environment.ORIGIN_VERIFY_SECRET;
+  const secret = environment[envName('originVerifySecret')];
   if (!secret) throw new LocalStackError('The template has a CloudFront front door but no function has ORIGIN_VERIFY_SECRET');
   return { [ORIGIN_VERIFY_HEADER]: secret };
 }

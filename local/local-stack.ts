@@ -19,6 +19,7 @@ import { hostCheck, type HostCheck } from './host-check.js';
 import { startServicesServer } from './services-server.js';
 import { ASSEMBLY_DIR, ensureSynthesized, PROJECT_ROOT, synthesizedStackName } from './synth.js';
 import { AWS_WEBSOCKET_LIMITS, refuse, WebSocketGateway, type WebSocketLimits } from './websocket-gateway.js';
+import { envName } from '../lambdas/config/settings-contract.js';
 
 export interface LocalStackOptions {
   /** 8000 unless given; 0 picks a free port. */
@@ -189,7 +190,7 @@ async function runLocalStack(plan: LocalStackPlan, options: LocalStackOptions & 
     await ensureTables(dynamoDb.endpoint, region, plan.tables);
 
     Object.assign(process.env, environment, {
-      POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.LOG_LEVEL ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      [envName('logLevel')]: options.logLevel ?? process.env.LOG_LEVEL ?? process.env[envName('logLevel')] ?? 'WARN',
       // No CloudWatch reads the metrics here: an EMF line per request would drown the log. Set to 'false' to see them.
       POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
       AWS_REGION: region,

@@ -1,3 +1,7 @@
+import { handshakeCredentials } from '../../lambdas/handlers/ws/connect.route.js';
+import { bearerCredential } from '../../lambdas/handlers/http/parse.js';
+import { parseFrame } from '../../lambdas/handlers/ws/frames.js';
+import { SETTINGS } from '../../lambdas/config/settings-contract.js';
 import { randomUUID } from 'node:crypto';
 import { BatchGetCommand, BatchWriteCommand, DeleteCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -6,7 +10,7 @@ import { JwtOwnerVerifier } from '../../lambdas/adapters/jwt-owner-verifier.js';
 import { keys } from '../../lambdas/adapters/table-layout.js';
 import { connect, disconnect } from '../../lambdas/domain/connections.js';
 import { systemClock } from '../../lambdas/domain/deps.js';
-import { DEFAULT_MAX_MESSAGES_PER_ROOM, handleFrame } from '../../lambdas/domain/messages.js';
+import { handleFrame } from '../../lambdas/domain/messages.js';
 import { getHistory, listRooms } from '../../lambdas/domain/rooms.js';
 import { startChat } from '../../lambdas/domain/start-chat.js';
 import { hashVisitorToken } from '../../lambdas/domain/visitor-token.js';
@@ -132,11 +136,11 @@ export const capacitySection: Section = {
         const nextConnection = () => connectionIdLike((connectionSeq += 1), 'p');
         const connectTo = async (roomId: string, query: Record<string, string>) => {
           const connectionId = nextConnection();
-          await connect(deps, { connectionId, query: { room: roomId, ...query }, connectedAtMs: Date.now() });
+          await connect(deps, { connectionId, credentials: handshakeCredentials({ room: roomId, ...query }), connectedAtMs: Date.now() });
           return connectionId;
         };
 
-        await measure('listRooms', () => listRooms(deps, `Bearer ${probe.ownerId}`));
+        await measure('listRooms', () => listRooms(deps, bearerCredential(`Bearer ${probe.ownerId}`)));
         await measure('history', () => getHistory(deps, probe.historyRoom.id, { visitorToken: probe.historyRoom.token }, {}));
         let visitor2 = '';
         await measure('connectVisitor', async () => {
@@ -147,24 +151,24 @@ export const capacitySection: Section = {
           owner2 = await connectTo(probe.room2.id, { token: probe.ownerId });
         });
         await measure('connectInbox', () =>
-          connect(deps, { connectionId: nextConnection(), query: { inbox: '1', token: probe.otherOwnerId }, connectedAtMs: Date.now() }),
+          connect(deps, { connectionId: nextConnection(), credentials: handshakeCredentials({ inbox: '1', token: probe.otherOwnerId }), connectedAtMs: Date.now() }),
         );
         const visitor10 = await connectTo(probe.room10.id, { visitor: probe.room10.token });
         for (let i = 0; i < 9; i += 1) {
           await connectTo(probe.room10.id, i % 2 === 0 ? { token: probe.ownerId } : { visitor: probe.room10.token });
         }
-        await measure('message2', () => handleFrame(messageDeps, { connectionId: visitor2, body: JSON.stringify({ message: MESSAGE }), arrivedAtMs: Date.now() }));
+        await measure('message2', () => handleFrame(messageDeps, { connectionId: visitor2, frame: parseFrame(JSON.stringify({ message: MESSAGE })), arrivedAtMs: Date.now() }));
         const [newest] = (await store.listMessages(probe.room2.id, { limit: 1 })).messages;
         await measure('read', () =>
-          handleFrame(messageDeps, { connectionId: owner2, body: JSON.stringify({ type: 'read', message_id: newest!.id }), arrivedAtMs: Date.now() }),
+          handleFrame(messageDeps, { connectionId: owner2, frame: parseFrame(JSON.stringify({ type: 'read', message_id: newest!.id })), arrivedAtMs: Date.now() }),
         );
-        await measure('typing', () => handleFrame(messageDeps, { connectionId: visitor2, body: JSON.stringify({ type: 'typing' }), arrivedAtMs: Date.now() }));
-        await measure('message10', () => handleFrame(messageDeps, { connectionId: visitor10, body: JSON.stringify({ message: MESSAGE }), arrivedAtMs: Date.now() }));
+        await measure('typing', () => handleFrame(messageDeps, { connectionId: visitor2, frame: parseFrame(JSON.stringify({ type: 'typing' })), arrivedAtMs: Date.now() }));
+        await measure('message10', () => handleFrame(messageDeps, { connectionId: visitor10, frame: parseFrame(JSON.stringify({ message: MESSAGE })), arrivedAtMs: Date.now() }));
         await measure('disconnect', () => disconnect(deps, visitor2));
         await measure('start', () =>
           startChat(
             { ...deps, wsUrlFor: (roomId) => `wss://example/ws/chat/${roomId}/` },
-            { body: JSON.stringify({ user_id: probe.ownerId, visitor_name: 'Bench' }), sourceIp: `198.51.100.${size % 250}` },
+            { userId: probe.ownerId, visitorName: 'Bench', sourceIp: `198.51.100.${size % 250}` },
           ),
         );
 
@@ -209,8 +213,8 @@ async function measureMessageParts(store: DynamoChatStore, client: DynamoDBDocum
   const probe = await createProbe(store);
   const deps = { store, gateway: new RecordingGateway(), verifier: tokenIsOwnerId, logger: silentLogger, metrics: uncountedMetrics, socketsPerRoomMember: BENCH_SOCKETS_PER_MEMBER };
   const visitor = connectionIdLike(1, 'mp');
-  await connect(deps, { connectionId: visitor, query: { room: probe.room2.id, visitor: probe.room2.token }, connectedAtMs: Date.now() });
-  await connect(deps, { connectionId: connectionIdLike(2, 'mp'), query: { room: probe.room2.id, token: probe.ownerId }, connectedAtMs: Date.now() });
+  await connect(deps, { connectionId: visitor, credentials: handshakeCredentials({ room: probe.room2.id, visitor: probe.room2.token }), connectedAtMs: Date.now() });
+  await connect(deps, { connectionId: connectionIdLike(2, 'mp'), credentials: handshakeCredentials({ room: probe.room2.id, token: probe.ownerId }), connectedAtMs: Date.now() });
   const at = new Date().toISOString();
   const parts: Record<string, { rcu: number; wcu: number }> = {};
   const part = async (name: string, action: () => Promise<unknown>) => {
@@ -224,14 +228,14 @@ async function measureMessageParts(store: DynamoChatStore, client: DynamoDBDocum
     store.putMessage({ id: randomUUID(), roomId: probe.room2.id, senderType: 'visitor', content: MESSAGE, createdAt: at }),
   );
   const touched = { id: randomUUID(), roomId: probe.room2.id, senderType: 'visitor', content: MESSAGE, createdAt: at } as const;
-  await part('touchRoom (UpdateItem on the room)', () => store.touchRoom(touched, DEFAULT_MAX_MESSAGES_PER_ROOM));
+  await part('touchRoom (UpdateItem on the room)', () => store.touchRoom(touched, SETTINGS.maxMessagesPerRoom.default));
   await part('listRoomConnections (Query)', () => store.listRoomConnections(probe.room2.id));
   await part('listInboxConnections (Query)', () => store.listInboxConnections(probe.ownerId));
   // The owner reads the room's newest message (the one touchRoom just counted): the usual, one-write path.
   await part('markRead (UpdateItem on the room: a read receipt)', () => store.markRead(touched, 'owner', new Date().toISOString()));
   // What a keys-only owner index would add to the room list: each room read by key.
   for (const room of [probe.historyRoom, probe.room10]) {
-    await store.touchRoom({ id: randomUUID(), roomId: room.id, senderType: 'visitor', content: MESSAGE, createdAt: new Date().toISOString() }, DEFAULT_MAX_MESSAGES_PER_ROOM);
+    await store.touchRoom({ id: randomUUID(), roomId: room.id, senderType: 'visitor', content: MESSAGE, createdAt: new Date().toISOString() }, SETTINGS.maxMessagesPerRoom.default);
   }
   await part(`keys-only owner index alternative: BatchGetItem of the owner's ${PROBE_OWNER_ROOMS} rooms (the room list's extra read)`, () =>
     client.send(
@@ -273,8 +277,8 @@ async function measureCpu(store: DynamoChatStore, maxMessageLength: number, maxM
     await store.createRoom({ id: room.id, ownerId: probe.ownerId, visitorName: '', isActive: true, createdAt: at, updatedAt: at, visitorTokenHash: hashVisitorToken(room.token) });
     const visitor = connectionIdLike(i, 'cv');
     const owner = connectionIdLike(i, 'co');
-    await connect(deps, { connectionId: visitor, query: { room: room.id, visitor: room.token }, connectedAtMs: Date.now() });
-    await connect(deps, { connectionId: owner, query: { room: room.id, token }, connectedAtMs: Date.now() });
+    await connect(deps, { connectionId: visitor, credentials: handshakeCredentials({ room: room.id, visitor: room.token }), connectedAtMs: Date.now() });
+    await connect(deps, { connectionId: owner, credentials: handshakeCredentials({ room: room.id, token }), connectedAtMs: Date.now() });
     rooms.push({ visitor, owner });
   }
   const cpuOf = async (action: (i: number) => Promise<unknown>) => {
@@ -290,18 +294,18 @@ async function measureCpu(store: DynamoChatStore, maxMessageLength: number, maxM
     // Each connection sends once, far below the per-connection rate limit.
     message2: await cpuOf((i) => {
       const room = rooms[(i + CPU_RUNS) % rooms.length]!;
-      return handleFrame(messageDeps, { connectionId: i < rooms.length ? room.visitor : room.owner, body: JSON.stringify({ message: MESSAGE }), arrivedAtMs: Date.now() });
+      return handleFrame(messageDeps, { connectionId: i < rooms.length ? room.visitor : room.owner, frame: parseFrame(JSON.stringify({ message: MESSAGE })), arrivedAtMs: Date.now() });
     }),
-    listRooms: await cpuOf(() => listRooms(deps, `Bearer ${token}`)),
+    listRooms: await cpuOf(() => listRooms(deps, bearerCredential(`Bearer ${token}`))),
     history: await cpuOf(() => getHistory(deps, probe.historyRoom.id, { visitorToken: probe.historyRoom.token }, {})),
     connectVisitor: await cpuOf((i) =>
-      connect(deps, { connectionId: connectionIdLike(i + 1, 'cx'), query: { room: probe.room2.id, visitor: probe.room2.token }, connectedAtMs: Date.now() }),
+      connect(deps, { connectionId: connectionIdLike(i + 1, 'cx'), credentials: handshakeCredentials({ room: probe.room2.id, visitor: probe.room2.token }), connectedAtMs: Date.now() }),
     ),
     disconnect: await cpuOf((i) => disconnect(deps, connectionIdLike(i + 1, 'cx'))),
     start: await cpuOf((i) =>
       startChat(
         { ...deps, wsUrlFor: (roomId) => `wss://example/ws/chat/${roomId}/` },
-        { body: JSON.stringify({ user_id: startOwners[i + 1] }), sourceIp: `10.${(i + 1) >> 8}.${(i + 1) & 255}.1` },
+        { userId: startOwners[i + 1]!, visitorName: undefined, sourceIp: `10.${(i + 1) >> 8}.${(i + 1) & 255}.1` },
       ),
     ),
   };
@@ -316,7 +320,7 @@ async function measureCpu(store: DynamoChatStore, maxMessageLength: number, maxM
     return true;
   }) as typeof process.stdout.write;
   try {
-    await handleFrame({ ...messageDeps, logger }, { connectionId: room.visitor, body: JSON.stringify({ message: MESSAGE }), arrivedAtMs: Date.now() });
+    await handleFrame({ ...messageDeps, logger }, { connectionId: room.visitor, frame: parseFrame(JSON.stringify({ message: MESSAGE })), arrivedAtMs: Date.now() });
   } finally {
     process.stdout.write = write;
   }

@@ -11,6 +11,7 @@ import { lineChartSvg, reportChart } from '../lib/svg-chart.js';
 import type { Section, SectionContext } from '../lib/section.js';
 import { fmt, quantile, sleep } from '../lib/stats.js';
 import { storeOptionsFromTemplate } from '../lib/store-options.js';
+import { envName } from '../../lambdas/config/settings-contract.js';
 
 /** Rooms, each with a visitor socket and an owner socket. */
 const ROOMS = 100;
@@ -78,8 +79,8 @@ export const loadSection: Section = {
       const port = await freePort();
       const jwtSecret = `bench-${randomUUID()}`;
       const ready = await host.startStack({ port, host: '127.0.0.1', jwtSecret, logLevel: 'ERROR' });
-      const tableName = ready.environment.TABLE_NAME;
-      if (!tableName) throw new Error('the local stack reports no TABLE_NAME in its environment');
+      const tableName = ready.environment[envName('tableName')];
+      if (!tableName) throw new Error(`the local stack reports no ${envName('tableName')} in its environment`);
       const store = new DynamoChatStore({ ...storeOptionsFromTemplate(messageFn.environment, tableName), client });
       const ws = `ws://127.0.0.1:${port}`;
 

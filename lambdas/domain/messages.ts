@@ -15,17 +15,25 @@ import {
 } from './model.js';
 import type { PutMessageResult, RoomCount } from './ports.js';
 import { codePointLength, firstCodePoints, isBlankText } from './text.js';
-import { isUuid } from './validation.js';
 
-export const DEFAULT_MAX_MESSAGE_LENGTH = 4000;
-export const DEFAULT_MAX_MESSAGES_PER_ROOM = 10_000;
 export const PUSH_PREVIEW_LENGTH = 100;
 /** At most one typing frame per socket is relayed in this interval; the others are dropped. */
 export const TYPING_RELAY_INTERVAL_MS = 2000;
 
+/**
+ * What a client's frame asks for, as the transport read it (handlers/ws/frames.ts).
+ * `clientId` is the frame's valid client_id, echoed in an error frame.
+ */
+export type ClientFrame =
+  | { type: 'message'; message: string; clientId?: string }
+  | { type: 'ping'; clientId?: string }
+  | { type: 'typing'; clientId?: string }
+  | { type: 'read'; messageId: string; clientId?: string }
+  | { type: 'invalid'; reason: string; clientId?: string };
+
 export interface FrameRequest {
   connectionId: string;
-  body: string | undefined;
+  frame: ClientFrame;
   /** When the frame reached the gateway (requestTimeEpoch): the rate window counts arrivals, not handling. */
   arrivedAtMs: number;
 }
@@ -35,13 +43,6 @@ export type MessageDeps = Pick<ChatDeps, 'store' | 'gateway' | 'events' | 'clock
   maxMessageLength: number;
   maxMessagesPerRoom: number;
 };
-
-type ParsedFrame =
-  | { kind: 'ping' }
-  | { kind: 'typing' }
-  | { kind: 'read'; messageId: string }
-  | { kind: 'message'; content: string; clientId?: string }
-  | { kind: 'refused'; error: FrameRefusedError };
 
 /** The error frame: what went wrong, a machine-readable code, and the frame's client_id when it had one. */
 export interface ErrorFrame {
@@ -67,10 +68,9 @@ const INTERNAL_REASON = 'The message could not be handled; send it again with th
  */
 export async function handleFrame(deps: MessageDeps, request: FrameRequest): Promise<void> {
   const { connectionId } = request;
-  const frame = parseFrame(request.body, deps.maxMessageLength);
-  const clientId = frame.kind === 'message' ? frame.clientId : clientIdOf(request.body);
+  const { clientId } = request.frame;
   try {
-    await answerFrame(deps, request, frame);
+    await answerFrame(deps, request);
   } catch (error) {
     const refused = error instanceof FrameRefusedError;
     if (refused) deps.logger.info('frame_refused', { connectionId, code: error.code });
@@ -92,13 +92,13 @@ export async function handleFrame(deps: MessageDeps, request: FrameRequest): Pro
   }
 }
 
-async function answerFrame(deps: MessageDeps, request: FrameRequest, frame: ParsedFrame): Promise<void> {
-  const { connectionId } = request;
+async function answerFrame(deps: MessageDeps, request: FrameRequest): Promise<void> {
+  const { connectionId, frame } = request;
   const admission = await deps.store.admitFrame(
     connectionId,
     request.arrivedAtMs,
     // The typing throttle rides on the admission's write: no round trip and no write of its own.
-    frame.kind === 'typing' ? { everyMs: TYPING_RELAY_INTERVAL_MS } : undefined,
+    frame.type === 'typing' ? { everyMs: TYPING_RELAY_INTERVAL_MS } : undefined,
   );
   if (!admission.admitted) {
     if (admission.reason === 'unknown-connection') {
@@ -110,8 +110,9 @@ async function answerFrame(deps: MessageDeps, request: FrameRequest, frame: Pars
     deps.metrics.count(CHAT_METRICS.FramesRateLimited);
     throw new FrameRefusedError('rate_limited', 'Too many frames on this socket; slow down.', admission.repeated);
   }
-  if (frame.kind === 'refused') throw frame.error;
-  if (frame.kind === 'ping') {
+  if (frame.type === 'invalid') throw new FrameRefusedError('invalid_frame', frame.reason);
+  if (frame.type === 'message') checkMessageText(frame.message, deps.maxMessageLength);
+  if (frame.type === 'ping') {
     await replyToSender(deps, connectionId, { type: 'pong' });
     return;
   }
@@ -119,12 +120,12 @@ async function answerFrame(deps: MessageDeps, request: FrameRequest, frame: Pars
   if (identity.kind !== 'room') {
     throw new FrameRefusedError('inbox_receives_only', 'The inbox socket only receives; send in a room.');
   }
-  if (frame.kind === 'typing') {
+  if (frame.type === 'typing') {
     // The one frame without an answer: a dropped one (within the interval) is simply not relayed.
     if (admission.relayTyping) await relayTyping(deps, connectionId, identity);
     return;
   }
-  if (frame.kind === 'read') {
+  if (frame.type === 'read') {
     await markRead(deps, connectionId, identity, frame.messageId);
     return;
   }
@@ -187,7 +188,7 @@ async function sendMessage(
   deps: MessageDeps,
   connectionId: string,
   identity: Extract<ConnectionIdentity, { kind: 'room' }>,
-  frame: { content: string; clientId?: string },
+  frame: { message: string; clientId?: string },
 ): Promise<void> {
   const { roomId, ownerId } = identity;
   const now = deps.clock.now();
@@ -197,7 +198,7 @@ async function sendMessage(
     id: frame.clientId ? uuidv5(frame.clientId, roomId) : uuidv7(),
     roomId,
     senderType: identity.role,
-    content: frame.content,
+    content: frame.message,
     createdAt: now.toISOString(),
     ...(frame.clientId ? { clientId: frame.clientId } : {}),
   };
@@ -292,52 +293,11 @@ async function settleRoomCount(
   return put.value.stored ? { stored: message, fresh: true } : { stored: put.value.original, fresh: false };
 }
 
-function parseFrame(body: string | undefined, maxLength: number): ParsedFrame {
-  const invalid = (reason: string): ParsedFrame => ({ kind: 'refused', error: new FrameRefusedError('invalid_frame', reason) });
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body ?? '');
-  } catch {
-    return invalid('Frame must be JSON.');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return invalid('Frame must be a JSON object.');
-  const frame = parsed as Record<string, unknown>;
-  if ('type' in frame) {
-    if (frame.type !== 'ping' && frame.type !== 'typing' && frame.type !== 'read') {
-      return invalid('Unknown frame type; send {"message": "..."} or a "type" of "ping", "typing" or "read".');
-    }
-    if ('message' in frame) return invalid(`A ${frame.type} frame carries no message; send the message on its own.`);
-    if (frame.type === 'read') {
-      if (!isUuid(frame.message_id)) return invalid('A read frame needs "message_id": the id of a message of this room.');
-      return { kind: 'read', messageId: frame.message_id.toLowerCase() };
-    }
-    return { kind: frame.type };
-  }
-  if (!('message' in frame)) return invalid('Frame must have a "message" field.');
-  const content = frame.message;
-  if (typeof content !== 'string') return invalid('message must be a string.');
-  if (frame.client_id !== undefined && !isUuid(frame.client_id)) return invalid('client_id must be a UUID.');
-  const refuse = (code: 'blank_message' | 'message_too_long', reason: string): ParsedFrame => ({
-    kind: 'refused',
-    error: new FrameRefusedError(code, reason),
-  });
-  if (isBlankText(content)) return refuse('blank_message', 'message must not be empty.');
-  if (codePointLength(content) > maxLength) return refuse('message_too_long', `message must be at most ${maxLength} characters.`);
-  return {
-    kind: 'message',
-    content,
-    ...(frame.client_id ? { clientId: (frame.client_id as string).toLowerCase() } : {}),
-  };
-}
-
-/** The frame's client_id for an error frame, when the frame was an object with a valid one. */
-function clientIdOf(body: string | undefined): string | undefined {
-  try {
-    const parsed = JSON.parse(body ?? '') as unknown;
-    const clientId = (parsed as Record<string, unknown> | null)?.client_id;
-    return isUuid(clientId) ? clientId.toLowerCase() : undefined;
-  } catch {
-    return undefined;
+/** The rules of a message's text: something visible in it, at most `maxLength` code points. */
+function checkMessageText(content: string, maxLength: number): void {
+  if (isBlankText(content)) throw new FrameRefusedError('blank_message', 'message must not be empty.');
+  if (codePointLength(content) > maxLength) {
+    throw new FrameRefusedError('message_too_long', `message must be at most ${maxLength} characters.`);
   }
 }
 

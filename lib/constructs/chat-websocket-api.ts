@@ -5,6 +5,7 @@ import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integra
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { envName } from '../../lambdas/config/settings-contract.js';
 import { jsonAccessLog } from './access-logs.js';
 
 export interface ChatWebSocketApiProps {
@@ -75,7 +76,7 @@ export class ChatWebSocketApi extends Construct {
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:${region}:${account}:<${apiId}>/${this.stage.stageName}/*/@connections/*]`,
       reason: 'execute-api:ManageConnections on this API and stage only; connection ids are created at run time.',
     });
-    fn.addEnvironment('WS_CALLBACK_URL', this.stage.callbackUrl);
+    fn.addEnvironment(envName('wsCallbackUrl'), this.stage.callbackUrl);
   }
 
   /** The raw wss:// URL of a room on this stage, with `{room_id}` to fill in. */

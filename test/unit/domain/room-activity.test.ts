@@ -1,13 +1,14 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { SETTINGS } from '../../../lambdas/config/settings-contract.js';
 import {
-  DEFAULT_MAX_MESSAGE_LENGTH,
-  DEFAULT_MAX_MESSAGES_PER_ROOM,
   handleFrame,
   TYPING_RELAY_INTERVAL_MS,
   type MessageDeps,
 } from '../../../lambdas/domain/messages.js';
 import type { SenderType } from '../../../lambdas/domain/model.js';
 import { getRoom, listRooms } from '../../../lambdas/domain/rooms.js';
+import { bearerCredential } from '../../../lambdas/handlers/http/parse.js';
+import { parseFrame } from '../../../lambdas/handlers/ws/frames.js';
 import { makeWorld, OTHER_ROOM_ID, OWNER_A, OWNER_A_TOKEN, OWNER_B, ROOM_ID, seedRoom, VISITOR_TOKEN, type World } from '../support/fixtures.js';
 
 let world: World;
@@ -17,7 +18,7 @@ beforeEach(() => {
   world = makeWorld({ messagesPerSecond: 0 });
   seedRoom(world.store);
   seedRoom(world.store, { id: OTHER_ROOM_ID });
-  deps = { ...world, maxMessageLength: DEFAULT_MAX_MESSAGE_LENGTH, maxMessagesPerRoom: DEFAULT_MAX_MESSAGES_PER_ROOM };
+  deps = { ...world, maxMessageLength: SETTINGS.maxMessageLength.default, maxMessagesPerRoom: SETTINGS.maxMessagesPerRoom.default };
 });
 
 const join = (connectionId: string, role: SenderType, roomId = ROOM_ID) =>
@@ -25,7 +26,7 @@ const join = (connectionId: string, role: SenderType, roomId = ROOM_ID) =>
 const openInbox = (connectionId: string, ownerId = OWNER_A) =>
   world.store.saveConnection({ connectionId, identity: { kind: 'inbox', ownerId, role: 'owner' } }, 0);
 const send = (connectionId: string, frame: unknown, arrivedAtMs = world.clock.now().getTime()) =>
-  handleFrame(deps, { connectionId, body: JSON.stringify(frame), arrivedAtMs });
+  handleFrame(deps, { connectionId, frame: parseFrame(JSON.stringify(frame)), arrivedAtMs });
 /** Sends a message a millisecond after the last, and returns its stored id. */
 async function say(connectionId: string, text: string): Promise<string> {
   world.clock.advance(1);
@@ -34,7 +35,7 @@ async function say(connectionId: string, text: string): Promise<string> {
   if (!stored) throw new Error(`"${text}" was not stored`);
   return stored.id;
 }
-const ownerView = async () => getRoom(world, ROOM_ID, { authorization: `Bearer ${OWNER_A_TOKEN}` });
+const ownerView = async () => getRoom(world, ROOM_ID, { owner: bearerCredential(`Bearer ${OWNER_A_TOKEN}`) });
 const visitorView = async () => getRoom(world, ROOM_ID, { visitorToken: VISITOR_TOKEN });
 
 async function room() {
@@ -64,7 +65,7 @@ describe('room activity', () => {
         last_message: { id: newestId, sender_type: 'visitor', content: 'newest', created_at: world.clock.now().toISOString() },
       });
       expect(await visitorView()).toMatchObject({ unread_count: 3 });
-      const [listed] = (await listRooms(world, `Bearer ${OWNER_A_TOKEN}`)).items;
+      const [listed] = (await listRooms(world, bearerCredential(`Bearer ${OWNER_A_TOKEN}`))).items;
       expect(listed).toMatchObject({ id: ROOM_ID, unread_count: 21, last_message: { id: newestId } });
     });
 
@@ -173,7 +174,7 @@ describe('room activity', () => {
     it('counts toward the socket’s frame limit like every frame', async () => {
       world = makeWorld({ messagesPerSecond: 1 });
       seedRoom(world.store);
-      deps = { ...world, maxMessageLength: DEFAULT_MAX_MESSAGE_LENGTH, maxMessagesPerRoom: DEFAULT_MAX_MESSAGES_PER_ROOM };
+      deps = { ...world, maxMessageLength: SETTINGS.maxMessageLength.default, maxMessagesPerRoom: SETTINGS.maxMessagesPerRoom.default };
       await join('owner-1', 'owner');
       await send('owner-1', { type: 'ping' });
 
@@ -224,7 +225,7 @@ describe('room activity', () => {
     it('counts toward the socket’s frame limit like every frame', async () => {
       world = makeWorld({ messagesPerSecond: 2 });
       seedRoom(world.store);
-      deps = { ...world, maxMessageLength: DEFAULT_MAX_MESSAGE_LENGTH, maxMessagesPerRoom: DEFAULT_MAX_MESSAGES_PER_ROOM };
+      deps = { ...world, maxMessageLength: SETTINGS.maxMessageLength.default, maxMessagesPerRoom: SETTINGS.maxMessagesPerRoom.default };
       await join('owner-1', 'owner');
       await send('owner-1', { type: 'typing' });
       await send('owner-1', { type: 'typing' });

@@ -1,3 +1,4 @@
+import { envName } from '../../../../lambdas/config/settings-contract.js';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -179,7 +180,7 @@ describe('GET /api/chat/rooms/<room_id>/', () => {
 
   it('refuses to load without an owner key source, naming the settings', async () => {
     await expect(
-      loadHandler(() => import('../../../../lambdas/handlers/http/get-room.js'), { JWT_SECRET_ARN: undefined }),
+      loadHandler(() => import('../../../../lambdas/handlers/http/get-room.js'), { [envName('jwtSecretArn')]: undefined }),
     ).rejects.toThrow(/JWT_SECRET_ARN and JWT_JWKS_URL/);
   });
 });

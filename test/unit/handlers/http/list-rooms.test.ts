@@ -1,3 +1,4 @@
+import { envName } from '../../../../lambdas/config/settings-contract.js';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -152,7 +153,7 @@ describe('GET /api/chat/rooms/', () => {
   });
 
   it('reads the owner id from JWT_OWNER_CLAIM', async () => {
-    const handler = await load({ JWT_OWNER_CLAIM: 'sub' });
+    const handler = await load({ [envName('jwtOwnerClaim')]: 'sub' });
 
     const result = await handler(await get('/api/chat/rooms/', await signAccessToken({ sub: OWNER_A })));
 
@@ -161,15 +162,15 @@ describe('GET /api/chat/rooms/', () => {
 
   describe('configuration', () => {
     it('refuses to load without TABLE_NAME, naming it', async () => {
-      await expect(load({ TABLE_NAME: undefined })).rejects.toThrow(/TABLE_NAME is not set/);
+      await expect(load({ [envName('tableName')]: undefined })).rejects.toThrow(/TABLE_NAME is not set/);
     });
 
     it('refuses to load without an owner key source, naming the settings', async () => {
-      await expect(load({ JWT_SECRET_ARN: undefined })).rejects.toThrow(/JWT_SECRET_ARN and JWT_JWKS_URL/);
+      await expect(load({ [envName('jwtSecretArn')]: undefined })).rejects.toThrow(/JWT_SECRET_ARN and JWT_JWKS_URL/);
     });
 
     it('refuses to load with both owner key sources', async () => {
-      await expect(load({ JWT_JWKS_URL: 'https://auth.example/.well-known/jwks.json' })).rejects.toThrow(
+      await expect(load({ [envName('jwtJwksUrl')]: 'https://auth.example/.well-known/jwks.json' })).rejects.toThrow(
         /exactly one of JWT_SECRET_ARN and JWT_JWKS_URL/,
       );
     });
