@@ -886,6 +886,31 @@ describe('DynamoChatStore', () => {
       }
     });
 
+    it("admits an owner's start with one conditional UpdateItem on the owner's row, over a sliding hour", async () => {
+      ddb.on(UpdateCommand).resolves({});
+
+      await expect(makeStore().admitOwnerRoomStart(OWNER_A, NOW_MS)).resolves.toBe(true);
+
+      const [update] = inputs(UpdateCommand);
+      expect(update).toMatchObject({
+        TableName: TABLE,
+        Key: { pk: `RATE#OWNER#${OWNER_A}`, sk: 'RATE' },
+        ExpressionAttributeValues: expect.objectContaining({ ':now': NOW_MS, ':windowStart': NOW_MS - 3_600_000 }),
+      });
+      expect(update?.ConditionExpression).toEqual(expect.stringContaining(':windowStart'));
+    });
+
+    it("refuses the owner's start when the condition fails", async () => {
+      ddb.on(UpdateCommand).rejects(conditionFailed());
+
+      await expect(makeStore().admitOwnerRoomStart(OWNER_A, NOW_MS)).resolves.toBe(false);
+    });
+
+    it("admits every owner's start without a database call when the owner limit is disabled", async () => {
+      await expect(makeStore({ limits: { messagesPerSecond: 5, startsPerMinute: 10, startsPerHourPerOwner: 0 } }).admitOwnerRoomStart(OWNER_A, NOW_MS)).resolves.toBe(true);
+      expect(ddb.calls()).toHaveLength(0);
+    });
+
     it('admits every start without a database call when the limit is disabled', async () => {
       await expect(makeStore({ limits: { messagesPerSecond: 5, startsPerMinute: 0, startsPerHourPerOwner: 30 } }).admitRoomStart('203.0.113.7', NOW_MS)).resolves.toBe(true);
       expect(ddb.calls()).toHaveLength(0);
