@@ -39,3 +39,16 @@ describe('the config layer', () => {
     expect(spelled).toEqual([]);
   });
 });
+
+describe('the handler tests', () => {
+  // Handlers own the transport and nothing else: their tests run makeHandler(deps) on the
+  // in-memory fakes. Mocking the SDK is for the adapter tests, where the requests are made.
+  it('neither mock nor import the AWS SDK', () => {
+    const sdk = /from\s+['"](aws-sdk-client-mock|@aws-sdk\/[^'"]+)['"]|import\(\s*['"](aws-sdk-client-mock|@aws-sdk\/[^'"]+)['"]/;
+    const files = sources('test/unit/handlers');
+    const importers = files.filter((file) => sdk.test(readFileSync(join(root, file), 'utf8')));
+
+    expect(files.length).toBeGreaterThan(0);
+    expect(importers).toEqual([]);
+  });
+});
