@@ -112,7 +112,7 @@ export class DynamoChatStore implements ChatStore {
         new UpdateCommand({
           TableName: this.table,
           Key: keys.room(roomId),
-          UpdateExpression: 'SET is_active = :false, updated_at = :at' + this.roomExpirySet(),
+          UpdateExpression: `SET is_active = :false, updated_at = :at${this.roomExpirySet()}`,
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: {
             ':false': false,
@@ -208,7 +208,13 @@ export class DynamoChatStore implements ChatStore {
   async markRead(message: ChatMessage, reader: SenderType, readAt: string): Promise<ReadOutcome> {
     const key = timeKey(message);
     const read = readAttributes(reader);
-    const names = { '#id': read.id, '#key': read.key, '#at': read.at, '#count': read.count, '#otherSent': sentAttribute(otherSide(reader)) };
+    const names = {
+      '#id': read.id,
+      '#key': read.key,
+      '#at': read.at,
+      '#count': read.count,
+      '#otherSent': sentAttribute(otherSide(reader)),
+    };
     const forward = 'attribute_exists(pk) AND (attribute_not_exists(#key) OR #key < :key)';
     const values = { ':id': message.id, ':key': key, ':readAt': readAt };
     const set = 'SET #id = :id, #key = :key, #at = :readAt, #count = ';
@@ -455,7 +461,11 @@ export class DynamoChatStore implements ChatStore {
    * One frame counted against the limit (and, with `typingEveryMs`, the typing relay time moved
    * to it), in one conditional write; the connection row, or undefined when refused or unknown.
    */
-  private async tryAdmitFrame(connectionId: string, arrivedAtMs: number, typingEveryMs?: number): Promise<Item | undefined> {
+  private async tryAdmitFrame(
+    connectionId: string,
+    arrivedAtMs: number,
+    typingEveryMs?: number,
+  ): Promise<Item | undefined> {
     const limit = this.options.limits.messagesPerSecond;
     if (limit === 0 && typingEveryMs === undefined) {
       const { Item } = await this.client.send(
@@ -497,7 +507,9 @@ export class DynamoChatStore implements ChatStore {
     );
     if (!Attributes) return undefined;
     const identity = toIdentity(Attributes);
-    await this.client.send(new DeleteCommand({ TableName: this.table, Key: membershipKey({ connectionId, identity }) }));
+    await this.client.send(
+      new DeleteCommand({ TableName: this.table, Key: membershipKey({ connectionId, identity }) }),
+    );
     return identity;
   }
 
@@ -538,7 +550,12 @@ export class DynamoChatStore implements ChatStore {
   // ---- abuse limits ------------------------------------------------------------------
 
   async admitRoomStart(sourceKey: string, nowMs: number): Promise<boolean> {
-    return this.admitToWindow(keys.startRate(sourceKey), this.options.limits.startsPerMinute, nowMs, START_LIMIT_WINDOWS.perAddressMs);
+    return this.admitToWindow(
+      keys.startRate(sourceKey),
+      this.options.limits.startsPerMinute,
+      nowMs,
+      START_LIMIT_WINDOWS.perAddressMs,
+    );
   }
 
   async admitOwnerRoomStart(ownerId: string, nowMs: number): Promise<boolean> {

@@ -17,11 +17,16 @@ describe('the store built from the environment', () => {
 
   it('keeps connection rows for three hours by default, or for the connectionTtlSeconds setting', () => {
     expect(storeOptionsFromEnv(table).retention.connectionSeconds).toBe(3 * 3600);
-    expect(storeOptionsFromEnv({ ...table, ...environmentOf({ connectionTtlSeconds: 9000 }) }).retention.connectionSeconds).toBe(9000);
+    expect(
+      storeOptionsFromEnv({ ...table, ...environmentOf({ connectionTtlSeconds: 9000 }) }).retention.connectionSeconds,
+    ).toBe(9000);
   });
 
   it('turns both start limits off with 0', () => {
-    const options = storeOptionsFromEnv({ ...table, ...environmentOf({ roomStartsPerMinutePerIp: 0, roomStartsPerHourPerOwner: 0 }) });
+    const options = storeOptionsFromEnv({
+      ...table,
+      ...environmentOf({ roomStartsPerMinutePerIp: 0, roomStartsPerHourPerOwner: 0 }),
+    });
 
     expect(options.limits).toMatchObject({ startsPerMinute: 0, startsPerHourPerOwner: 0 });
   });
@@ -39,8 +44,11 @@ describe('the owner-token verifier built from the environment', () => {
 
   it('reads the owner id from JWT_OWNER_CLAIM', async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: TEST_JWT_SECRET });
-    for (const [name, value] of Object.entries({ ...HANDLER_ENV, ...environmentOf({ jwtOwnerClaim: 'sub' }) })) vi.stubEnv(name, value);
+    for (const [name, value] of Object.entries({ ...HANDLER_ENV, ...environmentOf({ jwtOwnerClaim: 'sub' }) }))
+      vi.stubEnv(name, value);
 
-    await expect(verifierFromEnv().verify(await signAccessToken({ sub: OWNER_A, user_id: 'not-this-one' }))).resolves.toBe(OWNER_A);
+    await expect(
+      verifierFromEnv().verify(await signAccessToken({ sub: OWNER_A, user_id: 'not-this-one' })),
+    ).resolves.toBe(OWNER_A);
   });
 });

@@ -18,7 +18,10 @@ describe('in-memory chat store (test fake)', () => {
     const store = new InMemoryChatStore();
 
     await expect(store.putMessage(message)).resolves.toEqual({ stored: true });
-    await expect(store.putMessage({ ...message, content: 'second' })).resolves.toEqual({ stored: false, original: message });
+    await expect(store.putMessage({ ...message, content: 'second' })).resolves.toEqual({
+      stored: false,
+      original: message,
+    });
     expect(store.messagesOf(ROOM_ID)).toEqual([message]);
   });
 
@@ -104,18 +107,31 @@ describe('in-memory chat store (test fake)', () => {
 
   it('admits n sends per second with the same boundary as the DynamoDB condition (rl <= now - 1000)', async () => {
     const store = new InMemoryChatStore({ messagesPerSecond: 2 });
-    await store.saveConnection({ connectionId: 'c-1', identity: { kind: 'inbox', ownerId: OWNER_A, role: 'owner' } }, 0);
+    await store.saveConnection(
+      { connectionId: 'c-1', identity: { kind: 'inbox', ownerId: OWNER_A, role: 'owner' } },
+      0,
+    );
 
     await expect(store.admitFrame('c-1', 10_000)).resolves.toMatchObject({ admitted: true });
     await expect(store.admitFrame('c-1', 10_500)).resolves.toMatchObject({ admitted: true });
-    await expect(store.admitFrame('c-1', 10_999)).resolves.toEqual({ admitted: false, reason: 'rate-limited', repeated: false });
+    await expect(store.admitFrame('c-1', 10_999)).resolves.toEqual({
+      admitted: false,
+      reason: 'rate-limited',
+      repeated: false,
+    });
     await expect(store.admitFrame('c-1', 11_000)).resolves.toMatchObject({ admitted: true });
-    await expect(store.admitFrame('nobody', 11_000)).resolves.toEqual({ admitted: false, reason: 'unknown-connection' });
+    await expect(store.admitFrame('nobody', 11_000)).resolves.toEqual({
+      admitted: false,
+      reason: 'unknown-connection',
+    });
   });
 
   it('says repeated once REPEATED_REFUSALS.count refusals fall within REPEATED_REFUSALS.withinMs', async () => {
     const store = new InMemoryChatStore({ messagesPerSecond: 1 });
-    await store.saveConnection({ connectionId: 'c-1', identity: { kind: 'inbox', ownerId: OWNER_A, role: 'owner' } }, 0);
+    await store.saveConnection(
+      { connectionId: 'c-1', identity: { kind: 'inbox', ownerId: OWNER_A, role: 'owner' } },
+      0,
+    );
     await store.admitFrame('c-1', 0);
     const refusals = [];
     for (let i = 1; i <= REPEATED_REFUSALS.count; i += 1) refusals.push(await store.admitFrame('c-1', i));
@@ -128,7 +144,10 @@ describe('in-memory chat store (test fake)', () => {
 
   it('does not count a refused send against the window', async () => {
     const store = new InMemoryChatStore({ messagesPerSecond: 1 });
-    await store.saveConnection({ connectionId: 'c-1', identity: { kind: 'inbox', ownerId: OWNER_A, role: 'owner' } }, 0);
+    await store.saveConnection(
+      { connectionId: 'c-1', identity: { kind: 'inbox', ownerId: OWNER_A, role: 'owner' } },
+      0,
+    );
 
     await store.admitFrame('c-1', 10_000);
     await store.admitFrame('c-1', 10_900);

@@ -66,7 +66,11 @@ describe('GET /api/chat/rooms/<room_id>/', () => {
   });
 
   it('answers a closed room with 200 and is_active false', async () => {
-    seedRoom(world.store, { isActive: false, createdAt: '2026-02-05T11:00:00.000Z', updatedAt: '2026-02-05T12:00:00.000Z' });
+    seedRoom(world.store, {
+      isActive: false,
+      createdAt: '2026-02-05T11:00:00.000Z',
+      updatedAt: '2026-02-05T12:00:00.000Z',
+    });
 
     const result = await handler(asVisitor());
 
@@ -154,7 +158,9 @@ describe('GET /api/chat/rooms/<room_id>/', () => {
 describe('the deployed entry point', () => {
   it('refuses to load without an owner key source, naming the settings', async () => {
     await expect(
-      loadHandler(() => import('../../../../lambdas/handlers/http/get-room.js'), { [envName('jwtSecretArn')]: undefined }),
+      loadHandler(() => import('../../../../lambdas/handlers/http/get-room.js'), {
+        [envName('jwtSecretArn')]: undefined,
+      }),
     ).rejects.toThrow(/JWT_SECRET_ARN and JWT_JWKS_URL/);
   });
 });

@@ -124,7 +124,9 @@ describe('GET /api/chat/rooms/', () => {
   });
 
   it('answers an unexpected store failure with a bare 500 that leaks nothing', async () => {
-    vi.spyOn(world.store, 'listRoomsByOwner').mockRejectedValue(new Error('ValidationException: index by-owner missing on chat-table'));
+    vi.spyOn(world.store, 'listRoomsByOwner').mockRejectedValue(
+      new Error('ValidationException: index by-owner missing on chat-table'),
+    );
 
     const result = await handler(get());
 

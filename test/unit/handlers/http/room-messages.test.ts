@@ -1,7 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeHandler } from '../../../../lambdas/handlers/http/room-messages.route.js';
 import type { ChatMessage } from '../../../../lambdas/domain/model.js';
-import { makeWorld, OWNER_A_TOKEN, OWNER_B_TOKEN, ROOM_ID, seedRoom, UNKNOWN_UUID, VISITOR_TOKEN, type World } from '../../support/fixtures.js';
+import {
+  makeWorld,
+  OWNER_A_TOKEN,
+  OWNER_B_TOKEN,
+  ROOM_ID,
+  seedRoom,
+  UNKNOWN_UUID,
+  VISITOR_TOKEN,
+  type World,
+} from '../../support/fixtures.js';
 import { httpEvent, jsonBody } from '../../support/lambda-events.js';
 
 /** The handler on in-memory fakes: one room with three messages. */
@@ -39,9 +48,27 @@ describe('GET /api/chat/rooms/<room_id>/messages/', () => {
 
     expect(result.statusCode).toBe(200);
     expect(jsonBody(result)).toEqual([
-      { id: messages[0]?.id, room_id: ROOM_ID, sender_type: 'visitor', content: 'm1', created_at: '2026-02-05T11:06:01.000Z' },
-      { id: messages[1]?.id, room_id: ROOM_ID, sender_type: 'owner', content: 'm2', created_at: '2026-02-05T11:06:02.000Z' },
-      { id: messages[2]?.id, room_id: ROOM_ID, sender_type: 'visitor', content: 'm3', created_at: '2026-02-05T11:06:03.000Z' },
+      {
+        id: messages[0]?.id,
+        room_id: ROOM_ID,
+        sender_type: 'visitor',
+        content: 'm1',
+        created_at: '2026-02-05T11:06:01.000Z',
+      },
+      {
+        id: messages[1]?.id,
+        room_id: ROOM_ID,
+        sender_type: 'owner',
+        content: 'm2',
+        created_at: '2026-02-05T11:06:02.000Z',
+      },
+      {
+        id: messages[2]?.id,
+        room_id: ROOM_ID,
+        sender_type: 'visitor',
+        content: 'm3',
+        created_at: '2026-02-05T11:06:03.000Z',
+      },
     ]);
   });
 
@@ -117,7 +144,10 @@ describe('GET /api/chat/rooms/<room_id>/messages/', () => {
 
     expect(result.statusCode).toBe(200);
     expect(listMessages.mock.calls[0]?.[1]).toMatchObject({ limit: 2 });
-    expect(jsonBody(result)).toEqual([expect.objectContaining({ content: 'm2' }), expect.objectContaining({ content: 'm3' })]);
+    expect(jsonBody(result)).toEqual([
+      expect.objectContaining({ content: 'm2' }),
+      expect.objectContaining({ content: 'm3' }),
+    ]);
     // The link carries no credentials: the client adds its own, as on this request.
     expect(result.headers?.link).toBe(`<${PATH}?before=${messages[1]?.id}&limit=2>; rel="prev"`);
     expect(result.headers?.link).not.toContain(VISITOR_TOKEN);
@@ -145,7 +175,9 @@ describe('GET /api/chat/rooms/<room_id>/messages/', () => {
   });
 
   it('answers an unexpected store failure with a bare 500 that leaks nothing', async () => {
-    vi.spyOn(world.store, 'listMessages').mockRejectedValue(new Error('InternalServerError: partition ROOM#x unavailable'));
+    vi.spyOn(world.store, 'listMessages').mockRejectedValue(
+      new Error('InternalServerError: partition ROOM#x unavailable'),
+    );
 
     const result = await handler(asVisitor());
 

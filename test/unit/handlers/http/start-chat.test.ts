@@ -8,7 +8,8 @@ import { httpEvent, jsonBody } from '../../support/lambda-events.js';
 /** The handler on in-memory fakes, with the deployed WebSocket URL template unless a test says otherwise. */
 let world: World;
 const TEMPLATE = 'wss://carinfopro.uz/ws/chat/{room_id}/';
-const makeStart = (deps: Partial<StartChatHandlerDeps> = {}) => makeHandler({ ...world, wsUrlTemplate: TEMPLATE, ...deps });
+const makeStart = (deps: Partial<StartChatHandlerDeps> = {}) =>
+  makeHandler({ ...world, wsUrlTemplate: TEMPLATE, ...deps });
 let handler: ReturnType<typeof makeHandler>;
 
 const load = (env: Record<string, string | undefined> = {}) =>
@@ -105,26 +106,35 @@ describe('POST /api/chat/start/', () => {
     let admitRoomStart: MockInstance<World['store']['admitRoomStart']>;
     const startKey = () => admitRoomStart.mock.calls[0]?.[0];
     const viaCloudFront = (headers: Record<string, string>) =>
-      post({ user_id: OWNER_A }, { sourceIp: '130.176.0.1', headers: { 'content-type': 'application/json', ...headers } });
+      post(
+        { user_id: OWNER_A },
+        { sourceIp: '130.176.0.1', headers: { 'content-type': 'application/json', ...headers } },
+      );
 
     beforeEach(() => {
       admitRoomStart = vi.spyOn(world.store, 'admitRoomStart');
     });
 
     it("takes the viewer's address from CloudFront-Viewer-Address when the origin-verify value matches", async () => {
-      await makeStart(frontDoor)(viaCloudFront({ 'cloudfront-viewer-address': '198.51.100.9:51234', 'x-origin-verify': 'origin-verify-value' }));
+      await makeStart(frontDoor)(
+        viaCloudFront({ 'cloudfront-viewer-address': '198.51.100.9:51234', 'x-origin-verify': 'origin-verify-value' }),
+      );
 
       expect(startKey()).toBe('198.51.100.9');
     });
 
     it('strips only the port from an IPv6 viewer address, and counts the address by its /64', async () => {
-      await makeStart(frontDoor)(viaCloudFront({ 'cloudfront-viewer-address': '2001:db8::7:51234', 'x-origin-verify': 'origin-verify-value' }));
+      await makeStart(frontDoor)(
+        viaCloudFront({ 'cloudfront-viewer-address': '2001:db8::7:51234', 'x-origin-verify': 'origin-verify-value' }),
+      );
 
       expect(startKey()).toBe('2001:db8:0:0::/64');
     });
 
     it('ignores CloudFront-Viewer-Address with a wrong origin-verify value', async () => {
-      await makeStart(frontDoor)(viaCloudFront({ 'cloudfront-viewer-address': '198.51.100.9:51234', 'x-origin-verify': 'guessed' }));
+      await makeStart(frontDoor)(
+        viaCloudFront({ 'cloudfront-viewer-address': '198.51.100.9:51234', 'x-origin-verify': 'guessed' }),
+      );
 
       expect(startKey()).toBe('130.176.0.1');
     });
@@ -160,7 +170,9 @@ describe('POST /api/chat/start/', () => {
     const result = await handler(post({ user_id: OWNER_A }));
 
     expect(result.statusCode).toBe(429);
-    expect(jsonBody(result)).toEqual({ detail: 'This owner has been sent too many new chats in the last hour; try again later.' });
+    expect(jsonBody(result)).toEqual({
+      detail: 'This owner has been sent too many new chats in the last hour; try again later.',
+    });
     expect(result.headers?.['retry-after']).toBe('3600');
     expect(admitRoomStart).toHaveBeenCalledTimes(1);
     expect(admitOwnerRoomStart.mock.calls.map(([owner]) => owner)).toEqual([OWNER_A]);
@@ -203,7 +215,9 @@ describe('POST /api/chat/start/', () => {
 
   it('answers an unexpected store failure with a bare 500 that leaks nothing', async () => {
     vi.spyOn(world.store, 'createRoom').mockRejectedValue(
-      Object.assign(new Error('Requested resource not found: Table: chat-table'), { name: 'ResourceNotFoundException' }),
+      Object.assign(new Error('Requested resource not found: Table: chat-table'), {
+        name: 'ResourceNotFoundException',
+      }),
     );
 
     const result = await handler(post({ user_id: OWNER_A }));
@@ -214,14 +228,20 @@ describe('POST /api/chat/start/', () => {
 
   describe("the owner's live inbox", () => {
     beforeEach(async () => {
-      await world.store.saveConnection({ connectionId: 'inbox-1', identity: { kind: 'inbox', ownerId: OWNER_A, role: 'owner' } }, 1);
+      await world.store.saveConnection(
+        { connectionId: 'inbox-1', identity: { kind: 'inbox', ownerId: OWNER_A, role: 'owner' } },
+        1,
+      );
     });
 
     it('is told about the new room', async () => {
       const body = jsonBody(await handler(post({ user_id: OWNER_A }))) as Record<string, string>;
 
       expect(world.gateway.framesTo('inbox-1')).toEqual([
-        expect.objectContaining({ type: 'room.created', room: expect.objectContaining({ id: body.room_id, owner_id: OWNER_A }) }),
+        expect.objectContaining({
+          type: 'room.created',
+          room: expect.objectContaining({ id: body.room_id, owner_id: OWNER_A }),
+        }),
       ]);
     });
 
@@ -236,13 +256,20 @@ describe('POST /api/chat/start/', () => {
 });
 
 describe('the deployed entry point', () => {
-  it.each([envName('tableName'), envName('wsCallbackUrl'), envName('wsUrlTemplate')])('refuses to load without %s, naming it', async (name) => {
-    await expect(load({ [name]: undefined })).rejects.toThrow(new RegExp(`${name} is not set`));
-  });
+  it.each([envName('tableName'), envName('wsCallbackUrl'), envName('wsUrlTemplate')])(
+    'refuses to load without %s, naming it',
+    async (name) => {
+      await expect(load({ [name]: undefined })).rejects.toThrow(new RegExp(`${name} is not set`));
+    },
+  );
 
   it('refuses to load with a rate limit out of range, naming the setting', async () => {
-    await expect(load({ [envName('roomStartsPerMinutePerIp')]: 'lots' })).rejects.toThrow(/ROOM_STARTS_PER_MINUTE_PER_IP must be an integer/);
+    await expect(load({ [envName('roomStartsPerMinutePerIp')]: 'lots' })).rejects.toThrow(
+      /ROOM_STARTS_PER_MINUTE_PER_IP must be an integer/,
+    );
     // Past 100 the limit's UpdateExpression would outgrow DynamoDB's 4 KB.
-    await expect(load({ [envName('roomStartsPerMinutePerIp')]: '101' })).rejects.toThrow(/ROOM_STARTS_PER_MINUTE_PER_IP must be an integer from 0 to 100/);
+    await expect(load({ [envName('roomStartsPerMinutePerIp')]: '101' })).rejects.toThrow(
+      /ROOM_STARTS_PER_MINUTE_PER_IP must be an integer from 0 to 100/,
+    );
   });
 });

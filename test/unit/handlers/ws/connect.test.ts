@@ -27,7 +27,8 @@ const CONNECTED_AT = 1_770_289_200_000;
 const connectEvent = (query?: Record<string, string>) =>
   webSocketEvent({ routeKey: '$connect', connectionId: 'conn-1', connectedAt: CONNECTED_AT, query });
 
-const roomSockets = async () => (await world.store.listRoomConnections(ROOM_ID)).map((socket) => socket.connectionId).sort();
+const roomSockets = async () =>
+  (await world.store.listRoomConnections(ROOM_ID)).map((socket) => socket.connectionId).sort();
 
 beforeEach(() => {
   world = makeWorld();
@@ -48,7 +49,10 @@ describe('$connect', () => {
 
     expect(result).toEqual({ statusCode: 200 });
     expect(saveConnection.mock.calls).toEqual([
-      [{ connectionId: 'conn-1', identity: { kind: 'room', roomId: ROOM_ID, ownerId: OWNER_A, role: 'visitor' } }, CONNECTED_AT],
+      [
+        { connectionId: 'conn-1', identity: { kind: 'room', roomId: ROOM_ID, ownerId: OWNER_A, role: 'visitor' } },
+        CONNECTED_AT,
+      ],
     ]);
     expect(await world.store.listRoomConnections(ROOM_ID)).toEqual([
       expect.objectContaining({ connectionId: 'conn-1', role: 'visitor', connectedAt: CONNECTED_AT }),
@@ -60,7 +64,9 @@ describe('$connect', () => {
 
     expect(result).toEqual({ statusCode: 200 });
     expect(world.verifier.verified).toEqual([OWNER_A_TOKEN]);
-    expect(await world.store.listRoomConnections(ROOM_ID)).toEqual([expect.objectContaining({ connectionId: 'conn-1', role: 'owner' })]);
+    expect(await world.store.listRoomConnections(ROOM_ID)).toEqual([
+      expect.objectContaining({ connectionId: 'conn-1', role: 'owner' }),
+    ]);
   });
 
   it.each([['1'], ['true']])('accepts the owner inbox (inbox=%s)', async (inbox) => {
@@ -158,7 +164,9 @@ describe('$connect', () => {
         );
       }
 
-      const result = await makeHandler({ ...world, socketsPerRoomMember: 2 })(connectEvent({ room: ROOM_ID, visitor: VISITOR_TOKEN }));
+      const result = await makeHandler({ ...world, socketsPerRoomMember: 2 })(
+        connectEvent({ room: ROOM_ID, visitor: VISITOR_TOKEN }),
+      );
 
       expect(result).toMatchObject({ statusCode: 429 });
       expect(world.store.knowsConnection('conn-1')).toBe(false);
