@@ -79,10 +79,13 @@ export interface ChatStore {
    * and tells who the connection is, in one write. A refusal is recorded on the connection.
    */
   admitFrame(connectionId: string, arrivedAtMs: number): Promise<Admission>;
-  /** Removes the connection; returns who it was, or undefined when it was already gone. */
-  removeConnection(connectionId: string): Promise<ConnectionIdentity | undefined>;
-  /** Removes a connection whose identity is already known (stale-connection cleanup). */
-  forgetConnection(connection: Connection): Promise<void>;
+  /**
+   * Removes a connection knowing only its id ($disconnect): deletes its row, then its
+   * membership; returns who it was, or undefined when it was already gone.
+   */
+  removeConnectionById(connectionId: string): Promise<ConnectionIdentity | undefined>;
+  /** Removes a connection whose identity is already known (a gone socket, a closed room): both rows at once. */
+  removeKnownConnection(connection: Connection): Promise<void>;
   listRoomConnections(roomId: string): Promise<RoomConnection[]>;
   listInboxConnections(ownerId: string): Promise<string[]>;
 

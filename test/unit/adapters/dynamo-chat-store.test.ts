@@ -73,7 +73,7 @@ describe('DynamoChatStore', () => {
       await makeStore().createRoom(room);
 
       expect(inputs(PutCommand)).toEqual([
-        { TableName: TABLE, Item: roomItem({ expires_at: undefined }), ConditionExpression: 'attribute_not_exists(pk)' },
+        { TableName: TABLE, Item: roomItem(), ConditionExpression: 'attribute_not_exists(pk)' },
       ]);
     });
 
@@ -99,13 +99,13 @@ describe('DynamoChatStore', () => {
     });
 
     it('treats a room past its expires_at as missing, even before TTL deleted it', async () => {
-      ddb.on(GetCommand).resolves({ Item: roomItem({ expires_at: nowSeconds() - 5 }) });
+      ddb.on(GetCommand).resolves({ Item: roomItem({}, { expires_at: nowSeconds() - 5 }) });
 
       await expect(makeStore().getRoom(ROOM_ID)).resolves.toBeUndefined();
     });
 
     it('returns a room whose expires_at is still ahead', async () => {
-      ddb.on(GetCommand).resolves({ Item: roomItem({ expires_at: nowSeconds() + 3600 }) });
+      ddb.on(GetCommand).resolves({ Item: roomItem({}, { expires_at: nowSeconds() + 3600 }) });
 
       await expect(makeStore().getRoom(ROOM_ID)).resolves.toEqual(room);
     });
@@ -116,7 +116,7 @@ describe('DynamoChatStore', () => {
       ddb
         .on(QueryCommand)
         .resolvesOnce({ Items: [roomItem({ id: second })], LastEvaluatedKey: { pk: 'x', sk: 'y' } })
-        .resolvesOnce({ Items: [roomItem({ id: expired, expires_at: nowSeconds() - 1 }), roomItem()] });
+        .resolvesOnce({ Items: [roomItem({ id: expired }, { expires_at: nowSeconds() - 1 }), roomItem()] });
 
       const rooms = await makeStore().listRoomsByOwner(OWNER_A);
 
@@ -139,8 +139,8 @@ describe('DynamoChatStore', () => {
       // Index order (newest created first): `newer` was created last but `older` talked last.
       ddb.on(QueryCommand).resolves({
         Items: [
-          roomItem({ id: newer, created_at: '2026-02-05T12:00:00.000Z', updated_at: '2026-02-05T12:00:00.000Z' }),
-          roomItem({ id: older, created_at: '2026-02-05T10:00:00.000Z', updated_at: '2026-02-05T13:00:00.000Z' }),
+          roomItem({ id: newer, createdAt: '2026-02-05T12:00:00.000Z', updatedAt: '2026-02-05T12:00:00.000Z' }),
+          roomItem({ id: older, createdAt: '2026-02-05T10:00:00.000Z', updatedAt: '2026-02-05T13:00:00.000Z' }),
         ],
       });
 
@@ -162,7 +162,7 @@ describe('DynamoChatStore', () => {
 
     it('closes a room with one conditional UpdateItem and returns it as it is now', async () => {
       const at = '2026-02-05T12:00:00.000Z';
-      ddb.on(UpdateCommand).resolves({ Attributes: roomItem({ is_active: false, updated_at: at }) });
+      ddb.on(UpdateCommand).resolves({ Attributes: roomItem({ isActive: false, updatedAt: at }) });
 
       const closed = await makeStore().closeRoom(ROOM_ID, at);
 
@@ -632,7 +632,7 @@ describe('DynamoChatStore', () => {
         .resolvesOnce({ Attributes: { pk: 'CONN#c-1', sk: 'CONN', kind: 'room', role: 'visitor', owner_id: OWNER_A, room_id: ROOM_ID } })
         .resolves({});
 
-      const identity = await makeStore().removeConnection('c-1');
+      const identity = await makeStore().removeConnectionById('c-1');
 
       expect(identity).toEqual({ kind: 'room', roomId: ROOM_ID, ownerId: OWNER_A, role: 'visitor' });
       expect(inputs(DeleteCommand)).toEqual([
@@ -647,7 +647,7 @@ describe('DynamoChatStore', () => {
         .resolvesOnce({ Attributes: { pk: 'CONN#c-1', sk: 'CONN', kind: 'inbox', role: 'owner', owner_id: OWNER_A } })
         .resolves({});
 
-      await makeStore().removeConnection('c-1');
+      await makeStore().removeConnectionById('c-1');
 
       expect(inputs(DeleteCommand)[1]).toEqual({ TableName: TABLE, Key: { pk: `OWNER#${OWNER_A}`, sk: 'INBOX#c-1' } });
     });
@@ -655,14 +655,14 @@ describe('DynamoChatStore', () => {
     it('answers undefined for a connection already removed, with one delete', async () => {
       ddb.on(DeleteCommand).resolves({});
 
-      await expect(makeStore().removeConnection('c-1')).resolves.toBeUndefined();
+      await expect(makeStore().removeConnectionById('c-1')).resolves.toBeUndefined();
       expect(ddb.commandCalls(DeleteCommand)).toHaveLength(1);
     });
 
     it('forgets a known connection by deleting both rows', async () => {
       ddb.on(DeleteCommand).resolves({});
 
-      await makeStore().forgetConnection({
+      await makeStore().removeKnownConnection({
         connectionId: 'c-1',
         identity: { kind: 'room', roomId: ROOM_ID, ownerId: OWNER_A, role: 'owner' },
       });

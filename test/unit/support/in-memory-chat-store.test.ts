@@ -91,8 +91,8 @@ describe('in-memory chat store (test fake)', () => {
     const identity = { kind: 'room', roomId: ROOM_ID, ownerId: OWNER_A, role: 'visitor' } as const;
     await store.saveConnection({ connectionId: 'c-1', identity }, 0);
 
-    await expect(store.removeConnection('c-1')).resolves.toEqual(identity);
-    await expect(store.removeConnection('c-1')).resolves.toBeUndefined();
+    await expect(store.removeConnectionById('c-1')).resolves.toEqual(identity);
+    await expect(store.removeConnectionById('c-1')).resolves.toBeUndefined();
     await expect(store.listRoomConnections(ROOM_ID)).resolves.toEqual([]);
   });
 

@@ -14,6 +14,7 @@ import {
   type PutMessageResult,
   type RoomCount,
 } from '../../../lambdas/domain/ports.js';
+import { START_LIMIT_WINDOWS } from '../../../lambdas/domain/start-limit.js';
 
 /** A shared, ordered record of side effects, so tests can assert what happened before what. */
 export type Timeline = string[];
@@ -210,17 +211,17 @@ export class InMemoryChatStore implements ChatStore {
     return { admitted: true, identity: copy(connection.identity) };
   }
 
-  async removeConnection(connectionId: string): Promise<ConnectionIdentity | undefined> {
+  async removeConnectionById(connectionId: string): Promise<ConnectionIdentity | undefined> {
     await yieldOnce();
     const connection = this.connections.get(connectionId);
     if (!connection) return undefined;
-    this.dropConnection({ connectionId, identity: connection.identity });
+    this.deleteRows({ connectionId, identity: connection.identity });
     return copy(connection.identity);
   }
 
-  async forgetConnection(connection: Connection): Promise<void> {
+  async removeKnownConnection(connection: Connection): Promise<void> {
     await yieldOnce();
-    this.dropConnection(connection);
+    this.deleteRows(connection);
   }
 
   async listRoomConnections(roomId: string): Promise<RoomConnection[]> {
@@ -246,23 +247,24 @@ export class InMemoryChatStore implements ChatStore {
     );
   }
 
-  private dropConnection({ connectionId, identity }: Connection): void {
+  /** The connection row and its membership row, as both removals delete them. */
+  private deleteRows({ connectionId, identity }: Connection): void {
     this.connections.delete(connectionId);
     if (identity.kind === 'room') this.roomMembers.get(identity.roomId)?.delete(connectionId);
     else this.inboxes.get(identity.ownerId)?.delete(connectionId);
-    this.timeline.push(`store.forgetConnection:${connectionId}`);
+    this.timeline.push(`store.removeConnection:${connectionId}`);
   }
 
   // ---- abuse limits
 
   async admitRoomStart(sourceKey: string, nowMs: number): Promise<boolean> {
     await yieldOnce();
-    return admitToWindow(this.roomStarts, sourceKey, this.startsPerMinute, nowMs, 60_000);
+    return admitToWindow(this.roomStarts, sourceKey, this.startsPerMinute, nowMs, START_LIMIT_WINDOWS.perAddressMs);
   }
 
   async admitOwnerRoomStart(ownerId: string, nowMs: number): Promise<boolean> {
     await yieldOnce();
-    return admitToWindow(this.ownerRoomStarts, ownerId, this.startsPerHourPerOwner, nowMs, 3_600_000);
+    return admitToWindow(this.ownerRoomStarts, ownerId, this.startsPerHourPerOwner, nowMs, START_LIMIT_WINDOWS.perOwnerMs);
   }
 }
 

@@ -36,7 +36,7 @@ beforeEach(() => {
   secrets.on(GetSecretValueCommand).resolves({ SecretString: TEST_JWT_SECRET });
   ddb.on(GetCommand).resolves({ Item: roomItem() });
   ddb.on(UpdateCommand).callsFake((input: { ExpressionAttributeValues: Record<string, unknown> }) => ({
-    Attributes: roomItem({ is_active: false, updated_at: input.ExpressionAttributeValues[':at'] }),
+    Attributes: roomItem({ isActive: false, updatedAt: input.ExpressionAttributeValues[':at'] as string }),
   }));
   ddb.on(QueryCommand).callsFake((input: { ExpressionAttributeValues: Record<string, string> }) =>
     input.ExpressionAttributeValues[':conn']

@@ -75,7 +75,7 @@ describe('GET /api/chat/rooms/<room_id>/', () => {
   });
 
   it('answers a closed room with 200 and is_active false', async () => {
-    ddb.on(GetCommand).resolves({ Item: roomItem({ is_active: false, updated_at: '2026-02-05T12:00:00.000Z' }) });
+    ddb.on(GetCommand).resolves({ Item: roomItem({ isActive: false, updatedAt: '2026-02-05T12:00:00.000Z' }) });
     const handler = await load();
 
     const result = await handler(asVisitor());

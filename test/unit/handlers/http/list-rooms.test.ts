@@ -26,7 +26,7 @@ beforeEach(() => {
   secrets.reset();
   secrets.on(GetSecretValueCommand).resolves({ SecretString: TEST_JWT_SECRET });
   ddb.on(QueryCommand).resolves({
-    Items: [roomItem({ id: OTHER_ROOM_ID, updated_at: '2026-02-05T11:05:00.000Z' }), roomItem()],
+    Items: [roomItem({ id: OTHER_ROOM_ID, updatedAt: '2026-02-05T11:05:00.000Z' }), roomItem()],
   });
 });
 

@@ -116,7 +116,7 @@ describe('$connect', () => {
     });
 
     it('a closed room: 403', async () => {
-      ddb.on(GetCommand).resolves({ Item: roomItem({ is_active: false }) });
+      ddb.on(GetCommand).resolves({ Item: roomItem({ isActive: false }) });
       const handler = await load();
 
       const result = await handler(connectEvent({ room: ROOM_ID, visitor: VISITOR_TOKEN }));
@@ -128,7 +128,7 @@ describe('$connect', () => {
 
   describe('re-checks the room after writing its rows', () => {
     it('a room closed meanwhile: 403, and its own rows are deleted again', async () => {
-      ddb.on(GetCommand).resolvesOnce({ Item: roomItem() }).resolves({ Item: roomItem({ is_active: false }) });
+      ddb.on(GetCommand).resolvesOnce({ Item: roomItem() }).resolves({ Item: roomItem({ isActive: false }) });
       const handler = await load();
 
       const result = await handler(connectEvent({ room: ROOM_ID, visitor: VISITOR_TOKEN }));
