@@ -87,7 +87,7 @@ export class DynamoChatStore implements ChatStore {
   async listRoomsByOwner(ownerId: string): Promise<Room[]> {
     const items = await queryAll(this.table, {
       IndexName: TableLayout.ownerIndex.name,
-      KeyConditionExpression: 'gsi1pk = :owner',
+      KeyConditionExpression: `${TableLayout.ownerIndex.partitionKey} = :owner`,
       ExpressionAttributeValues: { ':owner': keys.ownerPartition(ownerId) },
       ScanIndexForward: false,
     });
@@ -228,6 +228,7 @@ export class DynamoChatStore implements ChatStore {
   }
 
   async listMessages(roomId: string, page: MessagePage): Promise<MessageSlice> {
+    const timeKey = TableLayout.timeIndex.sortKey;
     const conditions = ['pk = :room'];
     const values: Item = { ':room': keys.roomPartition(roomId) };
     const lower = page.after ? timeIndexKey(page.after) : undefined;
@@ -236,13 +237,13 @@ export class DynamoChatStore implements ChatStore {
     // reversed (ValidationException), which would surface as a 500.
     if (lower && upper && lower >= upper) return { messages: [], more: false };
     if (lower && upper) {
-      conditions.push('lsi1sk BETWEEN :lower AND :upper');
+      conditions.push(`${timeKey} BETWEEN :lower AND :upper`);
       Object.assign(values, { ':lower': lower, ':upper': upper });
     } else if (lower) {
-      conditions.push('lsi1sk > :lower');
+      conditions.push(`${timeKey} > :lower`);
       values[':lower'] = lower;
     } else if (upper) {
-      conditions.push('lsi1sk < :upper');
+      conditions.push(`${timeKey} < :upper`);
       values[':upper'] = upper;
     }
     // Without a lower bound the most recent messages are wanted (all of them when they fit):
@@ -262,7 +263,7 @@ export class DynamoChatStore implements ChatStore {
         limit: page.limit,
         // BETWEEN includes its bounds: they are read and left out.
         decode: (item) =>
-          this.expired(item) || item.lsi1sk === lower || item.lsi1sk === upper ? undefined : toMessage(item),
+          this.expired(item) || item[timeKey] === lower || item[timeKey] === upper ? undefined : toMessage(item),
         fits: page.fits,
       },
     );

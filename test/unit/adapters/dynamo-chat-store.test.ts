@@ -110,6 +110,14 @@ describe('DynamoChatStore', () => {
       await expect(makeStore().getRoom(ROOM_ID)).resolves.toEqual(room);
     });
 
+    it("judges expiry by the injected clock, not the machine's", async () => {
+      const fixed = (iso: string) => ({ now: () => new Date(iso) });
+      ddb.on(GetCommand).resolves({ Item: roomItem({}, { expires_at: Date.parse('2026-02-05T12:00:00.000Z') / 1000 }) });
+
+      await expect(makeStore({ clock: fixed('2026-02-05T11:59:59.000Z') }).getRoom(ROOM_ID)).resolves.toEqual(room);
+      await expect(makeStore({ clock: fixed('2026-02-05T12:00:00.000Z') }).getRoom(ROOM_ID)).resolves.toBeUndefined();
+    });
+
     it("lists an owner's rooms from the by-owner index, newest first, across pages, without expired ones", async () => {
       const second = '7c2f8b9d-0e1a-4b2c-9d3e-4f5a6b7c8d9e';
       const expired = '8d3a9c0e-1f2b-4c3d-8e4f-5a6b7c8d9e0f';

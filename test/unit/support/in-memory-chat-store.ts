@@ -41,6 +41,8 @@ type RoomMembers = Map<string, Map<string, { role: RoomConnection['role']; conne
 
 const timeKey = (message: ChatMessage) => `${message.createdAt}#${message.id}`;
 const copy = <T>(value: T): T => structuredClone(value);
+/** DynamoDB orders sort keys by their bytes; for the ASCII ids here, plain string order. */
+const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 /** Every call yields once, so concurrent use cases interleave as they would against a real table. */
 const yieldOnce = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -226,16 +228,15 @@ export class InMemoryChatStore implements ChatStore {
 
   async listRoomConnections(roomId: string): Promise<RoomConnection[]> {
     await yieldOnce();
-    return [...(this.roomMembers.get(roomId)?.entries() ?? [])].map(([connectionId, { role, connectedAt }]) => ({
-      connectionId,
-      role,
-      connectedAt,
-    }));
+    // Ordered by id, as a Query on the room partition returns the membership rows.
+    return [...(this.roomMembers.get(roomId)?.entries() ?? [])]
+      .sort(([a], [b]) => byKey(a, b))
+      .map(([connectionId, { role, connectedAt }]) => ({ connectionId, role, connectedAt }));
   }
 
   async listInboxConnections(ownerId: string): Promise<string[]> {
     await yieldOnce();
-    return [...(this.inboxes.get(ownerId) ?? [])];
+    return [...(this.inboxes.get(ownerId) ?? [])].sort(byKey);
   }
 
   /** Whether any trace (meta row or membership) of the connection remains. */
