@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { barrier, broadcastsOf, closeAll, framesOf, sendAndEcho, type StartedRoom } from './support/chat.js';
+import { barrier, broadcastsOf, closeAll, framesOf, isBroadcast, sendAndEcho, type StartedRoom } from './support/chat.js';
 import { backendKind } from './support/dynamodb-backend.js';
 import { MANY_ROOM_STARTS, useLocalStack } from './support/local-stack-fixture.js';
 import type { TestSocket } from './support/ws-client.js';
@@ -71,6 +71,8 @@ describe(`${ROOMS} rooms at once`, () => {
         };
         const seen = [visitor, owner].map((socket) => {
           // Nothing but broadcasts of this room, each once, each side's in the order sent.
+          // (Anything else, an error frame included, is named in the failure.)
+          expect(framesOf(socket).filter((frame) => !isBroadcast(frame))).toEqual([]);
           expect(framesOf(socket)).toHaveLength(2 * MESSAGES_PER_SIDE);
           const broadcasts = broadcastsOf(socket);
           expect(broadcasts).toHaveLength(2 * MESSAGES_PER_SIDE);
