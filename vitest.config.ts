@@ -16,7 +16,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
-          env: { POWERTOOLS_LOG_LEVEL: 'SILENT', ...QUIET_SDK },
+          env: { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', ...QUIET_SDK },
         },
       },
       {

@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import type { ChatFunction } from './constructs/chat-function.js';
 import { ChatHandlers } from './constructs/chat-handlers.js';
 import { ChatHttpApi } from './constructs/chat-http-api.js';
 import { ChatTable } from './constructs/chat-table.js';
@@ -9,24 +10,16 @@ import { ChatWebSocketApi } from './constructs/chat-websocket-api.js';
 import { FrontDoor } from './constructs/front-door.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { OwnerAuth } from './constructs/owner-auth.js';
+import type { FunctionSetting } from './functions.js';
 import type { ChatSettings } from './settings.js';
 
 export interface ChatStackProps extends StackProps {
   settings: ChatSettings;
 }
 
-/** REST routes of the guide, with the function that serves each. */
-export const REST_ROUTES = [
-  { path: '/api/chat/start', handler: 'startChat' },
-  { path: '/api/chat/rooms', handler: 'listRooms' },
-  { path: '/api/chat/rooms/{roomId}', handler: 'getRoom' },
-  { path: '/api/chat/rooms/{roomId}/messages', handler: 'roomMessages' },
-  { path: '/api/chat/rooms/{roomId}/close', handler: 'closeRoom' },
-] as const;
-
 /**
- * The whole chat backend. The constructs each own one concern; this class only wires them:
- * which function may do what to the table, who verifies owner tokens, who may post to sockets.
+ * The whole chat backend. The constructs each own one concern; this class only wires them,
+ * and what each function may do comes from its declaration in functions.ts.
  */
 export class ChatStack extends Stack {
   constructor(scope: Construct, id: string, props: ChatStackProps) {
@@ -37,6 +30,7 @@ export class ChatStack extends Stack {
     const ownerAuth = new OwnerAuth(this, 'OwnerAuth', settings.auth);
     const handlers = new ChatHandlers(this, 'Handlers', {
       logRetention: settings.logRetentionDays as RetentionDays,
+      // What every function's store reads (config/store.ts).
       environment: {
         ROOM_RETENTION_DAYS: String(settings.roomRetentionDays),
         MESSAGE_RETENTION_DAYS: String(settings.messageRetentionDays),
@@ -44,67 +38,72 @@ export class ChatStack extends Stack {
         MESSAGES_PER_SECOND_PER_CONNECTION: String(settings.limits.messagesPerSecondPerConnection),
         ROOM_STARTS_PER_MINUTE_PER_IP: String(settings.limits.roomStartsPerMinutePerIp),
         ROOM_STARTS_PER_HOUR_PER_OWNER: String(settings.limits.roomStartsPerHourPerOwner),
-        SOCKETS_PER_ROOM_MEMBER: String(settings.limits.socketsPerRoomMember),
       },
     });
     const throttle = { rateLimit: settings.limits.throttleRatePerSecond, burstLimit: settings.limits.throttleBurst };
 
     const logRetention = settings.logRetentionDays as RetentionDays;
-    const restApi = new ChatHttpApi(this, 'RestApi', {
+    const httpApi = new ChatHttpApi(this, 'HttpApi', {
       corsAllowedOrigins: settings.corsAllowedOrigins,
       throttle,
       logRetention,
     });
-    for (const route of REST_ROUTES) restApi.addResource(route.path, handlers[route.handler]);
-
+    const webSocketRoutes: Partial<Record<string, ChatFunction>> = {};
+    for (const { declaration, fn } of handlers.declared) {
+      if ('http' in declaration.trigger) httpApi.addResource(declaration.trigger.http, fn);
+      else webSocketRoutes[declaration.trigger.webSocket] = fn;
+    }
+    const routeTo = (route: string): ChatFunction => {
+      const fn = webSocketRoutes[route];
+      if (!fn) throw new Error(`No function is declared for the WebSocket route ${route}`);
+      return fn;
+    };
     const liveApi = new ChatWebSocketApi(this, 'LiveApi', {
-      connectHandler: handlers.connect,
-      messageHandler: handlers.message,
-      disconnectHandler: handlers.disconnect,
+      connectHandler: routeTo('$connect'),
+      messageHandler: routeTo('$default'),
+      disconnectHandler: routeTo('$disconnect'),
       stageName: settings.stageName,
       throttle,
       logRetention,
     });
 
-    // Least privilege, function by function. No function may Scan.
-    storage.bind(handlers.startChat, ['PutItem', 'UpdateItem', 'Query', 'DeleteItem']);
-    storage.bind(handlers.listRooms, ['Query']);
-    storage.bind(handlers.getRoom, ['GetItem']);
-    storage.bind(handlers.roomMessages, ['GetItem', 'Query']);
-    storage.bind(handlers.closeRoom, ['GetItem', 'UpdateItem', 'Query', 'DeleteItem']);
-    // $connect re-reads the room and its sockets after writing its own rows, and deletes them when refused.
-    storage.bind(handlers.connect, ['GetItem', 'PutItem', 'Query', 'DeleteItem']);
-    storage.bind(handlers.message, ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'DeleteItem']);
-    storage.bind(handlers.disconnect, ['DeleteItem']);
-
-    for (const fn of [handlers.listRooms, handlers.getRoom, handlers.roomMessages, handlers.closeRoom, handlers.connect]) ownerAuth.bind(fn);
-    // $connect closes a socket of the same member that a slower, earlier handshake overtook.
-    for (const fn of [handlers.startChat, handlers.closeRoom, handlers.message, handlers.connect]) liveApi.allowManagement(fn);
-
     const frontDoor = settings.frontDoor
       ? new FrontDoor(this, 'FrontDoor', {
-          restApi,
+          httpApi,
           liveApi,
           logRetentionDays: settings.logRetentionDays,
           customDomain: settings.frontDoor.customDomain,
           webAclArn: settings.frontDoor.webAclArn,
         })
       : undefined;
-    handlers.startChat.addEnvironment('WS_URL_TEMPLATE', frontDoor?.roomUrlTemplate ?? liveApi.roomUrlTemplate);
-    if (frontDoor) handlers.startChat.addEnvironment('ORIGIN_VERIFY_SECRET', frontDoor.originVerifySecret);
-    handlers.message.addEnvironment('MAX_MESSAGE_LENGTH', String(settings.maxMessageLength));
-    handlers.message.addEnvironment('MAX_MESSAGES_PER_ROOM', String(settings.maxMessagesPerRoom));
-    if (settings.eventBusName) {
-      const bus = EventBus.fromEventBusName(this, 'PushHookBus', settings.eventBusName);
-      bus.grantPutEventsTo(handlers.message);
-      handlers.message.addEnvironment('EVENT_BUS_NAME', bus.eventBusName);
+    const bus = settings.eventBusName ? EventBus.fromEventBusName(this, 'PushHookBus', settings.eventBusName) : undefined;
+    const settingValues: Record<FunctionSetting, string | undefined> = {
+      MAX_MESSAGE_LENGTH: String(settings.maxMessageLength),
+      MAX_MESSAGES_PER_ROOM: String(settings.maxMessagesPerRoom),
+      SOCKETS_PER_ROOM_MEMBER: String(settings.limits.socketsPerRoomMember),
+      WS_URL_TEMPLATE: frontDoor?.roomUrlTemplate ?? liveApi.roomUrlTemplate,
+      ORIGIN_VERIFY_SECRET: frontDoor?.originVerifySecret,
+    };
+
+    // Least privilege, function by function, exactly as declared.
+    for (const { declaration, fn } of handlers.declared) {
+      storage.bind(fn, declaration.tableActions);
+      if (declaration.verifiesOwnerTokens) ownerAuth.bind(fn);
+      if (declaration.postsToSockets) liveApi.allowManagement(fn);
+      if (declaration.publishesEvents && bus) {
+        bus.grantPutEventsTo(fn);
+        fn.addEnvironment('EVENT_BUS_NAME', bus.eventBusName);
+      }
+      for (const setting of declaration.settings) {
+        const value = settingValues[setting];
+        if (value !== undefined) fn.addEnvironment(setting, value);
+      }
     }
 
     const monitoring = new Monitoring(this, 'Monitoring', {
       functions: handlers.all,
-      broadcasters: [handlers.startChat, handlers.closeRoom, handlers.message],
-      publisher: handlers.message,
-      restApi,
+      messageFunction: routeTo('$default'),
+      httpApi,
       liveApi,
       table: storage.table,
       alarmEmail: settings.alarmEmail,
@@ -124,7 +123,7 @@ export class ChatStack extends Stack {
         description: 'CNAME/alias target for a custom domain managed outside Route 53',
       });
     }
-    new CfnOutput(this, 'HttpApiUrl', { value: restApi.url, description: 'Base URL of the REST API (raw endpoint)' });
+    new CfnOutput(this, 'HttpApiUrl', { value: httpApi.url, description: 'Base URL of the HTTP API (raw endpoint)' });
     new CfnOutput(this, 'WebSocketUrl', {
       value: liveApi.stage.url,
       description: 'Raw WebSocket URL; add ?room=<room_id>&visitor=<token> or &token=<JWT>',

@@ -207,6 +207,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     Object.assign(process.env, environment, {
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.LOG_LEVEL ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      // No CloudWatch reads the metrics here: an EMF line per request would drown the log. Set to 'false' to see them.
+      POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
       // Dummy keys: requests are signed, and never with real credentials.

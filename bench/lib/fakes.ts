@@ -1,7 +1,8 @@
-import type { ConnectionGateway, OwnerTokenVerifier } from '../../lambdas/domain/ports.js';
+import type { ChatMetrics, ConnectionGateway, OwnerTokenVerifier } from '../../lambdas/domain/ports.js';
 import type { Logger } from '../../lambdas/shared/logger.js';
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+export const uncountedMetrics: ChatMetrics = { count() {} };
 
 /**
  * Owner tokens for in-process runs: the token is the owner id. In Lambda the JWT check is CPU

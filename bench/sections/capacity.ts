@@ -17,7 +17,7 @@ import { readAssembly } from '../lib/assembly.js';
 import { attachCapacityMeter, type Reading } from '../lib/capacity-meter.js';
 import { ownerToken } from '../lib/chat-client.js';
 import { documentClient, REGION } from '../lib/dynamodb.js';
-import { connectionIdLike, RecordingGateway, silentLogger, tokenIsOwnerId } from '../lib/fakes.js';
+import { connectionIdLike, RecordingGateway, silentLogger, uncountedMetrics, tokenIsOwnerId } from '../lib/fakes.js';
 import { code, mark, table } from '../lib/markdown.js';
 import { lineChartSvg, reportChart } from '../lib/svg-chart.js';
 import type { Section, SectionContext } from '../lib/section.js';
@@ -124,7 +124,7 @@ export const capacitySection: Section = {
           operations[id].push(costOf(meter.read(), gateway.posts.length));
         };
         const probe = await createProbe(store);
-        const deps = { store, gateway, verifier: tokenIsOwnerId, clock: systemClock, logger: silentLogger, socketsPerRoomMember: BENCH_SOCKETS_PER_MEMBER };
+        const deps = { store, gateway, verifier: tokenIsOwnerId, clock: systemClock, logger: silentLogger, metrics: uncountedMetrics, socketsPerRoomMember: BENCH_SOCKETS_PER_MEMBER };
         const messageDeps = { ...deps, maxMessageLength: storeOptions.maxMessageLength, maxMessagesPerRoom: storeOptions.maxMessagesPerRoom, events: undefined };
         let connectionSeq = size * 10;
         const nextConnection = () => connectionIdLike((connectionSeq += 1), 'p');
@@ -197,7 +197,7 @@ export const capacitySection: Section = {
 /** Each store call of a message on its own, in a room of 2, to show where the units go. */
 async function measureMessageParts(store: DynamoChatStore, meter: ReturnType<typeof attachCapacityMeter>) {
   const probe = await createProbe(store);
-  const deps = { store, gateway: new RecordingGateway(), verifier: tokenIsOwnerId, logger: silentLogger, socketsPerRoomMember: BENCH_SOCKETS_PER_MEMBER };
+  const deps = { store, gateway: new RecordingGateway(), verifier: tokenIsOwnerId, logger: silentLogger, metrics: uncountedMetrics, socketsPerRoomMember: BENCH_SOCKETS_PER_MEMBER };
   const visitor = connectionIdLike(1, 'mp');
   await connect(deps, { connectionId: visitor, query: { room: probe.room2.id, visitor: probe.room2.token }, connectedAtMs: Date.now() });
   await connect(deps, { connectionId: connectionIdLike(2, 'mp'), query: { room: probe.room2.id, token: probe.ownerId }, connectedAtMs: Date.now() });
@@ -237,7 +237,7 @@ async function measureCpu(store: DynamoChatStore, maxMessageLength: number, maxM
     ownerClaim: 'user_id',
   });
   const gateway = new RecordingGateway();
-  const deps = { store, gateway, verifier, clock: systemClock, logger: silentLogger, socketsPerRoomMember: BENCH_SOCKETS_PER_MEMBER };
+  const deps = { store, gateway, verifier, clock: systemClock, logger: silentLogger, metrics: uncountedMetrics, socketsPerRoomMember: BENCH_SOCKETS_PER_MEMBER };
   const messageDeps = { ...deps, maxMessageLength, maxMessagesPerRoom, events: undefined };
   const probe = await createProbe(store);
   const token = await ownerToken(probe.ownerId, secret);

@@ -13,7 +13,7 @@ import { callWaves, startDelayProxy, type DelayProxy } from '../delay-proxy.js';
 import { readAssembly, type Assembly } from '../lib/assembly.js';
 import { ChatSocket, ownerToken } from '../lib/chat-client.js';
 import { documentClient, REGION } from '../lib/dynamodb.js';
-import { connectionIdLike, RecordingGateway, silentLogger, tokenIsOwnerId } from '../lib/fakes.js';
+import { connectionIdLike, RecordingGateway, silentLogger, uncountedMetrics, tokenIsOwnerId } from '../lib/fakes.js';
 import { LocalStackProcess } from '../lib/local-stack-process.js';
 import { code, mark, table } from '../lib/markdown.js';
 import type { Section, SectionContext } from '../lib/section.js';
@@ -108,7 +108,7 @@ async function measureInProcess(
         eventCalls.push({ operation: 'PutEvents', start, end: performance.now() });
       },
     };
-    const deps = { store, gateway, verifier: tokenIsOwnerId, clock: systemClock, logger: silentLogger, socketsPerRoomMember: DEFAULT_SOCKETS_PER_ROOM_MEMBER };
+    const deps = { store, gateway, verifier: tokenIsOwnerId, clock: systemClock, logger: silentLogger, metrics: uncountedMetrics, socketsPerRoomMember: DEFAULT_SOCKETS_PER_ROOM_MEMBER };
     const messageDeps = { ...deps, events, maxMessageLength: options.maxMessageLength, maxMessagesPerRoom: options.maxMessagesPerRoom };
     const startDeps = { ...deps, wsUrlFor: (roomId: string) => `ws://localhost/ws/chat/${roomId}/` };
     const ownerId = randomUUID();

@@ -1,6 +1,7 @@
+import { describeError } from '../shared/errors.js';
+import { CHAT_METRICS } from '../shared/metric-names.js';
 import type { ChatDeps } from './deps.js';
 import { ForbiddenError, TooManyRequestsError, UnauthorizedError, ValidationError } from './errors.js';
-import { describeError } from './fan-out.js';
 import type { Connection, ConnectionIdentity, RoomConnection } from './model.js';
 import { isUuid } from './validation.js';
 import { visitorTokenMatches } from './visitor-token.js';
@@ -15,7 +16,7 @@ const truthy = (value: string | undefined) => value === '1' || value === 'true';
 
 export const DEFAULT_SOCKETS_PER_ROOM_MEMBER = 5;
 
-export type ConnectDeps = Pick<ChatDeps, 'store' | 'verifier' | 'gateway' | 'logger'> & {
+export type ConnectDeps = Pick<ChatDeps, 'store' | 'verifier' | 'gateway' | 'logger' | 'metrics'> & {
   /** Open sockets one visitor token, or one owner, may hold in one room. */
   socketsPerRoomMember: number;
 };
@@ -90,13 +91,19 @@ async function confirmRoomMembership(deps: ConnectDeps, connection: Connection, 
   if (rank === -1) {
     // Forgotten between the write and this read: by a close, or by a peer that outranks it.
     const now = await deps.store.getRoom(roomId);
-    return refuse(now?.isActive ? tooManySockets(cap) : new ForbiddenError('Room not available.'));
+    if (!now?.isActive) return refuse(new ForbiddenError('Room not available.'));
+    deps.metrics.count(CHAT_METRICS.SocketsOverMemberLimit);
+    return refuse(tooManySockets(cap));
   }
-  if (rank >= cap) return refuse(tooManySockets(cap));
+  if (rank >= cap) {
+    deps.metrics.count(CHAT_METRICS.SocketsOverMemberLimit);
+    return refuse(tooManySockets(cap));
+  }
 
   const overtaken = peers.slice(cap);
   if (overtaken.length === 0) return;
   deps.logger.info('sockets_overtaken', { roomId, role: connection.identity.role, count: overtaken.length });
+  deps.metrics.count(CHAT_METRICS.SocketsOverMemberLimit, overtaken.length);
   await Promise.all(
     overtaken.map(async ({ connectionId }) => {
       try {

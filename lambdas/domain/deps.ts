@@ -1,5 +1,5 @@
 import type { Logger } from '../shared/logger.js';
-import type { ChatEventPublisher, ChatStore, Clock, ConnectionGateway, OwnerTokenVerifier } from './ports.js';
+import type { ChatEventPublisher, ChatMetrics, ChatStore, Clock, ConnectionGateway, OwnerTokenVerifier } from './ports.js';
 
 /** Everything a use case may need; each use case asks only for the part it uses. */
 export interface ChatDeps {
@@ -9,6 +9,7 @@ export interface ChatDeps {
   events?: ChatEventPublisher;
   clock: Clock;
   logger: Logger;
+  metrics: ChatMetrics;
 }
 
 export const systemClock: Clock = { now: () => new Date() };

@@ -1,6 +1,8 @@
+import { describeError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import { CHAT_METRICS } from '../shared/metric-names.js';
 import type { Connection } from './model.js';
-import type { ChatStore, ConnectionGateway } from './ports.js';
+import type { ChatMetrics, ChatStore, ConnectionGateway } from './ports.js';
 
 export interface FanOutResult {
   sent: number;
@@ -13,10 +15,10 @@ export interface FanOutResult {
 /**
  * Posts one frame to many connections concurrently. A connection the gateway reports gone
  * is deleted (that one, never the sender's); any other failure is logged and counted, and
- * never undoes what was already stored.
+ * never undoes what was already stored. Each outcome is counted (PostsSent, PostsGone, PostsFailed).
  */
 export async function fanOut(
-  deps: { store: ChatStore; gateway: ConnectionGateway; logger: Logger },
+  deps: { store: ChatStore; gateway: ConnectionGateway; logger: Logger; metrics: ChatMetrics },
   targets: readonly Connection[],
   payload: unknown,
 ): Promise<FanOutResult> {
@@ -40,8 +42,8 @@ export async function fanOut(
       });
     }
   });
+  deps.metrics.count(CHAT_METRICS.PostsSent, result.sent);
+  deps.metrics.count(CHAT_METRICS.PostsGone, result.gone);
+  deps.metrics.count(CHAT_METRICS.PostsFailed, result.failed);
   return result;
 }
-
-export const describeError = (error: unknown): string =>
-  error instanceof Error ? `${error.name}: ${error.message}` : String(error);

@@ -1,7 +1,9 @@
 import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
 import type { ChatDeps } from './deps.js';
 import { FrameRefusedError } from './errors.js';
-import { describeError, fanOut } from './fan-out.js';
+import { describeError } from '../shared/errors.js';
+import { CHAT_METRICS } from '../shared/metric-names.js';
+import { fanOut } from './fan-out.js';
 import { toBroadcastView, type ChatMessage, type Connection, type ConnectionIdentity } from './model.js';
 import type { PutMessageResult, RoomCount } from './ports.js';
 import { codePointLength, firstCodePoints, isBlankText } from './text.js';
@@ -18,7 +20,7 @@ export interface FrameRequest {
   arrivedAtMs: number;
 }
 
-export type MessageDeps = Pick<ChatDeps, 'store' | 'gateway' | 'events' | 'clock' | 'logger'> & {
+export type MessageDeps = Pick<ChatDeps, 'store' | 'gateway' | 'events' | 'clock' | 'logger' | 'metrics'> & {
   /** Code points per message. */
   maxMessageLength: number;
   maxMessagesPerRoom: number;
@@ -59,7 +61,10 @@ export async function handleFrame(deps: MessageDeps, request: FrameRequest): Pro
   } catch (error) {
     const refused = error instanceof FrameRefusedError;
     if (refused) deps.logger.info('frame_refused', { connectionId, code: error.code });
-    else deps.logger.error('frame_failed', { connectionId, error: describeError(error) });
+    else {
+      deps.logger.error('frame_failed', { connectionId, error: describeError(error) });
+      deps.metrics.count(CHAT_METRICS.FramesAnsweredInternal);
+    }
     const answer: ErrorFrame = {
       error: refused ? error.message : INTERNAL_REASON,
       code: refused ? error.code : 'internal',
@@ -84,6 +89,7 @@ async function answerFrame(deps: MessageDeps, request: FrameRequest, frame: Pars
       throw new FrameRefusedError('room_closed', 'This socket is no longer part of an open room.', true);
     }
     if (admission.repeated) deps.logger.warn('socket_flooding', { connectionId });
+    deps.metrics.count(CHAT_METRICS.FramesRateLimited);
     throw new FrameRefusedError('rate_limited', 'Too many frames on this socket; slow down.', admission.repeated);
   }
   if (frame.kind === 'refused') throw frame.error;
@@ -130,7 +136,8 @@ async function sendMessage(
 
   // A duplicate is broadcast like a fresh message: its first broadcast may never have happened
   // (the write succeeded, then something failed), and clients drop an id they already show.
-  if (!fresh) deps.logger.info('message_duplicate', log);
+  if (fresh) deps.metrics.count(CHAT_METRICS.MessagesStored);
+  else deps.logger.info('message_duplicate', log);
   const broadcast = toBroadcastView(stored);
   const roomTargets: Connection[] = roomConnections.value.map((c) => ({
     connectionId: c.connectionId,
@@ -192,6 +199,7 @@ async function settleRoomCount(
       throw error;
     }
     if (count.value === 'closed') throw new FrameRefusedError('room_closed', 'This room is closed.', true);
+    deps.metrics.count(CHAT_METRICS.MessagesRefusedRoomFull);
     throw new FrameRefusedError('room_full', `This room holds the most messages it may (${deps.maxMessagesPerRoom}).`);
   }
   return put.value.stored ? { stored: message, fresh: true } : { stored: put.value.original, fresh: false };
@@ -266,5 +274,6 @@ async function publishVisitorMessage(
     });
   } catch (error) {
     deps.logger.error('push_event_failed', { roomId: message.roomId, messageId: message.id, error: describeError(error) });
+    deps.metrics.count(CHAT_METRICS.PushEventsFailed);
   }
 }

@@ -3,6 +3,7 @@
  * Adapters in `../adapters` implement them over DynamoDB, the API Gateway management API,
  * jose and EventBridge; unit tests implement them in memory or mock the SDK below the adapters.
  */
+import type { ChatMetricName } from '../shared/metric-names.js';
 import type { ChatMessage, Connection, ConnectionIdentity, Room, RoomConnection } from './model.js';
 
 export type PutMessageResult = { stored: true } | { stored: false; original: ChatMessage };
@@ -123,4 +124,12 @@ export interface ChatEventPublisher {
 
 export interface Clock {
   now(): Date;
+}
+
+/**
+ * Counts what operators watch (messages stored, posts, limits hit...). Production buffers the
+ * counts and flushes them once per invocation as CloudWatch embedded metric format; tests record them.
+ */
+export interface ChatMetrics {
+  count(metric: ChatMetricName, times?: number): void;
 }

@@ -168,7 +168,7 @@ export async function getHistory(
 
 /** POST /api/chat/rooms/<id>/close/: the owner ends the chat. */
 export async function closeRoom(
-  deps: Pick<ChatDeps, 'store' | 'verifier' | 'gateway' | 'clock' | 'logger'>,
+  deps: Pick<ChatDeps, 'store' | 'verifier' | 'gateway' | 'clock' | 'logger' | 'metrics'>,
   rawRoomId: string | undefined,
   authorization: string | undefined,
 ): Promise<RoomView> {

@@ -1,6 +1,8 @@
+import { describeError } from '../shared/errors.js';
+import { CHAT_METRICS } from '../shared/metric-names.js';
 import type { ChatDeps } from './deps.js';
 import { TooManyRequestsError, ValidationError } from './errors.js';
-import { describeError, fanOut } from './fan-out.js';
+import { fanOut } from './fan-out.js';
 import { toRoomView, type Room } from './model.js';
 import { START_LIMIT_WINDOWS, startLimitKey } from './start-limit.js';
 import { codePointLength, isBlankText } from './text.js';
@@ -23,7 +25,7 @@ export interface StartChatRequest {
   sourceIp?: string;
 }
 
-export type StartChatDeps = Pick<ChatDeps, 'store' | 'gateway' | 'clock' | 'logger'> & {
+export type StartChatDeps = Pick<ChatDeps, 'store' | 'gateway' | 'clock' | 'logger' | 'metrics'> & {
   /** Absolute WebSocket URL of this deployment for a room. */
   wsUrlFor(roomId: string): string;
 };
@@ -41,12 +43,14 @@ export async function startChat(deps: StartChatDeps, request: StartChatRequest):
     deps.store.admitOwnerRoomStart(ownerId, now.getTime()),
   ]);
   if (!addressAdmitted) {
+    deps.metrics.count(CHAT_METRICS.RoomStartsLimitedPerAddress);
     throw new TooManyRequestsError(
       'Too many chats started from this address; try again in a minute.',
       START_LIMIT_WINDOWS.perAddressMs / 1000,
     );
   }
   if (!ownerAdmitted) {
+    deps.metrics.count(CHAT_METRICS.RoomStartsLimitedPerOwner);
     throw new TooManyRequestsError(
       'This owner has been sent too many new chats in the last hour; try again later.',
       START_LIMIT_WINDOWS.perOwnerMs / 1000,

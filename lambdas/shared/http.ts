@@ -1,7 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ChatError, MethodNotAllowedError, NotFoundError, TooManyRequestsError } from '../domain/errors.js';
+import type { ChatMetrics } from '../domain/ports.js';
 import type { Continuation } from '../domain/rooms.js';
+import { invocationMetrics } from '../adapters/powertools-metrics.js';
+import { describeError } from './errors.js';
 import { loggerFor, type Logger } from './logger.js';
 import { ORIGIN_VERIFY_HEADER } from './origin-verify.js';
 
@@ -16,6 +19,8 @@ export interface HttpRequest {
   /** Header lookup by lower-case name (payload v2 already lower-cases them). */
   header(name: string): string | undefined;
   logger: Logger;
+  /** Flushed once when the invocation ends, whatever its outcome. */
+  metrics: ChatMetrics;
 }
 
 export interface HttpResponse {
@@ -46,10 +51,11 @@ const json = (statusCode: number, body: unknown, headers: Record<string, string>
 export function httpHandler(spec: HttpRouteSpec) {
   const allowed = Object.keys(spec.methods);
   return async (event: HttpEvent, context?: Context): Promise<HttpResult> => {
-    const logger = loggerFor({
-      requestId: event.requestContext?.requestId ?? context?.awsRequestId,
-      route: event.routeKey,
-    });
+    const logger = loggerFor(
+      { requestId: event.requestContext?.requestId ?? context?.awsRequestId, route: event.routeKey },
+      context,
+    );
+    const metrics = invocationMetrics();
     const method = event.requestContext.http.method.toUpperCase();
     try {
       const match = spec.path.exec(event.rawPath);
@@ -63,6 +69,7 @@ export function httpHandler(spec: HttpRouteSpec) {
         query: event.queryStringParameters ?? {},
         header: (name) => headers[name.toLowerCase()],
         logger,
+        metrics,
       });
       return json(response.status, response.body, response.headers);
     } catch (error) {
@@ -76,8 +83,10 @@ export function httpHandler(spec: HttpRouteSpec) {
               : undefined;
         return json(error.status, { detail: error.message }, extra);
       }
-      logger.error('request_failed', { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+      logger.error('request_failed', { error: describeError(error) });
       return json(500, { detail: 'A server error occurred.' });
+    } finally {
+      metrics.flush();
     }
   };
 }

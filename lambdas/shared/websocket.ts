@@ -1,5 +1,8 @@
-import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
+import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
+import { invocationMetrics } from '../adapters/powertools-metrics.js';
 import { ChatError } from '../domain/errors.js';
+import type { ChatMetrics } from '../domain/ports.js';
+import { describeError } from './errors.js';
 import { loggerFor, type Logger } from './logger.js';
 
 /** `$connect` also carries the handshake's query string and headers. */
@@ -8,26 +11,30 @@ export type WebSocketEvent = APIGatewayProxyWebsocketEventV2 & {
   headers?: Record<string, string | undefined>;
 };
 
-type WebSocketRoute = (event: WebSocketEvent, logger: Logger) => Promise<void>;
+/** `metrics` is flushed once when the invocation ends, whatever its outcome. */
+type WebSocketRoute = (event: WebSocketEvent, logger: Logger, metrics: ChatMetrics) => Promise<void>;
 
 /**
  * Wraps a WebSocket route. On `$connect` a non-2xx status refuses the handshake with that
  * status; typed errors map to their status, anything else to 500 without internals.
  */
 export function webSocketHandler(route: WebSocketRoute) {
-  return async (event: WebSocketEvent): Promise<APIGatewayProxyResultV2> => {
+  return async (event: WebSocketEvent, context?: Context): Promise<APIGatewayProxyResultV2> => {
     const { connectionId, requestId, routeKey } = event.requestContext;
-    const logger = loggerFor({ requestId, connectionId, route: routeKey });
+    const logger = loggerFor({ requestId, connectionId, route: routeKey }, context);
+    const metrics = invocationMetrics();
     try {
-      await route(event, logger);
+      await route(event, logger, metrics);
       return { statusCode: 200 };
     } catch (error) {
       if (error instanceof ChatError) {
         logger.info('connection_refused', { status: error.status, reason: error.message });
         return { statusCode: error.status, body: error.message };
       }
-      logger.error('route_failed', { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+      logger.error('route_failed', { error: describeError(error) });
       return { statusCode: 500, body: 'Internal server error' };
+    } finally {
+      metrics.flush();
     }
   };
 }

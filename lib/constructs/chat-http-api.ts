@@ -54,7 +54,7 @@ export class ChatHttpApi extends Construct {
   constructor(scope: Construct, id: string, props: ChatHttpApiProps) {
     super(scope, id);
     this.api = new HttpApi(this, 'Api', {
-      description: 'Car chat REST API (chat-api-guide.md)',
+      description: 'Car chat HTTP API (chat-api-guide.md)',
       createDefaultStage: false,
       corsPreflight: {
         allowOrigins: props.corsAllowedOrigins,

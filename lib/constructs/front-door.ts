@@ -58,7 +58,7 @@ export const DISTRIBUTION_LOG_FIELDS = [
 ];
 
 export interface FrontDoorProps {
-  restApi: ChatHttpApi;
+  httpApi: ChatHttpApi;
   liveApi: ChatWebSocketApi;
   logRetentionDays: number;
   customDomain?: { domainName: string; certificateArn: string; hostedZone?: { id: string; name: string } };
@@ -86,7 +86,7 @@ export class FrontDoor extends Construct {
     this.originVerifySecret = Fn.select(2, Fn.split('/', stack.stackId));
     const customHeaders = { [ORIGIN_VERIFY_HEADER]: this.originVerifySecret };
 
-    const restOrigin = new HttpOrigin(Fn.select(2, Fn.split('/', props.restApi.url)), {
+    const httpOrigin = new HttpOrigin(Fn.select(2, Fn.split('/', props.httpApi.url)), {
       protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
       customHeaders,
     });
@@ -130,7 +130,7 @@ export class FrontDoor extends Construct {
     });
 
     const api: BehaviorOptions = {
-      origin: restOrigin,
+      origin: httpOrigin,
       viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
       allowedMethods: AllowedMethods.ALLOW_ALL,
       cachePolicy: noCache,
@@ -138,7 +138,7 @@ export class FrontDoor extends Construct {
     };
     const domain = props.customDomain;
     this.distribution = new Distribution(this, 'Distribution', {
-      comment: 'Car chat: /api/* REST and /ws/* WebSocket on one domain',
+      comment: 'Car chat: /api/* HTTP and /ws/* WebSocket on one domain',
       defaultBehavior: api,
       additionalBehaviors: {
         '/api/*': api,

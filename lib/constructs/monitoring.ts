@@ -12,33 +12,33 @@ import {
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Alias } from 'aws-cdk-lib/aws-kms';
-import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { CHAT_METRICS, METRICS_NAMESPACE, SERVICE_NAME, type ChatMetricName } from '../../lambdas/shared/metric-names.js';
 import type { ChatFunction } from './chat-function.js';
 import type { ChatHttpApi } from './chat-http-api.js';
 import type { ChatWebSocketApi } from './chat-websocket-api.js';
 
 export interface MonitoringProps {
   functions: ChatFunction[];
-  /** Functions that post to sockets and log `broadcast_failed` when a post fails. */
-  broadcasters: ChatFunction[];
-  /** The function that publishes the push-hook event and logs `push_event_failed`. */
-  publisher: ChatFunction;
-  restApi: ChatHttpApi;
+  /** The WebSocket $default function, whose invocations and duration the dashboard shows. */
+  messageFunction: ChatFunction;
+  httpApi: ChatHttpApi;
   liveApi: ChatWebSocketApi;
   table: Table;
   alarmEmail?: string;
 }
 
-export const METRICS_NAMESPACE = 'CarChat';
 const FIVE_MINUTES = Duration.minutes(5);
 
 /**
  * What an operator needs to know without looking: alarms on Lambda errors and throttles,
- * API 5xx, DynamoDB throttling and failed broadcasts, all to one SNS topic (an e-mail
- * subscription when `alarmEmail` is set), and a small dashboard.
+ * API 5xx, DynamoDB throttling, and the chat's own metrics (failed posts, failed push events,
+ * frames answered `internal`), all to one SNS topic (an e-mail subscription when `alarmEmail`
+ * is set), and a small dashboard. The chat's metrics are the ones the functions emit in
+ * embedded metric format (lambdas/shared/metric-names.ts), never counts of log lines, so
+ * rewording a log message cannot silence an alarm.
  */
 export class Monitoring extends Construct {
   readonly topic: Topic;
@@ -60,8 +60,8 @@ export class Monitoring extends Construct {
       this.alarm(`${name}Throttles`, fn.metricThrottles({ period: FIVE_MINUTES }), `${name}: Lambda throttled`);
     }
 
-    const restServerErrors = props.restApi.api.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' });
-    this.alarm('RestApi5xx', restServerErrors, 'REST API answered 5xx');
+    const httpServerErrors = props.httpApi.api.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' });
+    this.alarm('HttpApi5xx', httpServerErrors, 'HTTP API answered 5xx');
     const liveDimensions = { ApiId: props.liveApi.api.apiId, Stage: props.liveApi.stage.stageName };
     const liveErrors = new MathExpression({
       expression: 'integration + execution',
@@ -85,14 +85,15 @@ export class Monitoring extends Construct {
     });
     this.alarm('TableThrottles', tableThrottles, 'DynamoDB throttled requests');
 
-    const failedBroadcasts = this.countLogLines('FailedBroadcasts', 'broadcast_failed', props.broadcasters);
-    this.alarm('FailedBroadcastsAlarm', failedBroadcasts, 'Posts to connected sockets failed (not GoneException)');
-    const failedPushEvents = this.countLogLines('FailedPushEvents', 'push_event_failed', [props.publisher]);
-    this.alarm('FailedPushEventsAlarm', failedPushEvents, 'Push-hook events could not be published');
-    const failedFrames = this.countLogLines('FailedFrames', 'frame_failed', [props.publisher]);
-    this.alarm('FailedFramesAlarm', failedFrames, 'WebSocket frames answered with code "internal" (a store or post failure)');
+    const failedPosts = chatMetric(CHAT_METRICS.PostsFailed);
+    this.alarm('PostsFailedAlarm', failedPosts, 'Posts to connected sockets failed (not GoneException)');
+    const failedPushEvents = chatMetric(CHAT_METRICS.PushEventsFailed);
+    this.alarm('PushEventsFailedAlarm', failedPushEvents, 'Push-hook events could not be published');
+    const internalFrames = chatMetric(CHAT_METRICS.FramesAnsweredInternal);
+    this.alarm('FramesAnsweredInternalAlarm', internalFrames, 'WebSocket frames answered with code "internal" (a store or post failure)');
 
-    const messageFn = props.publisher;
+    const messageFn = props.messageFunction;
+    const perMinute = (metric: ChatMetricName) => chatMetric(metric, Duration.minutes(1));
     this.dashboard = new Dashboard(this, 'Dashboard', {
       widgets: [
         [
@@ -111,7 +112,7 @@ export class Monitoring extends Construct {
         [
           new GraphWidget({
             title: 'Errors',
-            left: [restServerErrors, liveErrors, failedBroadcasts, failedPushEvents, failedFrames],
+            left: [httpServerErrors, liveErrors, failedPosts, failedPushEvents, internalFrames],
           }),
           new GraphWidget({
             title: 'DynamoDB consumed capacity',
@@ -121,23 +122,24 @@ export class Monitoring extends Construct {
             ],
           }),
         ],
+        [
+          new GraphWidget({
+            title: 'Messages stored and broadcast posts',
+            left: [CHAT_METRICS.MessagesStored, CHAT_METRICS.PostsSent, CHAT_METRICS.PostsGone, CHAT_METRICS.PostsFailed].map(perMinute),
+          }),
+          new GraphWidget({
+            title: 'Limits hit',
+            left: [
+              CHAT_METRICS.FramesRateLimited,
+              CHAT_METRICS.RoomStartsLimitedPerAddress,
+              CHAT_METRICS.RoomStartsLimitedPerOwner,
+              CHAT_METRICS.SocketsOverMemberLimit,
+              CHAT_METRICS.MessagesRefusedRoomFull,
+            ].map(perMinute),
+          }),
+        ],
       ],
     });
-  }
-
-  /** Counts log lines whose Powertools `message` is this event, across the functions. */
-  private countLogLines(metricName: string, event: string, functions: ChatFunction[]): IMetric {
-    for (const fn of functions) {
-      new MetricFilter(this, `${metricName}${fn.node.id}`, {
-        logGroup: fn.logGroup,
-        filterPattern: FilterPattern.stringValue('$.message', '=', event),
-        metricNamespace: METRICS_NAMESPACE,
-        metricName,
-        metricValue: '1',
-        defaultValue: 0,
-      });
-    }
-    return new Metric({ namespace: METRICS_NAMESPACE, metricName, statistic: 'Sum', period: FIVE_MINUTES });
   }
 
   private alarm(id: string, metric: IMetric, description: string): void {
@@ -156,3 +158,7 @@ export class Monitoring extends Construct {
 
 const liveMetric = (metricName: string, dimensionsMap: Record<string, string>) =>
   new Metric({ namespace: 'AWS/ApiGateway', metricName, dimensionsMap, statistic: 'Sum', period: FIVE_MINUTES });
+
+/** One of the chat's own metrics, as the functions emit it: the namespace and the service dimension alone. */
+const chatMetric = (metricName: ChatMetricName, period = FIVE_MINUTES) =>
+  new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: SERVICE_NAME }, statistic: 'Sum', period });

@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CHAT_FUNCTIONS } from '../../lib/functions.js';
 import { HttpRouter } from '../../local/http-routes.js';
 import { synthChatStack } from './synth.js';
 
@@ -251,10 +252,25 @@ describe('least privilege', () => {
     ['GET /api/chat/rooms/<id>/messages/', ['GetItem', 'Query']],
     ['WebSocket $connect', ['DeleteItem', 'GetItem', 'PutItem', 'Query']],
     ['WebSocket $default', ['DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem']],
+    ['POST /api/chat/rooms/<id>/close/', ['DeleteItem', 'GetItem', 'Query', 'UpdateItem']],
     ['WebSocket $disconnect', ['DeleteItem']],
   ])('gives "%s" exactly the table actions it uses', (description, expected) => {
     expect(actionsOf(functionId(description), 'dynamodb:')).toEqual(expected.map((a) => `dynamodb:${a}`));
   });
+
+  it.each(Object.values(CHAT_FUNCTIONS).map((declared) => [declared.id, declared] as const))(
+    'grants %s what its declaration says and nothing more',
+    (_id, declared) => {
+      const fnId = functionId(declared.description);
+      expect(fnId).toMatch(new RegExp(`^Handlers${declared.id}[0-9A-F]{8}$`));
+      expect(actionsOf(fnId, 'dynamodb:')).toEqual(declared.tableActions.map((a) => `dynamodb:${a}`).sort());
+      expect(actionsOf(fnId, 'secretsmanager:').length > 0).toBe(declared.verifiesOwnerTokens);
+      expect(actionsOf(fnId, 'execute-api:').length > 0).toBe(declared.postsToSockets);
+      const env = json.Resources[fnId]!.Properties.Environment.Variables;
+      expect('WS_CALLBACK_URL' in env).toBe(declared.postsToSockets);
+      for (const setting of declared.settings.filter((name) => name !== 'ORIGIN_VERIFY_SECRET')) expect(env).toHaveProperty(setting);
+    },
+  );
 
   it('lets only token-verifying functions read the JWT secret', () => {
     const readers = resourcesOf('AWS::Lambda::Function')
@@ -371,8 +387,13 @@ describe('settings', () => {
       ROOM_RETENTION_DAYS: '365',
       CONNECTION_TTL_SECONDS: '10800',
       ROOM_STARTS_PER_HOUR_PER_OWNER: '7',
-      SOCKETS_PER_ROOM_MEMBER: '2',
     });
+    // The sockets cap is read by $connect alone.
+    expect(message.Properties.Environment.Variables.SOCKETS_PER_ROOM_MEMBER).toBeUndefined();
+    const connect = Object.values(custom.Resources).find(
+      (r) => r.Type === 'AWS::Lambda::Function' && String(r.Properties.Description).startsWith('WebSocket $connect'),
+    )!;
+    expect(connect.Properties.Environment.Variables.SOCKETS_PER_ROOM_MEMBER).toBe('2');
   });
 
   it('defaults to 30 room starts per owner and hour and 5 sockets per room member', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CHAT_METRICS, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/shared/metric-names.js';
 import { synthChatStack } from './synth.js';
 
 type Resource = { Type: string; Properties: Record<string, any> };
@@ -35,7 +36,7 @@ describe('front door', () => {
       expect(behavior.AllowedMethods).toEqual(expect.arrayContaining(['GET', 'POST', 'OPTIONS']));
       expect(behavior.ViewerProtocolPolicy).toBe('https-only');
       const origin = config.Origins.find((o: { Id: string }) => o.Id === behavior.TargetOriginId);
-      expect(JSON.stringify(origin.DomainName)).toContain('RestApi');
+      expect(JSON.stringify(origin.DomainName)).toContain('HttpApi');
     }
   });
 
@@ -164,22 +165,39 @@ describe('operations', () => {
     expect(lambdaAlarms.filter((a) => a.MetricName === 'Throttles')).toHaveLength(8);
   });
 
-  it('alarms on API 5xx, WebSocket errors, DynamoDB throttling, failed broadcasts and push events', () => {
+  it('alarms on API 5xx, WebSocket errors and DynamoDB throttling', () => {
     const text = JSON.stringify(alarms);
     expect(alarms.some((a) => a.MetricName === '5xx')).toBe(true);
     for (const metric of ['IntegrationError', 'ExecutionError', 'ReadThrottleEvents', 'WriteThrottleEvents']) {
       expect(text).toContain(metric);
     }
-    expect(alarms.some((a) => a.Namespace === 'CarChat' && a.MetricName === 'FailedBroadcasts')).toBe(true);
-    expect(alarms.some((a) => a.Namespace === 'CarChat' && a.MetricName === 'FailedPushEvents')).toBe(true);
-    expect(alarms.some((a) => a.Namespace === 'CarChat' && a.MetricName === 'FailedFrames')).toBe(true);
   });
 
-  it('counts failed broadcasts from the structured logs of every function that posts', () => {
-    const filters = all.filter((r) => r.Type === 'AWS::Logs::MetricFilter').map((r) => r.Properties);
-    const broadcast = filters.filter((f) => f.MetricTransformations[0].MetricName === 'FailedBroadcasts');
-    expect(broadcast).toHaveLength(3);
-    expect(broadcast[0].FilterPattern).toBe('{ $.message = "broadcast_failed" }');
+  it.each([CHAT_METRICS.PostsFailed, CHAT_METRICS.PushEventsFailed, CHAT_METRICS.FramesAnsweredInternal])(
+    'alarms on the emitted metric %s: its namespace, the service dimension alone, summed over 5 minutes',
+    (metricName) => {
+      expect(alarms.filter((a) => a.MetricName === metricName)).toEqual([
+        expect.objectContaining({
+          Namespace: METRICS_NAMESPACE,
+          Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
+          Statistic: 'Sum',
+          Period: 300,
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          TreatMissingData: 'notBreaching',
+        }),
+      ]);
+    },
+  );
+
+  it('counts nothing from log text: no metric filter on any log group', () => {
+    expect(all.filter((r) => r.Type === 'AWS::Logs::MetricFilter')).toEqual([]);
+  });
+
+  it('names every function the same service the metrics are emitted under', () => {
+    const chatFunctions = all.filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.TABLE_NAME);
+    expect(chatFunctions).toHaveLength(8);
+    for (const fn of chatFunctions) expect(fn.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME).toBe(SERVICE_NAME);
   });
 
   it('sends every alarm to one encrypted topic with the configured e-mail subscription', () => {

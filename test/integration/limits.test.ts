@@ -104,6 +104,7 @@ describe('chats started per owner and hour', () => {
       gateway: { send: async () => 'gone' as const, disconnect: async () => undefined },
       clock: { now: () => new Date() },
       logger: loggerFor({}),
+      metrics: { count: () => undefined },
       wsUrlFor: (roomId: string) => `ws://localhost/ws/chat/${roomId}/`,
     };
     const startFrom = (sourceIp: string) =>

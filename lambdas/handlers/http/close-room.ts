@@ -10,9 +10,9 @@ const deps = { store: storeFromEnv(), verifier: verifierFromEnv(), gateway: gate
 export const handler = httpHandler({
   path: /^\/api\/chat\/rooms\/([^/]+)\/close\/?$/,
   methods: {
-    POST: async ({ params, header, logger }) => ({
+    POST: async ({ params, header, logger, metrics }) => ({
       status: 200,
-      body: await closeRoom({ ...deps, logger }, params[0], header('authorization')),
+      body: await closeRoom({ ...deps, logger, metrics }, params[0], header('authorization')),
     }),
   },
 });

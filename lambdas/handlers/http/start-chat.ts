@@ -26,6 +26,7 @@ export const handler = httpHandler({
           gateway,
           clock: systemClock,
           logger: request.logger,
+          metrics: request.metrics,
           wsUrlFor: (roomId) => fillWsUrl(request.event, roomId),
         },
         { body: bodyText(request.event), sourceIp: sourceAddress(request.event, originVerifySecret) },

@@ -12,9 +12,9 @@ const deps = {
   socketsPerRoomMember: socketsPerRoomMemberFromEnv(),
 };
 
-export const handler = webSocketHandler(async (event, logger) => {
+export const handler = webSocketHandler(async (event, logger, metrics) => {
   await connect(
-    { ...deps, logger },
+    { ...deps, logger, metrics },
     {
       connectionId: event.requestContext.connectionId,
       query: event.queryStringParameters ?? {},

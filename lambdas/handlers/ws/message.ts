@@ -15,7 +15,7 @@ const deps = {
   maxMessagesPerRoom: maxMessagesPerRoomFromEnv(),
 };
 
-export const handler = webSocketHandler(async (event, logger) => {
+export const handler = webSocketHandler(async (event, logger, metrics) => {
   const { connectionId, requestTimeEpoch } = event.requestContext;
-  await handleFrame({ ...deps, logger }, { connectionId, body: event.body, arrivedAtMs: requestTimeEpoch });
+  await handleFrame({ ...deps, logger, metrics }, { connectionId, body: event.body, arrivedAtMs: requestTimeEpoch });
 });

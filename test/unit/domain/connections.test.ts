@@ -154,6 +154,7 @@ describe('connect, re-checking the room after writing its rows', () => {
     expect(error).toBeInstanceOf(TooManyRequestsError);
     expect((error as ChatError).status).toBe(429);
     expect(world.store.knowsConnection('v-3')).toBe(false);
+    expect(world.metrics.counts).toEqual({ SocketsOverMemberLimit: 1 });
     // The owner's sockets count on their own.
     await connect(capped, { connectionId: 'o-1', query: { room: ROOM_ID, token: OWNER_A_TOKEN }, connectedAtMs: 4 });
     expect((await world.store.listRoomConnections(ROOM_ID)).map((c) => c.connectionId).sort()).toEqual(['o-1', 'v-1', 'v-2']);
@@ -167,6 +168,7 @@ describe('connect, re-checking the room after writing its rows', () => {
     await connect(capped, visitorAt('v-late', 1));
 
     expect(world.gateway.disconnected).toEqual(['v-early']);
+    expect(world.metrics.counts).toEqual({ SocketsOverMemberLimit: 1 });
     expect(world.store.knowsConnection('v-early')).toBe(false);
     expect((await world.store.listRoomConnections(ROOM_ID)).map((c) => c.connectionId)).toEqual(['v-late']);
   });

@@ -722,3 +722,67 @@ describe('handle frame', () => {
     });
   });
 });
+
+describe('metrics of a frame', () => {
+  beforeEach(fullRoom);
+
+  it('counts a stored message and each post of its broadcast', async () => {
+    await send('visitor-1', { message: 'Salom' });
+
+    // visitor-1 and owner-1 in the room, inbox-a of the room's owner.
+    expect(world.metrics.counts).toEqual({ MessagesStored: 1, PostsSent: 3 });
+  });
+
+  it('does not count a retried client_id as stored again, and counts its posts', async () => {
+    await send('visitor-1', { message: 'Salom', client_id: CLIENT_ID });
+    await send('visitor-1', { message: 'Salom', client_id: CLIENT_ID });
+
+    expect(world.metrics.counts).toEqual({ MessagesStored: 1, PostsSent: 6 });
+  });
+
+  it('counts a post to a gone socket and a failed post apart from the sent ones', async () => {
+    world.gateway.gone.add('owner-1');
+    world.gateway.failing.set('inbox-a', new Error('ECONNRESET'));
+
+    await send('visitor-1', { message: 'Salom' });
+
+    expect(world.metrics.counts).toEqual({ MessagesStored: 1, PostsSent: 1, PostsGone: 1, PostsFailed: 1 });
+  });
+
+  it('counts a frame refused by the rate limit, and nothing stored', async () => {
+    world = makeWorld({ messagesPerSecond: 1 });
+    seedRoom(world.store);
+    deps = { ...deps, ...world };
+    await join('visitor-1', 'visitor');
+
+    await send('visitor-1', { type: 'ping' });
+    await send('visitor-1', { message: 'one' });
+
+    expect(world.metrics.counts).toEqual({ FramesRateLimited: 1 });
+  });
+
+  it('counts a message refused by a full room', async () => {
+    deps = { ...deps, maxMessagesPerRoom: 1 };
+    await send('visitor-1', { message: 'one' });
+
+    await send('visitor-1', { message: 'two' });
+
+    expect(world.metrics.counts).toMatchObject({ MessagesStored: 1, MessagesRefusedRoomFull: 1 });
+  });
+
+  it('counts a frame answered internal', async () => {
+    vi.spyOn(world.store, 'putMessage').mockRejectedValueOnce(new Error('InternalServerError'));
+
+    await send('visitor-1', { message: 'Salom' });
+
+    expect(world.metrics.counts).toEqual({ FramesAnsweredInternal: 1 });
+  });
+
+  it('counts a push event that could not be published', async () => {
+    world.events.failWith = new Error('EventBridge down');
+
+    await send('visitor-1', { message: 'Salom' });
+
+    expect(world.metrics.counts).toMatchObject({ MessagesStored: 1, PushEventsFailed: 1 });
+  });
+});

@@ -168,6 +168,7 @@ describe('start chat', () => {
 
       await expect(start({ user_id: OWNER_A }, '203.0.113.7')).rejects.toThrow(TooManyRequestsError);
       expect(world.store.rooms.size).toBe(3);
+      expect(world.metrics.counts).toEqual({ RoomStartsLimitedPerAddress: 1 });
     });
 
     it('counts each address on its own', async () => {
@@ -295,6 +296,7 @@ describe('start chat', () => {
       expect((refused as TooManyRequestsError).message).toMatch(/owner/);
       expect((refused as TooManyRequestsError).retryAfterSeconds).toBe(3600);
       expect(world.store.rooms.size).toBe(2);
+      expect(world.metrics.counts).toEqual({ RoomStartsLimitedPerOwner: 1 });
       // Another owner is not affected; the owner is admitted again an hour later.
       await expect(start({ user_id: OWNER_B }, '203.0.113.3')).resolves.toHaveProperty('room_id');
       world.clock.advance(3_600_001);

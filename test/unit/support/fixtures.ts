@@ -6,6 +6,7 @@ import { InMemoryChatStore, type InMemoryChatStoreOptions, type Timeline } from 
 import { RecordingEventPublisher } from './recording-events.js';
 import { RecordingGateway } from './recording-gateway.js';
 import { RecordingLogger } from './recording-logger.js';
+import { RecordingMetrics } from './recording-metrics.js';
 
 export const OWNER_A = '0b5e1a2c-3d4f-4a5b-8c6d-7e8f9a0b1c2d';
 export const OWNER_B = '1c6f2b3d-4e5a-4b6c-9d7e-8f9a0b1c2d3e';
@@ -25,8 +26,9 @@ export function makeWorld(options: InMemoryChatStoreOptions = {}) {
   const events = new RecordingEventPublisher();
   const clock = new FixedClock();
   const logger = new RecordingLogger();
+  const metrics = new RecordingMetrics();
   // The connect use case's cap (sockets per room member), at its default.
-  return { timeline, store, gateway, verifier, events, clock, logger, socketsPerRoomMember: 5 };
+  return { timeline, store, gateway, verifier, events, clock, logger, metrics, socketsPerRoomMember: 5 };
 }
 
 export type World = ReturnType<typeof makeWorld>;
