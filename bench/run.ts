@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { ensureSynthesized, ROOT } from './lib/assembly.js';
 import { describeMachine, machineInfo } from './lib/machine.js';
 import { mark, table } from './lib/markdown.js';
-import type { Results, Section, SectionOutput, TargetResult } from './lib/section.js';
+import type { BenchResults, Section, SectionOutput, TargetResult } from './lib/section.js';
 import { bundlesSection } from './sections/bundles.js';
 import { capacitySection } from './sections/capacity.js';
 import { costSection } from './sections/cost.js';
@@ -38,7 +38,7 @@ log(describeMachine(machine));
 await ensureSynthesized({ log });
 
 mkdirSync(join(ROOT, 'bench', '.out'), { recursive: true });
-const results: Results = existsSync(RESULTS) ? (JSON.parse(readFileSync(RESULTS, 'utf8')) as Results) : {};
+const results: BenchResults = existsSync(RESULTS) ? (JSON.parse(readFileSync(RESULTS, 'utf8')) as BenchResults) : {};
 const previous = existsSync(REPORT) ? readFileSync(REPORT, 'utf8') : '';
 const blocks = new Map<string, string>();
 const allTargets = new Map<string, TargetResult[]>();

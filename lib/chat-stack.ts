@@ -10,8 +10,9 @@ import { ChatWebSocketApi } from './constructs/chat-websocket-api.js';
 import { FrontDoor } from './constructs/front-door.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { OwnerAuth } from './constructs/owner-auth.js';
+import { envName } from '../lambdas/config/settings-contract.js';
 import type { FunctionSetting } from './functions.js';
-import type { ChatSettings } from './settings.js';
+import { sharedFunctionEnvironment, type ChatSettings } from './settings.js';
 
 export interface ChatStackProps extends StackProps {
   settings: ChatSettings;
@@ -31,14 +32,7 @@ export class ChatStack extends Stack {
     const handlers = new ChatHandlers(this, 'Handlers', {
       logRetention: settings.logRetentionDays as RetentionDays,
       // What every function's store reads (config/store.ts).
-      environment: {
-        ROOM_RETENTION_DAYS: String(settings.roomRetentionDays),
-        MESSAGE_RETENTION_DAYS: String(settings.messageRetentionDays),
-        CONNECTION_TTL_SECONDS: String(settings.connectionTtlSeconds),
-        MESSAGES_PER_SECOND_PER_CONNECTION: String(settings.limits.messagesPerSecondPerConnection),
-        ROOM_STARTS_PER_MINUTE_PER_IP: String(settings.limits.roomStartsPerMinutePerIp),
-        ROOM_STARTS_PER_HOUR_PER_OWNER: String(settings.limits.roomStartsPerHourPerOwner),
-      },
+      environment: sharedFunctionEnvironment(settings),
     });
     const throttle = { rateLimit: settings.limits.throttleRatePerSecond, burstLimit: settings.limits.throttleBurst };
 
@@ -78,11 +72,11 @@ export class ChatStack extends Stack {
       : undefined;
     const bus = settings.eventBusName ? EventBus.fromEventBusName(this, 'PushHookBus', settings.eventBusName) : undefined;
     const settingValues: Record<FunctionSetting, string | undefined> = {
-      MAX_MESSAGE_LENGTH: String(settings.maxMessageLength),
-      MAX_MESSAGES_PER_ROOM: String(settings.maxMessagesPerRoom),
-      SOCKETS_PER_ROOM_MEMBER: String(settings.limits.socketsPerRoomMember),
-      WS_URL_TEMPLATE: frontDoor?.roomUrlTemplate ?? liveApi.roomUrlTemplate,
-      ORIGIN_VERIFY_SECRET: frontDoor?.originVerifySecret,
+      maxMessageLength: String(settings.maxMessageLength),
+      maxMessagesPerRoom: String(settings.maxMessagesPerRoom),
+      socketsPerRoomMember: String(settings.limits.socketsPerRoomMember),
+      wsUrlTemplate: frontDoor?.roomUrlTemplate ?? liveApi.roomUrlTemplate,
+      originVerifySecret: frontDoor?.originVerifySecret,
     };
 
     // Least privilege, function by function, exactly as declared.
@@ -92,11 +86,11 @@ export class ChatStack extends Stack {
       if (declaration.postsToSockets) liveApi.allowManagement(fn);
       if (declaration.publishesEvents && bus) {
         bus.grantPutEventsTo(fn);
-        fn.addEnvironment('EVENT_BUS_NAME', bus.eventBusName);
+        fn.addEnvironment(envName('eventBusName'), bus.eventBusName);
       }
       for (const setting of declaration.settings) {
         const value = settingValues[setting];
-        if (value !== undefined) fn.addEnvironment(setting, value);
+        if (value !== undefined) fn.addEnvironment(envName(setting), value);
       }
     }
 

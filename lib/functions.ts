@@ -5,7 +5,7 @@ import type { TableAction } from './constructs/chat-table.js';
  * store's retention and limits come with the table, the JWT settings with owner-token
  * verification, WS_CALLBACK_URL with posting to sockets, EVENT_BUS_NAME with publishing).
  */
-export type FunctionSetting = 'MAX_MESSAGE_LENGTH' | 'MAX_MESSAGES_PER_ROOM' | 'SOCKETS_PER_ROOM_MEMBER' | 'WS_URL_TEMPLATE' | 'ORIGIN_VERIFY_SECRET';
+export type FunctionSetting = 'maxMessageLength' | 'maxMessagesPerRoom' | 'socketsPerRoomMember' | 'wsUrlTemplate' | 'originVerifySecret';
 
 export interface ChatFunctionDeclaration {
   /** Construct id: the start of the function's logical id in the template (the bench and tests look for 'WsMessage'). */
@@ -42,7 +42,7 @@ export const CHAT_FUNCTIONS = {
     // Tells the owner's live inbox sockets about the new room.
     postsToSockets: true,
     publishesEvents: false,
-    settings: ['WS_URL_TEMPLATE', 'ORIGIN_VERIFY_SECRET'],
+    settings: ['wsUrlTemplate', 'originVerifySecret'],
   },
   listRooms: {
     id: 'ListRooms',
@@ -99,7 +99,7 @@ export const CHAT_FUNCTIONS = {
     // Closes a socket of the same member that a slower, earlier handshake overtook.
     postsToSockets: true,
     publishesEvents: false,
-    settings: ['SOCKETS_PER_ROOM_MEMBER'],
+    settings: ['socketsPerRoomMember'],
   },
   message: {
     id: 'WsMessage',
@@ -110,7 +110,7 @@ export const CHAT_FUNCTIONS = {
     verifiesOwnerTokens: false,
     postsToSockets: true,
     publishesEvents: true,
-    settings: ['MAX_MESSAGE_LENGTH', 'MAX_MESSAGES_PER_ROOM'],
+    settings: ['maxMessageLength', 'maxMessagesPerRoom'],
   },
   disconnect: {
     id: 'WsDisconnect',

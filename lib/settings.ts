@@ -1,9 +1,19 @@
 import type { Node } from 'constructs';
+import {
+  LOG_RETENTION_DAYS,
+  SETTINGS,
+  environmentOf,
+  type IntSetting,
+  type SettingName,
+} from '../lambdas/config/settings-contract.js';
+
+export { LOG_RETENTION_DAYS };
 
 /**
  * Every deploy-time setting of the stack, read once from CDK context (`cdk deploy -c key=value`
  * or cdk.json) and validated here, so a typo fails the synth with a message naming the key.
- * The README's settings table documents each one.
+ * Keys, defaults and ranges come from the settings contract (lambdas/config/settings-contract.ts),
+ * which the README's settings table is checked against; the formats are checked here.
  */
 export interface ChatSettings {
   /** Stage of the WebSocket API; part of the raw wss:// URL. */
@@ -44,7 +54,7 @@ export interface ChatSettings {
   /** EventBridge bus for the offline-owner push hook; empty turns the hook off. */
   eventBusName?: string;
   logRetentionDays: number;
-  /** CloudFront in front of both APIs, serving the guide's URLs on one domain. */
+  /** CloudFront in front of both APIs, serving the clients' URLs (docs/api.md) on one domain. */
   frontDoor?: {
     customDomain?: { domainName: string; certificateArn: string; hostedZone?: { id: string; name: string } };
     webAclArn?: string;
@@ -62,8 +72,12 @@ const str = (node: Context, key: string): string | undefined => {
   return value;
 };
 
-const int = (node: Context, key: string, fallback: number, min: number, max: number): number => {
-  const raw = node.tryGetContext(key);
+type IntSettingName = { [K in SettingName]: (typeof SETTINGS)[K] extends IntSetting ? K : never }[SettingName];
+
+/** An integer setting in the contract's range, or the contract's default when unset. */
+const int = (node: Context, name: IntSettingName): number => {
+  const { context: key, default: fallback, min, max }: IntSetting = SETTINGS[name];
+  const raw = node.tryGetContext(key!);
   if (raw === undefined || raw === null || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -71,6 +85,9 @@ const int = (node: Context, key: string, fallback: number, min: number, max: num
   }
   return value;
 };
+
+/** The context key of a setting. */
+const key = (name: SettingName): string => (SETTINGS[name] as { context?: string }).context!;
 
 /** A string setting that must match `format`; the message says what it must be. */
 const matching = (node: Context, key: string, format: RegExp, what: string): string | undefined => {
@@ -83,17 +100,12 @@ const matching = (node: Context, key: string, format: RegExp, what: string): str
 const DOMAIN_NAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 
-/** The only retention periods CloudWatch Logs accepts (PutRetentionPolicy, RetentionDays). */
-export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-] as const;
-
 /**
  * The stack's name, from the `stackName` setting: CloudFormation takes 1-128 letters, digits
  * and hyphens, starting with a letter. bin/app.ts names the stack with it.
  */
 export function readStackName(node: Context): string {
-  return matching(node, 'stackName', /^[A-Za-z][A-Za-z0-9-]{0,127}$/, '1-128 letters, digits or -, starting with a letter') ?? 'CarChat';
+  return matching(node, key('stackName'), /^[A-Za-z][A-Za-z0-9-]{0,127}$/, '1-128 letters, digits or -, starting with a letter') ?? SETTINGS.stackName.default;
 }
 
 const list = (node: Context, key: string): string[] => {
@@ -108,8 +120,8 @@ const list = (node: Context, key: string): string[] => {
 const ORIGIN = /^https?:\/\/(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?::\d{1,5})?$/;
 
 const corsOrigins = (node: Context): string[] => {
-  const origins = list(node, 'corsAllowedOrigins');
-  if (origins.length === 0) return ['*'];
+  const origins = list(node, key('corsAllowedOrigins'));
+  if (origins.length === 0) return [...SETTINGS.corsAllowedOrigins.default];
   if (origins.includes('*') && origins.length > 1) {
     throw new Error('Context "corsAllowedOrigins" must be "*" alone or a list of origins, not both');
   }
@@ -124,80 +136,77 @@ export function readSettings(node: Context): ChatSettings {
   // The complete ARN (with the 6-character suffix): the functions' IAM grant names it exactly.
   const jwtSecretArn = matching(
     node,
-    'jwtSecretArn',
+    key('jwtSecretArn'),
     /^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-[a-z]+)+-\d:\d{12}:secret:[\w/+=.@-]+-[A-Za-z0-9]{6}$/,
     'the complete ARN of a Secrets Manager secret (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters>)',
   );
-  const jwtJwksUrl = str(node, 'jwtJwksUrl');
+  const jwtJwksUrl = str(node, key('jwtJwksUrl'));
   if (jwtSecretArn && jwtJwksUrl) throw new Error('Context: set at most one of "jwtSecretArn" and "jwtJwksUrl"');
   if (jwtJwksUrl && (!jwtJwksUrl.startsWith('https://') || !URL.canParse(jwtJwksUrl))) throw new Error('Context "jwtJwksUrl" must be an https:// URL');
-  const stageName = str(node, 'stageName') ?? 'prod';
+  const stageName = str(node, key('stageName')) ?? SETTINGS.stageName.default;
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(stageName)) throw new Error('Context "stageName" must be 1-64 letters, digits, _ or -');
   return {
     stageName,
     auth: {
       jwtSecretArn,
       jwtJwksUrl,
-      ownerClaim: matching(node, 'jwtOwnerClaim', /^[A-Za-z_][\w.:-]{0,127}$/, 'a claim name (letters, digits, _ . : -)') ?? 'user_id',
+      ownerClaim: matching(node, key('jwtOwnerClaim'), /^[A-Za-z_][\w.:-]{0,127}$/, 'a claim name (letters, digits, _ . : -)') ?? SETTINGS.jwtOwnerClaim.default,
       // Compared exactly with the token's iss/aud; stray spaces would refuse every token.
-      issuer: matching(node, 'jwtIssuer', /^\S(?:[^\s]{0,510}\S)?$/, 'at most 512 characters without spaces'),
-      audience: matching(node, 'jwtAudience', /^\S(?:[^\s]{0,510}\S)?$/, 'at most 512 characters without spaces'),
+      issuer: matching(node, key('jwtIssuer'), /^\S(?:[^\s]{0,510}\S)?$/, 'at most 512 characters without spaces'),
+      audience: matching(node, key('jwtAudience'), /^\S(?:[^\s]{0,510}\S)?$/, 'at most 512 characters without spaces'),
     },
     corsAllowedOrigins: corsOrigins(node),
-    maxMessageLength: int(node, 'maxMessageLength', 4000, 1, 30_000),
-    maxMessagesPerRoom: int(node, 'maxMessagesPerRoom', 10_000, 1, 1_000_000),
-    messageRetentionDays: int(node, 'messageRetentionDays', 0, 0, 36_500),
-    roomRetentionDays: int(node, 'roomRetentionDays', 0, 0, 36_500),
-    // API Gateway closes every WebSocket after 2 hours, so 3 hours outlives any real one.
-    connectionTtlSeconds: int(node, 'connectionTtlSeconds', 3 * 3600, 2 * 3600, 7 * 86_400),
+    maxMessageLength: int(node, 'maxMessageLength'),
+    maxMessagesPerRoom: int(node, 'maxMessagesPerRoom'),
+    messageRetentionDays: int(node, 'messageRetentionDays'),
+    roomRetentionDays: int(node, 'roomRetentionDays'),
+    connectionTtlSeconds: int(node, 'connectionTtlSeconds'),
     limits: {
-      messagesPerSecondPerConnection: int(node, 'messagesPerSecondPerConnection', 5, 0, 50),
-      // At most 100: the limit's UpdateExpression grows with it and must stay under DynamoDB's 4 KB.
-      roomStartsPerMinutePerIp: int(node, 'roomStartsPerMinutePerIp', 10, 0, 100),
-      // The same sliding window, the same 100 ceiling.
-      roomStartsPerHourPerOwner: int(node, 'roomStartsPerHourPerOwner', 30, 0, 100),
-      socketsPerRoomMember: int(node, 'socketsPerRoomMember', 5, 1, 50),
-      throttleRatePerSecond: int(node, 'throttleRatePerSecond', 200, 1, 10_000),
-      throttleBurst: int(node, 'throttleBurst', 400, 1, 5_000),
+      messagesPerSecondPerConnection: int(node, 'messagesPerSecondPerConnection'),
+      roomStartsPerMinutePerIp: int(node, 'roomStartsPerMinutePerIp'),
+      roomStartsPerHourPerOwner: int(node, 'roomStartsPerHourPerOwner'),
+      socketsPerRoomMember: int(node, 'socketsPerRoomMember'),
+      throttleRatePerSecond: int(node, 'throttleRatePerSecond'),
+      throttleBurst: int(node, 'throttleBurst'),
     },
     // A name (the stack builds the ARN in this account and region), as PutEvents validates it.
     eventBusName:
-      node.tryGetContext('eventBusName') === ''
+      node.tryGetContext(key('eventBusName')) === ''
         ? undefined
-        : (matching(node, 'eventBusName', /^[/.\w-]{1,256}$/, 'an event bus name (1-256 letters, digits, . - _ /), not an ARN') ?? 'default'),
+        : (matching(node, key('eventBusName'), /^[/.\w-]{1,256}$/, 'an event bus name (1-256 letters, digits, . - _ /), not an ARN') ?? SETTINGS.eventBusName.default),
     logRetentionDays: logRetentionDays(node),
     frontDoor: readFrontDoor(node),
     // SNS refuses a malformed address at deploy time; refuse it here instead.
-    alarmEmail: matching(node, 'alarmEmail', /^[^\s@]+@[^\s@]+\.[^\s@.]+$/, 'an e-mail address'),
+    alarmEmail: matching(node, key('alarmEmail'), /^[^\s@]+@[^\s@]+\.[^\s@.]+$/, 'an e-mail address'),
   };
 }
 
 function logRetentionDays(node: Context): number {
-  const raw = node.tryGetContext('logRetentionDays');
-  if (raw === undefined || raw === null || raw === '') return 30;
+  const raw = node.tryGetContext(key('logRetentionDays'));
+  if (raw === undefined || raw === null || raw === '') return SETTINGS.logRetentionDays.default;
   const value = Number(raw);
-  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(value)) {
+  if (!(SETTINGS.logRetentionDays.values as readonly number[]).includes(value)) {
     throw new Error(`Context "logRetentionDays" must be one of the periods CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(', ')}; got ${JSON.stringify(raw)}`);
   }
   return value;
 }
 
 function readFrontDoor(node: Context): ChatSettings['frontDoor'] {
-  const enabled = node.tryGetContext('frontDoor');
+  const enabled = node.tryGetContext(key('frontDoor'));
   if (![undefined, null, '', true, false, 'true', 'false'].includes(enabled)) {
     throw new Error(`Context "frontDoor" must be true or false, got ${JSON.stringify(enabled)}`);
   }
   if (enabled === false || enabled === 'false') return undefined;
   // CloudFront takes only lowercase alternate domain names.
-  const domainName = matching(node, 'domainName', DOMAIN_NAME, 'a lowercase domain name such as chat.example.com');
-  const certificateArn = str(node, 'certificateArn');
+  const domainName = matching(node, key('domainName'), DOMAIN_NAME, 'a lowercase domain name such as chat.example.com');
+  const certificateArn = str(node, key('certificateArn'));
   if (!domainName !== !certificateArn) throw new Error('Context: "domainName" and "certificateArn" go together');
   if (certificateArn && !certificateArn.startsWith('arn:aws:acm:us-east-1:')) {
     throw new Error('Context "certificateArn" must be an ACM certificate in us-east-1 (CloudFront requires it)');
   }
-  matching(node, 'certificateArn', new RegExp(`^arn:aws:acm:us-east-1:\\d{12}:certificate/${UUID}$`), 'arn:aws:acm:us-east-1:<account>:certificate/<id>');
-  const hostedZoneId = matching(node, 'hostedZoneId', /^[A-Z0-9]{1,32}$/, 'a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ (without /hostedzone/)');
-  const hostedZoneName = matching(node, 'hostedZoneName', DOMAIN_NAME, 'a lowercase domain name such as example.com');
+  matching(node, key('certificateArn'), new RegExp(`^arn:aws:acm:us-east-1:\\d{12}:certificate/${UUID}$`), 'arn:aws:acm:us-east-1:<account>:certificate/<id>');
+  const hostedZoneId = matching(node, key('hostedZoneId'), /^[A-Z0-9]{1,32}$/, 'a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ (without /hostedzone/)');
+  const hostedZoneName = matching(node, key('hostedZoneName'), DOMAIN_NAME, 'a lowercase domain name such as example.com');
   if (!hostedZoneId !== !hostedZoneName) throw new Error('Context: "hostedZoneId" and "hostedZoneName" go together');
   if (hostedZoneId && !domainName) throw new Error('Context: a hosted zone needs "domainName"');
   // Route 53 refuses a record outside the zone at deploy time.
@@ -216,9 +225,24 @@ function readFrontDoor(node: Context): ChatSettings['frontDoor'] {
     // CloudFront takes a WAFv2 web ACL of CLOUDFRONT scope: global, and managed in us-east-1.
     webAclArn: matching(
       node,
-      'webAclArn',
+      key('webAclArn'),
       new RegExp(`^arn:aws:wafv2:us-east-1:\\d{12}:global/webacl/[\\w-]{1,128}/${UUID}$`),
       'the ARN of a CLOUDFRONT-scope WAFv2 web ACL (arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>)',
     ),
   };
+}
+
+/**
+ * The settings every function's store reads, as their environment (the names from the contract).
+ * The stack adds the per-function values (functions.ts), the table, the URLs and the owner-token settings.
+ */
+export function sharedFunctionEnvironment(settings: ChatSettings): Record<string, string> {
+  return environmentOf({
+    roomRetentionDays: settings.roomRetentionDays,
+    messageRetentionDays: settings.messageRetentionDays,
+    connectionTtlSeconds: settings.connectionTtlSeconds,
+    messagesPerSecondPerConnection: settings.limits.messagesPerSecondPerConnection,
+    roomStartsPerMinutePerIp: settings.limits.roomStartsPerMinutePerIp,
+    roomStartsPerHourPerOwner: settings.limits.roomStartsPerHourPerOwner,
+  });
 }

@@ -22,6 +22,19 @@ export function apiGatewayTime(date: Date): string {
 export const clientAddress = (address: string | undefined): string =>
   (address ?? '127.0.0.1').replace(/^::ffff:/, '');
 
+/**
+ * The X-Forwarded-* headers API Gateway adds to the request a function receives: the caller's
+ * address (appended to an X-Forwarded-For the request brought), the port it was received on,
+ * and the scheme (plain HTTP locally).
+ */
+export function forwardedHeaders(sourceIp: string, localPort: number | undefined): [string, string][] {
+  return [
+    ['X-Forwarded-For', sourceIp],
+    ['X-Forwarded-Port', String(localPort ?? '')],
+    ['X-Forwarded-Proto', 'http'],
+  ];
+}
+
 /** Decodes a query component as API Gateway does ('+' is a space). */
 export function decodeComponent(value: string): string {
   try {

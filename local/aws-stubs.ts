@@ -32,7 +32,7 @@ export interface PutEventsEntry {
  * The detail fields the log shows. A list of what may be shown rather than of what may not:
  * a field added to the event later (text, a name) stays out of the log until someone decides.
  */
-const LOGGED_DETAIL_FIELDS = ['room_id', 'owner_id', 'message_id', 'owner_online', 'created_at'];
+const LOGGED_DETAIL_FIELDS = ['room_id', 'owner_id', 'message_id', 'owner_online', 'created_at', 'unread_count'];
 
 export const isAwsApiRequest = (req: IncomingMessage): boolean =>
   req.method === 'POST' && typeof req.headers['x-amz-target'] === 'string';

@@ -25,6 +25,8 @@ export interface TemplateResource {
 
 export interface FunctionDefinition {
   logicalId: string;
+  /** The function's asset directory (cdk.out/asset.<hash>). */
+  assetDir: string;
   /** Absolute path of the bundle's module file (cdk.out/asset.<hash>/index.mjs). */
   modulePath: string;
   /** Name of the export to call, from Properties.Handler ('index.handler' → 'handler'). */
@@ -32,8 +34,13 @@ export interface FunctionDefinition {
   description?: string;
   timeoutSeconds: number;
   memoryMb: number;
+  /** 'arm64' or 'x86_64' (Lambda's default). */
+  architecture: string;
+  runtime: string;
   /** Environment.Variables as written in the template: strings or intrinsics. */
   environment: Record<string, unknown>;
+  /** IAM actions the policies attached to the function's role grant, sorted (logs:* excluded). */
+  actions: string[];
 }
 
 export interface ApiRoute {
@@ -65,6 +72,8 @@ export interface TableDefinition {
 
 export interface CloudAssembly {
   templatePath: string;
+  /** The template as parsed, for a reader that needs more than this model (the bench's costs). */
+  template: Template;
   functions: Map<string, FunctionDefinition>;
   httpApi: HttpApiDefinition;
   webSocketApi: WebSocketApiDefinition;
@@ -102,7 +111,7 @@ export function parseTemplate(
 
   const functions = new Map<string, FunctionDefinition>();
   for (const [logicalId, resource] of ofType('AWS::Lambda::Function')) {
-    functions.set(logicalId, parseFunction(logicalId, resource, where.assemblyDir));
+    functions.set(logicalId, parseFunction(logicalId, resource, where.assemblyDir, resources));
   }
 
   const apis = ofType('AWS::ApiGatewayV2::Api');
@@ -163,6 +172,7 @@ export function parseTemplate(
 
   return {
     templatePath: where.templatePath,
+    template,
     functions,
     httpApi: { logicalId: httpApiId, routes: routesOf(httpApiId, true), cors: readCorsRules(httpApiId, httpApi) },
     webSocketApi: {
@@ -178,7 +188,12 @@ export function parseTemplate(
   };
 }
 
-function parseFunction(logicalId: string, resource: TemplateResource, assemblyDir: string): FunctionDefinition {
+function parseFunction(
+  logicalId: string,
+  resource: TemplateResource,
+  assemblyDir: string,
+  resources: Record<string, TemplateResource>,
+): FunctionDefinition {
   const assetPath = resource.Metadata?.['aws:asset:path'];
   const handler = resource.Properties?.Handler;
   if (typeof assetPath !== 'string') {
@@ -194,15 +209,37 @@ function parseFunction(logicalId: string, resource: TemplateResource, assemblyDi
     throw new LocalStackError(`Function ${logicalId}: no ${handler.slice(0, dot)}.mjs/.js/.cjs in ${join(assemblyDir, assetPath)}`);
   }
   const variables = (resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables;
+  const architectures = resource.Properties?.Architectures;
   return {
     logicalId,
+    assetDir: join(assemblyDir, assetPath),
     modulePath,
     exportName: handler.slice(dot + 1),
     description: typeof resource.Properties?.Description === 'string' ? resource.Properties.Description : undefined,
     timeoutSeconds: Number(resource.Properties?.Timeout ?? 3),
     memoryMb: Number(resource.Properties?.MemorySize ?? 128),
+    architecture: String((Array.isArray(architectures) && architectures[0]) || 'x86_64'),
+    runtime: String(resource.Properties?.Runtime ?? ''),
     environment: variables ?? {},
+    actions: roleActions(resource.Properties?.Role, resources),
   };
+}
+
+/** The actions of every IAM policy attached to the role (`Fn::GetAtt [role, Arn]`). */
+function roleActions(role: unknown, resources: Record<string, TemplateResource>): string[] {
+  const getAtt = (role as { 'Fn::GetAtt'?: unknown } | null)?.['Fn::GetAtt'];
+  const roleId = Array.isArray(getAtt) ? getAtt[0] : undefined;
+  if (typeof roleId !== 'string') return [];
+  const actions = new Set<string>();
+  for (const policy of Object.values(resources)) {
+    if (policy.Type !== 'AWS::IAM::Policy') continue;
+    const props = policy.Properties as { Roles?: unknown[]; PolicyDocument?: { Statement?: { Action?: string | string[] }[] } };
+    if (!props.Roles?.some((r) => refTo(r) === roleId)) continue;
+    for (const statement of props.PolicyDocument?.Statement ?? []) {
+      for (const action of [statement.Action ?? []].flat()) if (!action.startsWith('logs:')) actions.add(action);
+    }
+  }
+  return [...actions].sort();
 }
 
 /** `{ Ref: X }` → X. */

@@ -1,5 +1,6 @@
 import type { CloudAssembly } from './cloud-assembly.js';
 import { LocalStackError } from './errors.js';
+import { environmentOf } from '../lambdas/config/settings-contract.js';
 
 /**
  * Turns the functions' Environment.Variables (literals and CloudFormation intrinsics) into
@@ -24,14 +25,14 @@ export interface LocalValues {
 
 /** The execute-api URLs the stack hands to the functions, as the local gateway serves them. */
 export function localApiVariables(servicesUrl: string): Record<string, string> {
-  return {
+  return environmentOf({
     // The management API (PostToConnection...) is on the loopback-only services server.
-    WS_CALLBACK_URL: servicesUrl,
-    // The guide's path, which the local gateway rewrites with the CloudFront function. The
+    wsCallbackUrl: servicesUrl,
+    // The clients' path (docs/api.md), which the local gateway rewrites with the CloudFront function. The
     // start-chat handler puts the Host the client used in {host} (deployed: a fixed domain),
     // so a phone that reached the laptop by its address gets a ws_url with that address.
-    WS_URL_TEMPLATE: 'ws://{host}/ws/chat/{room_id}/',
-  };
+    wsUrlTemplate: 'ws://{host}/ws/chat/{room_id}/',
+  });
 }
 
 type Resolution = { value: string } | { unresolved: string };

@@ -1,9 +1,13 @@
+import type { IncomingMessage } from 'node:http';
+import type { CloudFrontQueryValue, ViewerRequest, ViewerRequestResult } from '../lib/front-door/ws-viewer-request.js';
 import { LocalStackError } from './errors.js';
 import { refTo, type Template, type TemplateResource } from './cloud-assembly.js';
 
 /**
- * What the CloudFront distribution of the template does to a request before the origin
- * sees it, read from the template: which behaviour a path falls under (path patterns, the
+ * Everything the CloudFront front door does locally, for both gateways: how the edge splits
+ * a URL, the /ws/* behaviour's CloudFront Function run on a handshake with the event
+ * CloudFront builds, and what the distribution of the template does to a request before the
+ * origin sees it, read from the template: which behaviour a path falls under (path patterns, the
  * default last), which methods that behaviour allows (CloudFront answers 403 otherwise),
  * and which viewer headers reach the origin. CloudFront forwards only the headers named
  * in the behaviour's cache policy and origin request policy; the `CloudFront-*` headers in
@@ -184,4 +188,74 @@ export class LocalFrontDoor {
     if (rule.forward === 'all-except') return !rule.names.has(name);
     return rule.names.has(name);
   }
+}
+
+/** A request URL as the edge splits it: the path, and the raw query after the first '?'. */
+export function splitUrl(url: string | undefined): { path: string; rawQuery: string } {
+  const whole = url ?? '/';
+  const queryAt = whole.indexOf('?');
+  return queryAt === -1 ? { path: whole, rawQuery: '' } : { path: whole.slice(0, queryAt), rawQuery: whole.slice(queryAt + 1) };
+}
+
+/** CloudFront's body for a method the path's behaviour does not allow (status 403). */
+export const METHOD_NOT_ALLOWED = {
+  message: 'This distribution is not configured to allow the HTTP request method that was used for this request.',
+};
+
+/** Only the distribution's /ws/* behaviour leads to the WebSocket API; anything else is not a socket (404). */
+export const isWebSocketPath = (path: string): boolean => path.startsWith('/ws/');
+
+export type ViewerRequestFunction = (event: { request: ViewerRequest } & Record<string, unknown>) => ViewerRequestResult;
+
+/**
+ * Runs the /ws/* behaviour's CloudFront Function on a handshake, with the event CloudFront
+ * builds, and checks that the rewrite lands on the stage (the origin's only path; any other
+ * is API Gateway's 403). The query the origin receives, or the status the edge answers.
+ */
+export function runViewerRequest(
+  viewerRequest: ViewerRequestFunction,
+  stagePath: string,
+  request: { req: IncomingMessage; path: string; rawQuery: string; sourceIp: string },
+): { rawQuery: string } | { status: number } {
+  const edge = viewerRequest({
+    version: '1.0',
+    context: { eventType: 'viewer-request' },
+    viewer: { ip: request.sourceIp },
+    request: { method: 'GET', uri: request.path, querystring: toCloudFrontQuery(request.rawQuery), headers: toCloudFrontHeaders(request.req) },
+  });
+  if ('statusCode' in edge) return { status: edge.statusCode };
+  if (edge.uri !== stagePath) return { status: 403 };
+  return { rawQuery: fromCloudFrontQuery(edge.querystring) };
+}
+
+/** CloudFront hands the function the query as parsed but still-encoded key/value objects. */
+function toCloudFrontQuery(rawQuery: string): Record<string, CloudFrontQueryValue> {
+  const query: Record<string, CloudFrontQueryValue> = {};
+  for (const pair of rawQuery.split('&').filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    const key = eq === -1 ? pair : pair.slice(0, eq);
+    const value = eq === -1 ? '' : pair.slice(eq + 1);
+    const existing = query[key];
+    if (!existing) query[key] = { value };
+    else existing.multiValue = [...(existing.multiValue ?? [{ value: existing.value }]), { value }];
+  }
+  return query;
+}
+
+/** And forwards what the function left (an object, or a string it built) to the origin. */
+function fromCloudFrontQuery(query: ViewerRequest['querystring'] | string | undefined): string {
+  if (typeof query === 'string') return query;
+  const pairs: string[] = [];
+  for (const [key, entry] of Object.entries(query ?? {})) {
+    for (const { value } of entry.multiValue ?? [entry]) pairs.push(`${key}=${value}`);
+  }
+  return pairs.join('&');
+}
+
+function toCloudFrontHeaders(req: IncomingMessage): Record<string, { value: string }> {
+  const headers: Record<string, { value: string }> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name] = { value: Array.isArray(value) ? value.join(',') : value };
+  }
+  return headers;
 }

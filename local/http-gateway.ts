@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { apiGatewayTime, awsStyleId, clientAddress, localApiId, parseQuery } from './aws-format.js';
-import type { LocalFrontDoor } from './front-door.js';
+import { apiGatewayTime, awsStyleId, clientAddress, forwardedHeaders, localApiId, parseQuery } from './aws-format.js';
+import { METHOD_NOT_ALLOWED, splitUrl, type LocalFrontDoor } from './front-door.js';
 import { HttpApiCors, isCorsHeader } from './http-cors.js';
 import { readBody, sendJson } from './http-io.js';
 import { HttpRouter } from './http-routes.js';
@@ -55,9 +55,7 @@ export class HttpGateway {
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = Date.now();
     const method = (req.method ?? 'GET').toUpperCase();
-    const url = req.url ?? '/';
-    const queryAt = url.indexOf('?');
-    const rawPath = queryAt === -1 ? url : url.slice(0, queryAt);
+    const { path: rawPath, rawQuery } = splitUrl(req.url);
 
     // What reaches API Gateway: everything without a front door, else what CloudFront forwards.
     let rawHeaders = req.rawHeaders;
@@ -66,7 +64,7 @@ export class HttpGateway {
       const viewer = { ip: clientAddress(req.socket.remoteAddress), port: req.socket.remotePort ?? 0 };
       const forwarded = frontDoor.originRequest(method, rawPath, req.rawHeaders, viewer);
       if (!forwarded) {
-        sendJson(res, 403, { message: 'This distribution is not configured to allow the HTTP request method that was used for this request.' });
+        sendJson(res, 403, METHOD_NOT_ALLOWED);
         this.options.log(`${method} ${rawPath} 403 (method not allowed by the front door)`);
         return;
       }
@@ -97,7 +95,7 @@ export class HttpGateway {
     const event = this.event(req, rawHeaders, {
       method,
       rawPath,
-      rawQueryString: queryAt === -1 ? '' : url.slice(queryAt + 1),
+      rawQueryString: rawQuery,
       routeKey: match.route.routeKey,
       pathParameters: match.pathParameters,
       body,
@@ -138,9 +136,10 @@ export class HttpGateway {
       else headers[name] = name in headers ? `${headers[name]},${value}` : value;
     }
     const sourceIp = clientAddress(req.socket.remoteAddress);
-    headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${sourceIp}` : sourceIp;
-    headers['x-forwarded-port'] = String(req.socket.localPort ?? '');
-    headers['x-forwarded-proto'] = 'http';
+    for (const [name, value] of forwardedHeaders(sourceIp, req.socket.localPort)) {
+      const lower = name.toLowerCase();
+      headers[lower] = lower === 'x-forwarded-for' && headers[lower] ? `${headers[lower]}, ${value}` : value;
+    }
 
     const query: Record<string, string> = {};
     for (const [key, value] of parseQuery(request.rawQueryString)) {

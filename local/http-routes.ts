@@ -2,7 +2,7 @@
  * API Gateway HTTP API route matching, on the route keys read from the template:
  * `METHOD /path`, `ANY /path`, `{param}` (one non-empty segment), a final greedy
  * `{name+}` (the rest of the path; empty after a trailing slash, which is how the stack
- * serves the guide's `/api/chat/start/`), and `$default`. When several routes match, the
+ * serves the clients' `/api/chat/start/`), and `$default`. When several routes match, the
  * most specific wins: at the first segment where they differ a literal beats a variable,
  * which beats a greedy variable; `$default` comes last; at equal paths a route for the
  * method beats ANY. No match is API Gateway's 404 {"message":"Not Found"}.

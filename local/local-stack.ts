@@ -3,23 +3,23 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
-import { ORIGIN_VERIFY_HEADER } from '../lambdas/shared/origin-verify.js';
 import { loadWsViewerRequest } from '../lib/front-door/ws-viewer-request.js';
 import type { PutEventsEntry } from './aws-stubs.js';
 import { sendJson } from './http-io.js';
-import { readCloudAssembly, type CloudAssembly } from './cloud-assembly.js';
-import { createTableInput, ensureTables, startDynamoDb, type DynamoDbMode, type LocalDynamoDb } from './dynamodb.js';
-import { localApiVariables, resolveEnvironment, type LocalValues } from './environment.js';
+import { readCloudAssembly } from './cloud-assembly.js';
+import { ensureTables, startDynamoDb, type DynamoDbMode, type LocalDynamoDb } from './dynamodb.js';
 import { LocalStackError } from './errors.js';
-import { LocalFrontDoor } from './front-door.js';
+import { LocalFrontDoor, splitUrl } from './front-door.js';
 import { HttpGateway } from './http-gateway.js';
 import { HttpApiCors } from './http-cors.js';
 import { LocalFunction } from './lambda-functions.js';
+import { LOCAL_ACCOUNT, planLocalStack, type LocalStackPlan } from './local-stack-plan.js';
 import { jwtSecretFromEnv } from './owner-token.js';
 import { hostCheck, type HostCheck } from './host-check.js';
 import { startServicesServer } from './services-server.js';
 import { ASSEMBLY_DIR, ensureSynthesized, PROJECT_ROOT, synthesizedStackName } from './synth.js';
 import { AWS_WEBSOCKET_LIMITS, refuse, WebSocketGateway, type WebSocketLimits } from './websocket-gateway.js';
+import { envName } from '../lambdas/config/settings-contract.js';
 
 export interface LocalStackOptions {
   /** 8000 unless given; 0 picks a free port. */
@@ -98,17 +98,16 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-/** Variables the local stack sets itself, whatever the template says. */
-const LOCAL_OVERRIDES = new Set(['POWERTOOLS_LOG_LEVEL']);
-const LOCAL_ACCOUNT = '000000000000';
 const STARTED = Symbol.for('carchat.local-stack.started');
 
 /**
  * Starts the whole backend in this process, from the synthesized CDK app: DynamoDB, the
  * stubs of Secrets Manager and EventBridge and the management API (on a loopback-only
  * server of their own, see services-server.ts), and both APIs calling the deployed bundles
- * on the client port. The bundles read their configuration when imported and Node caches
- * modules per process, so a process can start one local stack only.
+ * on the client port. What is served is planned from the template first (local-stack-plan.ts,
+ * which refuses what it cannot serve before anything starts), then run. The bundles read
+ * their configuration when imported and Node caches modules per process, so a process can
+ * start one local stack only.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const log = options.log ?? ((line: string) => console.log(line));
@@ -117,34 +116,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const assemblyDir = options.assemblyDir ?? ASSEMBLY_DIR;
   if (options.synth ?? true) await ensureSynthesized({ log });
   const stackName = options.stackName ?? synthesizedStackName(assemblyDir);
-  const assembly = readCloudAssembly(assemblyDir, stackName);
-
   const region = process.env.AWS_REGION || 'us-east-1';
-  const jwtSecret = options.jwtSecret ?? jwtSecretFromEnv();
-  const tableNames = Object.fromEntries(assembly.tables.map((t) => [t.logicalId, t.tableName ?? `${stackName}-${t.logicalId}`]));
-  const secretArns = Object.fromEntries(
-    assembly.secrets.map((id) => [id, `arn:aws:secretsmanager:${region}:${LOCAL_ACCOUNT}:secret:${stackName}-${id}-local`]),
-  );
-  const stackId = `arn:aws:cloudformation:${region}:${LOCAL_ACCOUNT}:stack/${stackName}/${randomUUID()}`;
-  const localValues = (servicesUrl: string): LocalValues => ({
-    region,
-    accountId: LOCAL_ACCOUNT,
+  const plan = planLocalStack(readCloudAssembly(assemblyDir, stackName), {
     stackName,
-    stackId,
-    refs: { ...tableNames, ...secretArns },
-    byName: localApiVariables(servicesUrl),
+    region,
+    stackId: `arn:aws:cloudformation:${region}:${LOCAL_ACCOUNT}:stack/${stackName}/${randomUUID()}`,
+    environment: options.environment,
   });
-  // The drift guard runs before anything starts.
-  const templateVariables = resolveEnvironment(assembly, localValues('http://127.0.0.1:0'), LOCAL_OVERRIDES).merged;
-  const unknown = Object.keys(options.environment ?? {}).filter((name) => !(name in templateVariables));
-  if (unknown.length > 0) {
-    throw new LocalStackError(`No function of the template has the variable(s) ${unknown.join(', ')}; only existing ones can be overridden`);
-  }
+  return runLocalStack(plan, { ...options, log });
+}
+
+/** Starts what the plan says: the services server, the client port, DynamoDB, the functions and both gateways. */
+async function runLocalStack(plan: LocalStackPlan, options: LocalStackOptions & { log: (line: string) => void }): Promise<LocalStack> {
+  const { log } = options;
+  const { region } = plan;
   if ((globalThis as Record<symbol, unknown>)[STARTED]) {
     throw new LocalStackError(
       'A local stack was already started in this process; the function bundles keep the configuration they were imported with. Start one per process (vitest: one per test file).',
     );
   }
+  const jwtSecret = options.jwtSecret ?? jwtSecretFromEnv();
 
   const cleanup: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -152,7 +143,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
   try {
     let gateways: { http: HttpGateway; ws: WebSocketGateway } | undefined;
-    const secrets = Object.fromEntries(Object.values(secretArns).map((arn) => [arn, jwtSecret]));
+    const secrets = Object.fromEntries(plan.secretArns.map((arn) => [arn, jwtSecret]));
     const services = await startServicesServer({
       stubs: { secrets, log, failPutEvents: options.failPutEvents, onPutEvents: options.onPutEvents },
       webSockets: () => gateways?.ws,
@@ -169,14 +160,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (!allowedHost(req.headers.host)) return refuseHost(req, res, log);
       if (!gateways) return sendJson(res, 503, { message: 'Service Unavailable' });
       gateways.http.handle(req, res).catch((error: unknown) => {
-        log(`${req.method} ${req.url?.split('?')[0]}: ${(error as Error).message}`);
+        log(`${req.method} ${splitUrl(req.url).path}: ${(error as Error).message}`);
         if (!res.headersSent) sendJson(res, 500, { message: 'Internal Server Error' });
         else res.destroy();
       });
     });
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (!allowedHost(req.headers.host)) {
-        log(`WS ${req.url?.split('?')[0]} refused 403 (Host ${JSON.stringify(req.headers.host ?? '')} is not one of the stack's names)`);
+        log(`WS ${splitUrl(req.url).path} refused 403 (Host ${JSON.stringify(req.headers.host ?? '')} is not one of the stack's names)`);
         return refuse(socket, 403);
       }
       if (!gateways) return socket.destroy();
@@ -192,21 +183,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         }),
     );
 
-    const environment = {
-      ...resolveEnvironment(assembly, localValues(services.url), LOCAL_OVERRIDES).merged,
-      ...options.environment,
-    };
+    const environment = plan.environment(services.url);
     const dynamoDb: LocalDynamoDb = await startDynamoDb(options.dynamodb ?? 'disk', options.dataDir ?? join(PROJECT_ROOT, '.data', 'dynalite'));
     // Stopped last: sockets close, then the server, then the store their handlers write to.
     cleanup.unshift(() => dynamoDb.stop());
-    await ensureTables(
-      dynamoDb.endpoint,
-      region,
-      assembly.tables.map((t) => ({ input: createTableInput(t, tableNames[t.logicalId]!) })),
-    );
+    await ensureTables(dynamoDb.endpoint, region, plan.tables);
 
     Object.assign(process.env, environment, {
-      POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.LOG_LEVEL ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      [envName('logLevel')]: options.logLevel ?? process.env.LOG_LEVEL ?? process.env[envName('logLevel')] ?? 'WARN',
       // No CloudWatch reads the metrics here: an EMF line per request would drown the log. Set to 'false' to see them.
       POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
       AWS_REGION: region,
@@ -225,31 +209,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // From here on the bundles are cached in this process with this configuration.
     (globalThis as Record<symbol, unknown>)[STARTED] = true;
     const functions = new Map(
-      await Promise.all(
-        [...assembly.functions.values()].map(async (definition) => [definition.logicalId, await LocalFunction.load(definition, region)] as const),
-      ),
+      await Promise.all(plan.functions.map(async (definition) => [definition.logicalId, await LocalFunction.load(definition, region)] as const)),
     );
     const fn = (id: string) => functions.get(id)!;
-    // The origin-verify value is an intrinsic in the template; the functions got it resolved.
-    if (assembly.frontDoor && !environment.ORIGIN_VERIFY_SECRET) {
-      throw new LocalStackError('The template has a CloudFront front door but no function has ORIGIN_VERIFY_SECRET');
-    }
-    const frontDoor = assembly.frontDoor
-      ? new LocalFrontDoor(assembly.frontDoor, { [ORIGIN_VERIFY_HEADER]: environment.ORIGIN_VERIFY_SECRET! })
-      : undefined;
+    const frontDoor = plan.frontDoor && new LocalFrontDoor(plan.frontDoor.rules, plan.frontDoor.originHeaders);
     const http = new HttpGateway({
-      apiLogicalId: assembly.httpApi.logicalId,
-      routes: assembly.httpApi.routes.map((r) => ({ routeKey: r.routeKey, fn: fn(r.functionId) })),
+      apiLogicalId: plan.httpApi.logicalId,
+      routes: plan.httpApi.routes.map((r) => ({ routeKey: r.routeKey, fn: fn(r.functionId) })),
       log,
       frontDoor,
-      cors: assembly.httpApi.cors && new HttpApiCors(assembly.httpApi.cors),
+      cors: plan.httpApi.cors && new HttpApiCors(plan.httpApi.cors),
     });
     const ws = new WebSocketGateway({
-      apiLogicalId: assembly.webSocketApi.logicalId,
-      stageName: assembly.webSocketApi.stageName,
-      routeSelectionExpression: assembly.webSocketApi.routeSelectionExpression,
-      routes: assembly.webSocketApi.routes.map((r) => ({ routeKey: r.routeKey, fn: fn(r.functionId) })),
-      viewerRequest: loadWsViewerRequest(`/${assembly.webSocketApi.stageName}`),
+      apiLogicalId: plan.webSocketApi.logicalId,
+      stageName: plan.webSocketApi.stageName,
+      routeSelectionExpression: plan.webSocketApi.routeSelectionExpression,
+      routes: plan.webSocketApi.routes.map((r) => ({ routeKey: r.routeKey, fn: fn(r.functionId) })),
+      viewerRequest: loadWsViewerRequest(`/${plan.webSocketApi.stageName}`),
       frontDoor,
       limits: { ...AWS_WEBSOCKET_LIMITS, ...options.limits },
       log,
@@ -267,7 +243,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       jwtSecret,
       dynamoDb: dynamoDb.description,
       dynamoDbEndpoint: dynamoDb.endpoint,
-      served: served(assembly, functions, gateways, tableNames, environment),
+      served: served(plan, functions, gateways, environment),
       stop: () => (stopped ??= stopAll()),
     };
   } catch (error) {
@@ -281,7 +257,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
  * with API Gateway's body, as CloudFront answers a Host that is not one of its names.
  */
 function refuseHost(req: IncomingMessage, res: ServerResponse, log: (line: string) => void): void {
-  log(`${req.method} ${req.url?.split('?')[0]} 403 (Host ${JSON.stringify(req.headers.host ?? '')} is not one of the stack's names)`);
+  log(`${req.method} ${splitUrl(req.url).path} 403 (Host ${JSON.stringify(req.headers.host ?? '')} is not one of the stack's names)`);
   sendJson(res, 403, { message: 'Forbidden' });
 }
 
@@ -299,10 +275,9 @@ function listen(server: ReturnType<typeof createServer>, port: number, host: str
 }
 
 function served(
-  assembly: CloudAssembly,
+  plan: LocalStackPlan,
   functions: Map<string, LocalFunction>,
   gateways: { http: HttpGateway; ws: WebSocketGateway },
-  tables: Record<string, string>,
   environment: Record<string, string>,
 ): LocalStack['served'] {
   const route = (r: { routeKey: string; functionId: string }): ServedRoute => ({
@@ -315,8 +290,8 @@ function served(
     ),
     httpRoutes: gateways.http.routes.map(route),
     webSocketRoutes: gateways.ws.servedRoutes.map(route),
-    webSocketStage: assembly.webSocketApi.stageName,
-    tables,
+    webSocketStage: plan.webSocketApi.stageName,
+    tables: Object.fromEntries(plan.tables.map((t) => [t.logicalId, t.tableName])),
     environment: Object.fromEntries(Object.keys(environment).map((name) => [name, process.env[name] ?? ''])),
   };
 }

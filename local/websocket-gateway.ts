@@ -1,10 +1,9 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import type { CloudFrontQueryValue, ViewerRequest, ViewerRequestResult } from '../lib/front-door/ws-viewer-request.js';
-import { apiGatewayTime, awsStyleId, clientAddress, localApiId, parseQuery } from './aws-format.js';
+import { apiGatewayTime, awsStyleId, clientAddress, forwardedHeaders, localApiId, parseQuery } from './aws-format.js';
 import { frameSizeGuard } from './frame-size-guard.js';
-import type { LocalFrontDoor } from './front-door.js';
+import { isWebSocketPath, runViewerRequest, splitUrl, type LocalFrontDoor, type ViewerRequestFunction } from './front-door.js';
 import type { LocalFunction } from './lambda-functions.js';
 
 /** API Gateway's WebSocket quotas; tests shrink the timeouts. */
@@ -24,8 +23,6 @@ export const AWS_WEBSOCKET_LIMITS: WebSocketLimits = {
 
 /** The routes API Gateway runs for the connection itself, never for a frame. */
 const CONNECTION_ROUTES = new Set(['$connect', '$disconnect']);
-
-type ViewerRequestFunction = (event: { request: ViewerRequest } & Record<string, unknown>) => ViewerRequestResult;
 
 export interface WebSocketGatewayOptions {
   apiLogicalId: string;
@@ -117,7 +114,7 @@ class Connection implements ConnectionInfo {
 
 /**
  * The WebSocket API behind the CloudFront front door: the viewer-request function rewrites
- * the guide's paths, the upgrade becomes `$connect` (a non-2xx result refuses the handshake
+ * the clients' paths (docs/api.md), the upgrade becomes `$connect` (a non-2xx result refuses the handshake
  * with that status), each text frame a MESSAGE to the route the selection expression picks,
  * and the close `$disconnect`. The management API reaches sockets through post/info/delete.
  */
@@ -155,25 +152,13 @@ export class WebSocketGateway {
 
   async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => undefined);
-    const url = req.url ?? '/';
-    const queryAt = url.indexOf('?');
-    const path = queryAt === -1 ? url : url.slice(0, queryAt);
-    const rawQuery = queryAt === -1 ? '' : url.slice(queryAt + 1);
+    const { path, rawQuery } = splitUrl(req.url);
     const sourceIp = clientAddress(req.socket.remoteAddress);
 
-    // Only the CloudFront /ws/* behaviour leads to the WebSocket API.
-    if (!path.startsWith('/ws/')) return refuse(socket, 404);
+    if (!isWebSocketPath(path)) return refuse(socket, 404);
     if (req.headers.upgrade?.toLowerCase() !== 'websocket' || !req.headers['sec-websocket-key']) return refuse(socket, 400);
-
-    const edge = this.options.viewerRequest({
-      version: '1.0',
-      context: { eventType: 'viewer-request' },
-      viewer: { ip: sourceIp },
-      request: { method: 'GET', uri: path, querystring: toCloudFrontQuery(rawQuery), headers: toCloudFrontHeaders(req) },
-    });
-    if ('statusCode' in edge) return refuse(socket, edge.statusCode);
-    // The origin is the stage; any other path is API Gateway's 403.
-    if (edge.uri !== `/${this.options.stageName}`) return refuse(socket, 403);
+    const edge = runViewerRequest(this.options.viewerRequest, `/${this.options.stageName}`, { req, path, rawQuery, sourceIp });
+    if ('status' in edge) return refuse(socket, edge.status);
 
     const forwarded = this.options.frontDoor?.originRequest('GET', path, req.rawHeaders, {
       ip: sourceIp,
@@ -192,7 +177,7 @@ export class WebSocketGateway {
     if (connectRoute) {
       let status: number;
       try {
-        const result = (await connectRoute.invoke(this.connectEvent(req, meta, fromCloudFrontQuery(edge.querystring)))) as
+        const result = (await connectRoute.invoke(this.connectEvent(req, meta, edge.rawQuery))) as
           | { statusCode?: number; headers?: Record<string, string> }
           | undefined;
         status = Number(result?.statusCode ?? 200);
@@ -322,9 +307,7 @@ export class WebSocketGateway {
       (multiValueHeaders[name] ??= []).push(value);
     };
     for (let i = 0; i < meta.rawHeaders.length; i += 2) add(meta.rawHeaders[i]!, meta.rawHeaders[i + 1]!);
-    add('X-Forwarded-For', meta.sourceIp);
-    add('X-Forwarded-Port', String(req.socket.localPort ?? ''));
-    add('X-Forwarded-Proto', 'http');
+    for (const [name, value] of forwardedHeaders(meta.sourceIp, req.socket.localPort)) add(name, value);
 
     const query: Record<string, string> = {};
     const multiQuery: Record<string, string[]> = {};
@@ -412,36 +395,4 @@ export function refuse(socket: Duplex, status: number): void {
   socket.end(
     `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
-}
-
-/** CloudFront hands the function the query as parsed but still-encoded key/value objects. */
-function toCloudFrontQuery(rawQuery: string): Record<string, CloudFrontQueryValue> {
-  const query: Record<string, CloudFrontQueryValue> = {};
-  for (const pair of rawQuery.split('&').filter(Boolean)) {
-    const eq = pair.indexOf('=');
-    const key = eq === -1 ? pair : pair.slice(0, eq);
-    const value = eq === -1 ? '' : pair.slice(eq + 1);
-    const existing = query[key];
-    if (!existing) query[key] = { value };
-    else existing.multiValue = [...(existing.multiValue ?? [{ value: existing.value }]), { value }];
-  }
-  return query;
-}
-
-/** And forwards what the function left (an object, or a string it built) to the origin. */
-function fromCloudFrontQuery(query: ViewerRequest['querystring'] | string | undefined): string {
-  if (typeof query === 'string') return query;
-  const pairs: string[] = [];
-  for (const [key, entry] of Object.entries(query ?? {})) {
-    for (const { value } of entry.multiValue ?? [entry]) pairs.push(`${key}=${value}`);
-  }
-  return pairs.join('&');
-}
-
-function toCloudFrontHeaders(req: IncomingMessage): Record<string, { value: string }> {
-  const headers: Record<string, { value: string }> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers[name] = { value: Array.isArray(value) ? value.join(',') : value };
-  }
-  return headers;
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run smoke -- <base URL>` (or `--outputs cdk-outputs.json`): the guide's flow end to end
+ * `npm run smoke -- <base URL>` (or `--outputs cdk-outputs.json`): the clients' flow (docs/api.md) end to end
  * against a deployment. One line per check, a summary, exit status 1 on any failure (2 on a
  * usage error). See smoke/smoke.ts for the checks.
  */

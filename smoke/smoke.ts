@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { isUuid, signOwnerToken } from '../local/owner-token.js';
 
 /**
- * The guide's flow, end to end, against any deployment's front door (or `npm start`), with
+ * The clients' flow (docs/api.md), end to end, against any deployment's front door (or `npm start`), with
  * nothing but fetch and a WebSocket client: what a first `cdk deploy` must pass before a
  * client team is told the URL. Each check is one line of the report; a check whose
  * prerequisite failed is skipped rather than failing for the same reason twice.
@@ -61,7 +61,8 @@ export const CHECKS = {
 const MINTED_TOKEN_SECONDS = 5 * 60;
 const PREFLIGHT_ORIGIN = 'https://smoke.example';
 const START_FIELDS = ['room_id', 'visitor_token', 'ws_path', 'ws_url'];
-const ROOM_FIELDS = ['created_at', 'id', 'is_active', 'owner_id', 'updated_at', 'visitor_name'];
+// The guide's room fields and the three issue 12 added (last_message, unread_count, last_read)
+const ROOM_FIELDS = ['created_at', 'id', 'is_active', 'last_message', 'last_read', 'owner_id', 'unread_count', 'updated_at', 'visitor_name'];
 const BROADCAST_FIELDS = ['created_at', 'id', 'message', 'room_id', 'sender_type'];
 const HISTORY_FIELDS = ['content', 'created_at', 'id', 'room_id', 'sender_type'];
 

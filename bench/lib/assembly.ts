@@ -1,83 +1,67 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { ASSEMBLY_DIR, PROJECT_ROOT, templatePathOf } from '../../local/synth.js';
+import { readCloudAssembly, type CloudAssembly, type FunctionDefinition, type TableDefinition } from '../../local/cloud-assembly.js';
+import { ASSEMBLY_DIR, PROJECT_ROOT, synthesizedStackName } from '../../local/synth.js';
 
-/** The bench reads the same synthesized app as the local stack, made fresh the same way. */
+/**
+ * The bench reads the same synthesized app as the local stack, made fresh the same way, with
+ * the local stack's template reader: what it measures is what `npm start` serves.
+ */
 export { ensureSynthesized } from '../../local/synth.js';
 export const ROOT = PROJECT_ROOT;
 
-type Json = Record<string, any>;
-
-export interface DeployedFunction {
-  logicalId: string;
+/** A function of the template and what its esbuild bundle's metafile says about it. */
+export interface DeployedFunction extends FunctionDefinition {
   /** Short name, e.g. "WsMessage". */
   name: string;
-  description: string;
-  /** cdk.out/asset.<hash> */
-  assetDir: string;
   bundlePath: string;
   metafilePath: string;
   /** The handler source, relative to the repository (from the metafile's entry point). */
   entryPoint: string;
-  memoryMb: number;
-  architecture: string;
-  runtime: string;
-  /** Environment.Variables as in the template (literals or intrinsics). */
-  environment: Record<string, unknown>;
-  /** IAM actions granted to the function's role (logs:* excluded). */
-  actions: string[];
 }
 
 export interface Assembly {
-  template: Json;
+  cloudAssembly: CloudAssembly;
+  /** The functions bundled by esbuild (the stack's handlers), in template order. */
   functions: DeployedFunction[];
-  table: { logicalId: string; properties: Json };
+  table: TableDefinition;
 }
 
 /** The functions of the synthesized stack and where each one's bundle lies. */
 export function readAssembly(assemblyDir = ASSEMBLY_DIR): Assembly {
   // The stack the app synthesized, whatever its stackName setting.
-  const template = JSON.parse(readFileSync(templatePathOf(assemblyDir), 'utf8')) as Json;
-  const resources = template.Resources as Record<string, Json>;
+  const cloudAssembly = readCloudAssembly(assemblyDir, synthesizedStackName(assemblyDir));
   const functions: DeployedFunction[] = [];
-  for (const [logicalId, resource] of Object.entries(resources)) {
-    if (resource.Type !== 'AWS::Lambda::Function') continue;
-    const assetPath = resource.Metadata?.['aws:asset:path'];
-    if (typeof assetPath !== 'string') continue;
-    const assetDir = join(assemblyDir, assetPath);
-    const metafilePath = join(assetDir, 'index.meta.json');
+  for (const definition of cloudAssembly.functions.values()) {
+    const metafilePath = join(definition.assetDir, 'index.meta.json');
     if (!existsSync(metafilePath)) continue; // not an esbuild bundle (e.g. a CDK custom resource)
-    const props = resource.Properties as Json;
-    const meta = JSON.parse(readFileSync(metafilePath, 'utf8')) as Json;
-    const output = Object.values(meta.outputs as Record<string, Json>).find((o) => o.entryPoint);
-    const roleId = props.Role?.['Fn::GetAtt']?.[0];
-    const actions = new Set<string>();
-    for (const policy of Object.values(resources)) {
-      if (policy.Type !== 'AWS::IAM::Policy') continue;
-      if (!(policy.Properties.Roles as Json[]).some((r) => r.Ref === roleId)) continue;
-      for (const statement of policy.Properties.PolicyDocument.Statement as Json[]) {
-        for (const action of [statement.Action].flat() as string[]) if (!action.startsWith('logs:')) actions.add(action);
-      }
-    }
+    const meta = JSON.parse(readFileSync(metafilePath, 'utf8')) as { outputs: Record<string, { entryPoint?: string }> };
+    const entryPoint = String(Object.values(meta.outputs).find((o) => o.entryPoint)?.entryPoint ?? '');
     functions.push({
-      logicalId,
-      name: shortName(logicalId, String(output?.entryPoint ?? '')),
-      description: String(props.Description ?? ''),
-      assetDir,
-      bundlePath: join(assetDir, 'index.mjs'),
+      ...definition,
+      name: shortName(definition.logicalId, entryPoint),
+      description: definition.description ?? '',
+      bundlePath: definition.modulePath,
       metafilePath,
-      entryPoint: String(output?.entryPoint ?? ''),
-      memoryMb: Number(props.MemorySize ?? 128),
-      architecture: String(props.Architectures?.[0] ?? 'x86_64'),
-      runtime: String(props.Runtime ?? ''),
-      environment: (props.Environment?.Variables ?? {}) as Record<string, unknown>,
-      actions: [...actions].sort(),
+      entryPoint,
     });
   }
-  const tables = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::DynamoDB::Table');
-  if (tables.length !== 1) throw new Error(`Expected one DynamoDB table in the template, found ${tables.length}`);
-  const [tableId, tableResource] = tables[0]!;
-  return { template, functions, table: { logicalId: tableId, properties: tableResource.Properties as Json } };
+  if (cloudAssembly.tables.length !== 1) {
+    throw new Error(`Expected one DynamoDB table in the template, found ${cloudAssembly.tables.length}`);
+  }
+  return { cloudAssembly, functions, table: cloudAssembly.tables[0]! };
+}
+
+/**
+ * The function behind the WebSocket API's `$default` route: the one every chat message
+ * runs through, whose settings and size the sections measure. Missing, the bench would
+ * measure another function's numbers under its name, so it stops instead.
+ */
+export function messageFunction(assembly: Assembly): DeployedFunction {
+  const route = assembly.cloudAssembly.webSocketApi.routes.find((r) => r.routeKey === '$default');
+  const fn = route && assembly.functions.find((f) => f.logicalId === route.functionId);
+  if (!fn) throw new Error("The template has no bundled function behind the WebSocket API's $default route (the message function)");
+  return fn;
 }
 
 /** "HandlersWsMessage368D4EA9" → "WsMessage" (falls back to the entry file). */

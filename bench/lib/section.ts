@@ -1,3 +1,8 @@
+import type { BundleResult } from '../sections/bundles.js';
+import type { CapacityResults } from '../sections/capacity.js';
+import type { CostResults } from '../sections/cost.js';
+import type { LoadResults } from '../sections/load.js';
+import type { RoundTripResults } from '../sections/roundtrips.js';
 import type { MachineInfo } from './machine.js';
 
 /** A target the report marks ✅ or ❌; the benchmark never fails on one. */
@@ -14,12 +19,22 @@ export interface SectionOutput {
   rerun: string;
 }
 
-/** Measurements one section hands to a later one (the cost model reads the others'). */
-export type Results = Record<string, unknown>;
+/**
+ * Measurements one section hands to a later one (the cost model reads the others'), one
+ * field per section, set when it ran. Kept in bench/.out/results.json between runs, so
+ * `--only=cost` prices what the last run measured.
+ */
+export interface BenchResults {
+  bundles?: BundleResult[];
+  roundtrips?: RoundTripResults;
+  capacity?: CapacityResults;
+  load?: LoadResults;
+  cost?: CostResults;
+}
 
 export interface SectionContext {
   machine: MachineInfo;
-  results: Results;
+  results: BenchResults;
   log(line: string): void;
 }
 

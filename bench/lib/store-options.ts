@@ -1,6 +1,7 @@
 import type { DynamoChatStoreOptions } from '../../lambdas/adapters/dynamo-chat-store.js';
 import { maxMessageLengthFromEnv, maxMessagesPerRoomFromEnv } from '../../lambdas/config/messages.js';
 import { storeOptionsFromEnv } from '../../lambdas/config/store.js';
+import { environmentOf } from '../../lambdas/config/settings-contract.js';
 
 /**
  * The store's settings as the deployed functions get them: the template's environment read
@@ -14,7 +15,7 @@ export function storeOptionsFromTemplate(
   const literals = Object.fromEntries(
     Object.entries(environment).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
   );
-  const env = { ...literals, TABLE_NAME: tableName };
+  const env = { ...literals, ...environmentOf({ tableName }) };
   return {
     ...storeOptionsFromEnv(env),
     maxMessageLength: maxMessageLengthFromEnv(env),

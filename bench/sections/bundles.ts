@@ -10,6 +10,7 @@ import { code, mark, table } from '../lib/markdown.js';
 import { fmt, kb, median, quantile } from '../lib/stats.js';
 import { barChartSvg, reportChart } from '../lib/svg-chart.js';
 import type { Section, SectionContext } from '../lib/section.js';
+import { environmentOf } from '../../lambdas/config/settings-contract.js';
 
 /** Fresh processes per bundle and variant (plus one discarded warm-up each). */
 const RUNS = 21;
@@ -23,14 +24,14 @@ const CLIENT_FOR_SERVICE: Record<string, string> = {
 };
 
 /** Dummy values for variables the template fills from other resources; literals are kept. */
-const DUMMY_VALUES: Record<string, string> = {
-  TABLE_NAME: 'bench-table',
-  JWT_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:bench-jwt',
-  WS_CALLBACK_URL: 'https://abcdef1234.execute-api.us-east-1.amazonaws.com/prod',
-  WS_URL_TEMPLATE: 'wss://abcdef1234.execute-api.us-east-1.amazonaws.com/prod?room={room_id}',
-  ORIGIN_VERIFY_SECRET: 'bench-origin-verify',
-  EVENT_BUS_NAME: 'default',
-};
+const DUMMY_VALUES: Record<string, string> = environmentOf({
+  tableName: 'bench-table',
+  jwtSecretArn: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:bench-jwt',
+  wsCallbackUrl: 'https://abcdef1234.execute-api.us-east-1.amazonaws.com/prod',
+  wsUrlTemplate: 'wss://abcdef1234.execute-api.us-east-1.amazonaws.com/prod?room={room_id}',
+  originVerifySecret: 'bench-origin-verify',
+  eventBusName: 'default',
+});
 
 /** Run inside each child: time the import only, as Lambda's runtime does `await import(handler)`. */
 const CHILD = `

@@ -1,19 +1,23 @@
+import { handshakeCredentials } from '../../lambdas/handlers/ws/connect.route.js';
+import { bearerCredential } from '../../lambdas/handlers/http/parse.js';
+import { parseFrame } from '../../lambdas/handlers/ws/frames.js';
+import { SETTINGS } from '../../lambdas/config/settings-contract.js';
 import { randomUUID } from 'node:crypto';
-import { BatchWriteCommand, DeleteCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, DeleteCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoChatStore } from '../../lambdas/adapters/dynamo-chat-store.js';
-import { ItemCodec } from '../../lambdas/adapters/item-codec.js';
+import { ItemCodec, keys } from '../../lambdas/adapters/item-codec.js';
 import { JwtOwnerVerifier } from '../../lambdas/adapters/jwt-owner-verifier.js';
 import { connect, disconnect } from '../../lambdas/domain/connections.js';
 import { systemClock } from '../../lambdas/domain/deps.js';
-import { DEFAULT_MAX_MESSAGES_PER_ROOM, handleFrame } from '../../lambdas/domain/messages.js';
+import { handleFrame } from '../../lambdas/domain/messages.js';
 import { getHistory, listRooms } from '../../lambdas/domain/rooms.js';
 import { startChat } from '../../lambdas/domain/start-chat.js';
 import { hashVisitorToken } from '../../lambdas/domain/visitor-token.js';
 import { loggerFor } from '../../lambdas/shared/logger.js';
 import { createTableInput, ensureTables } from '../../local/dynamodb.js';
 import { startDynamoDbLocal } from '../../local/dynamodb-local.js';
-import { readAssembly } from '../lib/assembly.js';
+import { messageFunction, readAssembly } from '../lib/assembly.js';
 import { attachCapacityMeter, type Reading } from '../lib/capacity-meter.js';
 import { ownerToken } from '../lib/chat-client.js';
 import { documentClient, REGION } from '../lib/dynamodb.js';
@@ -72,6 +76,8 @@ const OPERATIONS = [
   ['connectInbox', '$connect, owner inbox (`?inbox=1`)'],
   ['message2', 'Message, room with 2 connections'],
   ['message10', 'Message, room with 10 connections'],
+  ['read', 'Read receipt (`{"type": "read"}`), owner, room with 2 connections'],
+  ['typing', 'Typing (`{"type": "typing"}`), room with 2 connections'],
   ['disconnect', '$disconnect'],
   ['listRooms', `Room list (owner with ${PROBE_OWNER_ROOMS} rooms)`],
   ['history', `History (room with ${PROBE_HISTORY_MESSAGES} messages)`],
@@ -83,7 +89,7 @@ export const capacitySection: Section = {
   title: 'Capacity units per operation, and how they scale with the table',
   async run(ctx: SectionContext) {
     const assembly = readAssembly();
-    const messageFn = assembly.functions.find((f) => f.name === 'WsMessage') ?? assembly.functions[0]!;
+    const messageFn = messageFunction(assembly);
     const storeOptions = storeOptionsFromTemplate(messageFn.environment, TABLE);
 
     ctx.log('capacity: starting DynamoDB Local (Java) in memory');
@@ -130,31 +136,39 @@ export const capacitySection: Section = {
         const nextConnection = () => connectionIdLike((connectionSeq += 1), 'p');
         const connectTo = async (roomId: string, query: Record<string, string>) => {
           const connectionId = nextConnection();
-          await connect(deps, { connectionId, query: { room: roomId, ...query }, connectedAtMs: Date.now() });
+          await connect(deps, { connectionId, credentials: handshakeCredentials({ room: roomId, ...query }), connectedAtMs: Date.now() });
           return connectionId;
         };
 
-        await measure('listRooms', () => listRooms(deps, `Bearer ${probe.ownerId}`));
+        await measure('listRooms', () => listRooms(deps, bearerCredential(`Bearer ${probe.ownerId}`)));
         await measure('history', () => getHistory(deps, probe.historyRoom.id, { visitorToken: probe.historyRoom.token }, {}));
         let visitor2 = '';
         await measure('connectVisitor', async () => {
           visitor2 = await connectTo(probe.room2.id, { visitor: probe.room2.token });
         });
-        await measure('connectOwner', () => connectTo(probe.room2.id, { token: probe.ownerId }));
+        let owner2 = '';
+        await measure('connectOwner', async () => {
+          owner2 = await connectTo(probe.room2.id, { token: probe.ownerId });
+        });
         await measure('connectInbox', () =>
-          connect(deps, { connectionId: nextConnection(), query: { inbox: '1', token: probe.otherOwnerId }, connectedAtMs: Date.now() }),
+          connect(deps, { connectionId: nextConnection(), credentials: handshakeCredentials({ inbox: '1', token: probe.otherOwnerId }), connectedAtMs: Date.now() }),
         );
         const visitor10 = await connectTo(probe.room10.id, { visitor: probe.room10.token });
         for (let i = 0; i < 9; i += 1) {
           await connectTo(probe.room10.id, i % 2 === 0 ? { token: probe.ownerId } : { visitor: probe.room10.token });
         }
-        await measure('message2', () => handleFrame(messageDeps, { connectionId: visitor2, body: JSON.stringify({ message: MESSAGE }), arrivedAtMs: Date.now() }));
-        await measure('message10', () => handleFrame(messageDeps, { connectionId: visitor10, body: JSON.stringify({ message: MESSAGE }), arrivedAtMs: Date.now() }));
+        await measure('message2', () => handleFrame(messageDeps, { connectionId: visitor2, frame: parseFrame(JSON.stringify({ message: MESSAGE })), arrivedAtMs: Date.now() }));
+        const [newest] = (await store.listMessages(probe.room2.id, { limit: 1 })).messages;
+        await measure('read', () =>
+          handleFrame(messageDeps, { connectionId: owner2, frame: parseFrame(JSON.stringify({ type: 'read', message_id: newest!.id })), arrivedAtMs: Date.now() }),
+        );
+        await measure('typing', () => handleFrame(messageDeps, { connectionId: visitor2, frame: parseFrame(JSON.stringify({ type: 'typing' })), arrivedAtMs: Date.now() }));
+        await measure('message10', () => handleFrame(messageDeps, { connectionId: visitor10, frame: parseFrame(JSON.stringify({ message: MESSAGE })), arrivedAtMs: Date.now() }));
         await measure('disconnect', () => disconnect(deps, visitor2));
         await measure('start', () =>
           startChat(
             { ...deps, wsUrlFor: (roomId) => `wss://example/ws/chat/${roomId}/` },
-            { body: JSON.stringify({ user_id: probe.ownerId, visitor_name: 'Bench' }), sourceIp: `198.51.100.${size % 250}` },
+            { userId: probe.ownerId, visitorName: 'Bench', sourceIp: `198.51.100.${size % 250}` },
           ),
         );
 
@@ -172,7 +186,7 @@ export const capacitySection: Section = {
         sample.disconnectWcu.push(sampleMeter.read().wcu);
       }
 
-      const parts = await measureMessageParts(store, meter);
+      const parts = await measureMessageParts(store, measuredClient, meter);
       ctx.log('capacity: CPU time of the use cases (the SDK included; DynamoDB Local runs in its own process)');
       const cpu = await measureCpu(store, storeOptions.maxMessageLength, storeOptions.maxMessagesPerRoom);
 
@@ -195,12 +209,12 @@ export const capacitySection: Section = {
 };
 
 /** Each store call of a message on its own, in a room of 2, to show where the units go. */
-async function measureMessageParts(store: DynamoChatStore, meter: ReturnType<typeof attachCapacityMeter>) {
+async function measureMessageParts(store: DynamoChatStore, client: DynamoDBDocumentClient, meter: ReturnType<typeof attachCapacityMeter>) {
   const probe = await createProbe(store);
   const deps = { store, gateway: new RecordingGateway(), verifier: tokenIsOwnerId, logger: silentLogger, metrics: uncountedMetrics, socketsPerRoomMember: BENCH_SOCKETS_PER_MEMBER };
   const visitor = connectionIdLike(1, 'mp');
-  await connect(deps, { connectionId: visitor, query: { room: probe.room2.id, visitor: probe.room2.token }, connectedAtMs: Date.now() });
-  await connect(deps, { connectionId: connectionIdLike(2, 'mp'), query: { room: probe.room2.id, token: probe.ownerId }, connectedAtMs: Date.now() });
+  await connect(deps, { connectionId: visitor, credentials: handshakeCredentials({ room: probe.room2.id, visitor: probe.room2.token }), connectedAtMs: Date.now() });
+  await connect(deps, { connectionId: connectionIdLike(2, 'mp'), credentials: handshakeCredentials({ room: probe.room2.id, token: probe.ownerId }), connectedAtMs: Date.now() });
   const at = new Date().toISOString();
   const parts: Record<string, { rcu: number; wcu: number }> = {};
   const part = async (name: string, action: () => Promise<unknown>) => {
@@ -213,9 +227,23 @@ async function measureMessageParts(store: DynamoChatStore, meter: ReturnType<typ
   await part('putMessage (PutItem)', () =>
     store.putMessage({ id: randomUUID(), roomId: probe.room2.id, senderType: 'visitor', content: MESSAGE, createdAt: at }),
   );
-  await part('touchRoom (UpdateItem on the room)', () => store.touchRoom(probe.room2.id, at, DEFAULT_MAX_MESSAGES_PER_ROOM));
+  const touched = { id: randomUUID(), roomId: probe.room2.id, senderType: 'visitor', content: MESSAGE, createdAt: at } as const;
+  await part('touchRoom (UpdateItem on the room)', () => store.touchRoom(touched, SETTINGS.maxMessagesPerRoom.default));
   await part('listRoomConnections (Query)', () => store.listRoomConnections(probe.room2.id));
   await part('listInboxConnections (Query)', () => store.listInboxConnections(probe.ownerId));
+  // The owner reads the room's newest message (the one touchRoom just counted): the usual, one-write path.
+  await part('markRead (UpdateItem on the room: a read receipt)', () => store.markRead(touched, 'owner', new Date().toISOString()));
+  // What a keys-only owner index would add to the room list: each room read by key.
+  for (const room of [probe.historyRoom, probe.room10]) {
+    await store.touchRoom({ id: randomUUID(), roomId: room.id, senderType: 'visitor', content: MESSAGE, createdAt: new Date().toISOString() }, SETTINGS.maxMessagesPerRoom.default);
+  }
+  await part(`keys-only owner index alternative: BatchGetItem of the owner's ${PROBE_OWNER_ROOMS} rooms (the room list's extra read)`, () =>
+    client.send(
+      new BatchGetCommand({
+        RequestItems: { [TABLE]: { Keys: probe.rooms.map((room) => keys.room(room.id)) } },
+      }),
+    ),
+  );
   return parts;
 }
 
@@ -249,8 +277,8 @@ async function measureCpu(store: DynamoChatStore, maxMessageLength: number, maxM
     await store.createRoom({ id: room.id, ownerId: probe.ownerId, visitorName: '', isActive: true, createdAt: at, updatedAt: at, visitorTokenHash: hashVisitorToken(room.token) });
     const visitor = connectionIdLike(i, 'cv');
     const owner = connectionIdLike(i, 'co');
-    await connect(deps, { connectionId: visitor, query: { room: room.id, visitor: room.token }, connectedAtMs: Date.now() });
-    await connect(deps, { connectionId: owner, query: { room: room.id, token }, connectedAtMs: Date.now() });
+    await connect(deps, { connectionId: visitor, credentials: handshakeCredentials({ room: room.id, visitor: room.token }), connectedAtMs: Date.now() });
+    await connect(deps, { connectionId: owner, credentials: handshakeCredentials({ room: room.id, token }), connectedAtMs: Date.now() });
     rooms.push({ visitor, owner });
   }
   const cpuOf = async (action: (i: number) => Promise<unknown>) => {
@@ -260,23 +288,24 @@ async function measureCpu(store: DynamoChatStore, maxMessageLength: number, maxM
     const used = process.cpuUsage(before);
     return (used.user + used.system) / 1000 / CPU_RUNS;
   };
+  // One owner per start: the per-owner hourly start limit (30) would refuse the runs after it.
+  const startOwners = Array.from({ length: CPU_RUNS + 1 }, () => randomUUID());
   const msPerOperation: Record<string, number> = {
     // Each connection sends once, far below the per-connection rate limit.
     message2: await cpuOf((i) => {
       const room = rooms[(i + CPU_RUNS) % rooms.length]!;
-      return handleFrame(messageDeps, { connectionId: i < rooms.length ? room.visitor : room.owner, body: JSON.stringify({ message: MESSAGE }), arrivedAtMs: Date.now() });
+      return handleFrame(messageDeps, { connectionId: i < rooms.length ? room.visitor : room.owner, frame: parseFrame(JSON.stringify({ message: MESSAGE })), arrivedAtMs: Date.now() });
     }),
-    listRooms: await cpuOf(() => listRooms(deps, `Bearer ${token}`)),
+    listRooms: await cpuOf(() => listRooms(deps, bearerCredential(`Bearer ${token}`))),
     history: await cpuOf(() => getHistory(deps, probe.historyRoom.id, { visitorToken: probe.historyRoom.token }, {})),
     connectVisitor: await cpuOf((i) =>
-      connect(deps, { connectionId: connectionIdLike(i + 1, 'cx'), query: { room: probe.room2.id, visitor: probe.room2.token }, connectedAtMs: Date.now() }),
+      connect(deps, { connectionId: connectionIdLike(i + 1, 'cx'), credentials: handshakeCredentials({ room: probe.room2.id, visitor: probe.room2.token }), connectedAtMs: Date.now() }),
     ),
     disconnect: await cpuOf((i) => disconnect(deps, connectionIdLike(i + 1, 'cx'))),
     start: await cpuOf((i) =>
       startChat(
         { ...deps, wsUrlFor: (roomId) => `wss://example/ws/chat/${roomId}/` },
-        // A fresh owner and address each time: the owner's hourly start limit would refuse the 31st.
-        { body: JSON.stringify({ user_id: randomUUID() }), sourceIp: `10.${(i + 1) >> 8}.${(i + 1) & 255}.1` },
+        { userId: startOwners[i + 1]!, visitorName: undefined, sourceIp: `10.${(i + 1) >> 8}.${(i + 1) & 255}.1` },
       ),
     ),
   };
@@ -291,7 +320,7 @@ async function measureCpu(store: DynamoChatStore, maxMessageLength: number, maxM
     return true;
   }) as typeof process.stdout.write;
   try {
-    await handleFrame({ ...messageDeps, logger }, { connectionId: room.visitor, body: JSON.stringify({ message: MESSAGE }), arrivedAtMs: Date.now() });
+    await handleFrame({ ...messageDeps, logger }, { connectionId: room.visitor, frame: parseFrame(JSON.stringify({ message: MESSAGE })), arrivedAtMs: Date.now() });
   } finally {
     process.stdout.write = write;
   }
@@ -343,7 +372,7 @@ async function createProbe(store: DynamoChatStore) {
       createdAt: new Date(base - 30_000 + i).toISOString(),
     });
   }
-  return { ownerId, otherOwnerId, historyRoom, room2, room10 };
+  return { ownerId, otherOwnerId, historyRoom, room2, room10, rooms };
 }
 
 /** Unrelated rooms [from, to): their owners, a connected visitor each, a few messages; and the sample's connections. */
@@ -505,6 +534,21 @@ function indexBreakdown(r: CapacityResults): string {
     .join('; ');
 }
 
+/** The owner index's projection, measured both ways: what a keys-only index saves per message and adds per room list. */
+function keysOnlyNote(r: CapacityResults): string {
+  const touch = Object.entries(r.parts).find(([name]) => name.startsWith('touchRoom'))?.[1];
+  const batch = Object.entries(r.parts).find(([name]) => name.startsWith('keys-only'))?.[1];
+  const list = r.operations.listRooms[0];
+  return (
+    `- The room update carries the message counts and the preview (${code('last_message')}), so the owner index entry, which projects ` +
+    `every attribute, is rewritten with it: ${units(touch?.wcu ?? Number.NaN)} WCU for the room update, 1 of them in ${code('by-owner')}. ` +
+    `An index projecting only the keys would save that unit (a message at ${units((r.operations.message2[0]?.wcu ?? Number.NaN) - 1)} WCU) ` +
+    `and make the room list read each room by key: ${units(batch?.rcu ?? Number.NaN)} RCU more for ${PROBE_OWNER_ROOMS} rooms ` +
+    `(0.5 per room, eventually consistent) on top of its ${units(list?.rcu ?? Number.NaN)} RCU, and one more sequential round trip. ` +
+    `Kept: the full projection (see the README's data model for why).`
+  );
+}
+
 function notes(r: CapacityResults): string {
   const msg = r.operations.message2[0]!;
   return [
@@ -516,6 +560,7 @@ function notes(r: CapacityResults): string {
       `entry in place: 1 WCU in the table and 1 in the index (a sort key on ${code('updated_at')} would make it a delete plus a put, 3 WCU).`,
     `- A message costs ${units(msg.rcu)} RCU and ${units(msg.wcu)} WCU whatever the table holds; only the number of connections in the room ` +
       `(strongly consistent Query of the room's partition, 1 RCU per 4 KB) and of the owner's inbox sockets can change the reads.`,
+    keysOnlyNote(r),
     `- A refused conditional write (a room touch that lost a race, a duplicate ${code('client_id')}) is billed by AWS like the write, ` +
       `yet DynamoDB returns no ${code('ConsumedCapacity')} with the error; the "DynamoDB calls" column counts those separately.`,
     `- DynamoDB Local reports 0 units for a Query that finds nothing (the owner's inbox Query in a start and in a message, when the ` +

@@ -1,14 +1,14 @@
-import { readAssembly } from '../lib/assembly.js';
+import { messageFunction, readAssembly } from '../lib/assembly.js';
 import { code, table } from '../lib/markdown.js';
 import { ASSUMED, PRICES, PRICES_AS_OF } from '../lib/prices.js';
+import type { Template } from '../../local/cloud-assembly.js';
 import type { Section, SectionContext } from '../lib/section.js';
 import type { CapacityResults, OperationCost } from './capacity.js';
-import type { LoadResults } from './load.js';
 import type { RoundTripResults, TimedOperation } from './roundtrips.js';
 
 /** What one chat session is assumed to look like, to spread its fixed costs over its messages. */
 const SESSION = { messages: 10, minutes: 5, sockets: 2, historyFetches: 2 };
-/** Polling intervals the guide suggests for the owner app. */
+/** Polling intervals docs/api.md suggests for the owner app. */
 const POLL_SECONDS = [3, 5];
 /** The owner's inbox socket as the alternative: pinged within API Gateway's 10-minute idle timeout. */
 const INBOX = { pingEveryMinutes: 9, reconnectEveryHours: 2 };
@@ -21,23 +21,24 @@ interface LineItem {
   note?: string;
 }
 
+/** What the cost section hands on: the price of a million messages, in US dollars. */
+export interface CostResults {
+  hotPathPerMillion: number;
+  withSessionsPerMillion: number;
+}
+
 export const costSection: Section = {
   id: 'cost',
   title: 'Cost per million chat messages on AWS',
   async run(ctx: SectionContext) {
-    const capacity = ctx.results.capacity as CapacityResults | undefined;
-    const roundtrips = ctx.results.roundtrips as RoundTripResults | undefined;
-    const load = ctx.results.load as LoadResults | undefined;
+    const { capacity, roundtrips, load } = ctx.results;
     if (!capacity?.cpu || !roundtrips) {
       throw new Error('the cost model needs the capacity and roundtrips measurements: run them first (npm run bench -- --only=roundtrips,capacity,cost)');
     }
     const assembly = readAssembly();
-    const memoryMb = assembly.functions.find((f) => f.name === 'WsMessage')?.memoryMb ?? 256;
-    const architecture = assembly.functions.find((f) => f.name === 'WsMessage')?.architecture ?? 'arm64';
-    const frontDoor = Object.values(assembly.template.Resources as Record<string, { Type: string }>).some(
-      (r) => r.Type === 'AWS::CloudFront::Distribution',
-    );
-    const accessLog = accessLogBytes(assembly.template);
+    const { memoryMb, architecture } = messageFunction(assembly);
+    const frontDoor = assembly.cloudAssembly.frontDoor !== undefined;
+    const accessLog = accessLogBytes(assembly.cloudAssembly.template);
     const model = new CostModel(capacity, roundtrips, memoryMb);
 
     // ---- one chat message, hot path -----------------------------------------------------------
@@ -163,7 +164,7 @@ export const costSection: Section = {
       '',
       `Lambda duration of a message: ${messageMs} ms billed (${model.explain('messageVisitor', 'message2')}). ` +
         `Largest items: ${largest(perMessage, hotPath)}. Of the ${msg.wcu} WRU, ${touchWru} are the room touch (moving ${code('updated_at')} rewrites the ` +
-        `owner-index entry), and one of the ${msg.posts} broadcast frames is the echo to the sender (the guide's group-send contract).`,
+        `owner-index entry), and one of the ${msg.posts} broadcast frames is the echo to the sender (the original group-send contract, docs/api.md).`,
       '',
       itemTable(perMessage, 1),
       '',
@@ -280,7 +281,7 @@ const sumCosts = (costs: OperationCost[]): OperationCost => ({
 const scaleCost = (cost: OperationCost, times: number): OperationCost => ({ ...cost, rcu: cost.rcu * times, wcu: cost.wcu * times });
 
 /** Bytes of one access-log line: the template's format with typical values in place of $context variables. */
-function accessLogBytes(template: Record<string, any>): { http: number; webSocket: number } {
+function accessLogBytes(template: Template): { http: number; webSocket: number } {
   const typical: Record<string, string> = {
     requestId: 'Jx9QkF2BoAMEbLw=',
     'identity.sourceIp': '203.0.113.45',
@@ -296,9 +297,9 @@ function accessLogBytes(template: Record<string, any>): { http: number; webSocke
     'error.message': '-',
   };
   const sizes: Record<string, number> = {};
-  for (const [id, resource] of Object.entries(template.Resources as Record<string, any>)) {
+  for (const [id, resource] of Object.entries(template.Resources ?? {})) {
     if (resource.Type !== 'AWS::ApiGatewayV2::Stage') continue;
-    const format = resource.Properties?.AccessLogSettings?.Format;
+    const format = (resource.Properties?.AccessLogSettings as { Format?: unknown } | undefined)?.Format;
     if (typeof format !== 'string') continue;
     const line = format.replace(/\$context\.([\w.]+)/g, (_, name: string) => typical[name] ?? 'x'.repeat(16));
     sizes[/Live|WebSocket|Ws/i.test(id) ? 'webSocket' : 'http'] = Buffer.byteLength(line) + 1;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoChatStore } from '../../lambdas/adapters/dynamo-chat-store.js';
 import { hashVisitorToken } from '../../lambdas/domain/visitor-token.js';
 import { freePort } from '../../local/free-port.js';
-import { readAssembly } from '../lib/assembly.js';
+import { messageFunction, readAssembly } from '../lib/assembly.js';
 import { ChatSocket, ownerToken } from '../lib/chat-client.js';
 import { documentClient } from '../lib/dynamodb.js';
 import { LocalStackProcess } from '../lib/local-stack-process.js';
@@ -11,6 +11,7 @@ import { lineChartSvg, reportChart } from '../lib/svg-chart.js';
 import type { Section, SectionContext } from '../lib/section.js';
 import { fmt, quantile, sleep } from '../lib/stats.js';
 import { storeOptionsFromTemplate } from '../lib/store-options.js';
+import { envName } from '../../lambdas/config/settings-contract.js';
 
 /** Rooms, each with a visitor socket and an owner socket. */
 const ROOMS = 100;
@@ -68,7 +69,7 @@ export const loadSection: Section = {
   title: 'Load on the local stack',
   async run(ctx: SectionContext) {
     const assembly = readAssembly();
-    const messageFn = assembly.functions.find((f) => f.name === 'WsMessage') ?? assembly.functions[0]!;
+    const messageFn = messageFunction(assembly);
     const limits = storeOptionsFromTemplate(messageFn.environment, 'unused').limits;
 
     const { host, dynamodbEndpoint } = await LocalStackProcess.launch();
@@ -78,8 +79,8 @@ export const loadSection: Section = {
       const port = await freePort();
       const jwtSecret = `bench-${randomUUID()}`;
       const ready = await host.startStack({ port, host: '127.0.0.1', jwtSecret, logLevel: 'ERROR' });
-      const tableName = ready.environment.TABLE_NAME;
-      if (!tableName) throw new Error('the local stack reports no TABLE_NAME in its environment');
+      const tableName = ready.environment[envName('tableName')];
+      if (!tableName) throw new Error(`the local stack reports no ${envName('tableName')} in its environment`);
       const store = new DynamoChatStore({ ...storeOptionsFromTemplate(messageFn.environment, tableName), client });
       const ws = `ws://127.0.0.1:${port}`;
 

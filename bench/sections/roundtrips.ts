@@ -1,6 +1,10 @@
+import { parseFrame } from '../../lambdas/handlers/ws/frames.js';
+import { handshakeCredentials } from '../../lambdas/handlers/ws/connect.route.js';
+import { bearerCredential } from '../../lambdas/handlers/http/parse.js';
+import { SETTINGS } from '../../lambdas/config/settings-contract.js';
 import { randomUUID } from 'node:crypto';
 import { DynamoChatStore } from '../../lambdas/adapters/dynamo-chat-store.js';
-import { connect, DEFAULT_SOCKETS_PER_ROOM_MEMBER, disconnect } from '../../lambdas/domain/connections.js';
+import { connect, disconnect } from '../../lambdas/domain/connections.js';
 import { systemClock } from '../../lambdas/domain/deps.js';
 import { handleFrame } from '../../lambdas/domain/messages.js';
 import type { ChatEventPublisher } from '../../lambdas/domain/ports.js';
@@ -10,7 +14,7 @@ import { createTableInput, ensureTables, startDynamoDb } from '../../local/dynam
 import { freePort } from '../../local/free-port.js';
 import { newServicesSecret } from '../../local/services-server.js';
 import { callWaves, startDelayProxy, type DelayProxy } from '../delay-proxy.js';
-import { readAssembly, type Assembly } from '../lib/assembly.js';
+import { messageFunction, readAssembly, type Assembly } from '../lib/assembly.js';
 import { ChatSocket, ownerToken } from '../lib/chat-client.js';
 import { documentClient, REGION } from '../lib/dynamodb.js';
 import { connectionIdLike, RecordingGateway, silentLogger, uncountedMetrics, tokenIsOwnerId } from '../lib/fakes.js';
@@ -19,6 +23,7 @@ import { code, mark, table } from '../lib/markdown.js';
 import type { Section, SectionContext } from '../lib/section.js';
 import { fmt, median } from '../lib/stats.js';
 import { storeOptionsFromTemplate } from '../lib/store-options.js';
+import { environmentOf, envName } from '../../lambdas/config/settings-contract.js';
 
 /** The injected latency in front of every DynamoDB and management API call. */
 export const DELAY_MS = 20;
@@ -55,6 +60,8 @@ const LABELS: Record<string, string> = {
   connectOwner: '$connect (owner)',
   messageVisitor: 'Message visitor → owner (send to receive)',
   messageOwner: 'Message owner → visitor (send to receive)',
+  read: 'Read receipt owner → visitor (send to receive)',
+  typing: 'Typing visitor → owner (send to receive)',
   listRooms: 'Room list',
   history: 'History (visitor token)',
   disconnect: '$disconnect',
@@ -65,7 +72,7 @@ export const roundTripsSection: Section = {
   title: `Hot-path round trips (${DELAY_MS} ms injected per call)`,
   async run(ctx: SectionContext) {
     const assembly = readAssembly();
-    const messageFn = assembly.functions.find((f) => f.name === 'WsMessage') ?? assembly.functions[0]!;
+    const messageFn = messageFunction(assembly);
     const options = storeOptionsFromTemplate(messageFn.environment, TABLE);
 
     ctx.log('roundtrips: in process (domain use cases + DynamoChatStore through the delay proxy)');
@@ -108,7 +115,7 @@ async function measureInProcess(
         eventCalls.push({ operation: 'PutEvents', start, end: performance.now() });
       },
     };
-    const deps = { store, gateway, verifier: tokenIsOwnerId, clock: systemClock, logger: silentLogger, metrics: uncountedMetrics, socketsPerRoomMember: DEFAULT_SOCKETS_PER_ROOM_MEMBER };
+    const deps = { store, gateway, verifier: tokenIsOwnerId, clock: systemClock, logger: silentLogger, metrics: uncountedMetrics, socketsPerRoomMember: SETTINGS.socketsPerRoomMember.default };
     const messageDeps = { ...deps, events, maxMessageLength: options.maxMessageLength, maxMessagesPerRoom: options.maxMessagesPerRoom };
     const startDeps = { ...deps, wsUrlFor: (roomId: string) => `ws://localhost/ws/chat/${roomId}/` };
     const ownerId = randomUUID();
@@ -146,14 +153,14 @@ async function measureInProcess(
       await timed(
         'start',
         async () => {
-          room = await startChat(startDeps, { body: JSON.stringify({ user_id: ownerId }), sourceIp: `192.0.2.${(ip += 1)}` });
+          room = await startChat(startDeps, { userId: ownerId, visitorName: undefined, sourceIp: `192.0.2.${(ip += 1)}` });
         },
         keep,
       );
       const visitor = connectionIdLike((seq += 1), 'v');
       const owner = connectionIdLike((seq += 1), 'o');
-      await timed('connectVisitor', () => connect(deps, { connectionId: visitor, query: { room: room.room_id, visitor: room.visitor_token }, connectedAtMs: Date.now() }), keep);
-      await timed('connectOwner', () => connect(deps, { connectionId: owner, query: { room: room.room_id, token: ownerId }, connectedAtMs: Date.now() }), keep);
+      await timed('connectVisitor', () => connect(deps, { connectionId: visitor, credentials: handshakeCredentials({ room: room.room_id, visitor: room.visitor_token }), connectedAtMs: Date.now() }), keep);
+      await timed('connectOwner', () => connect(deps, { connectionId: owner, credentials: handshakeCredentials({ room: room.room_id, token: ownerId }), connectedAtMs: Date.now() }), keep);
       for (const [id, from, to] of [
         ['messageVisitor', visitor, owner],
         ['messageOwner', owner, visitor],
@@ -161,12 +168,25 @@ async function measureInProcess(
         reset();
         const received = gateway.nextPostTo(to);
         const t0 = performance.now();
-        const done = handleFrame(messageDeps, { connectionId: from, body: JSON.stringify({ message: `hello ${rep}` }), arrivedAtMs: Date.now() });
+        const done = handleFrame(messageDeps, { connectionId: from, frame: parseFrame(JSON.stringify({ message: `hello ${rep}` })), arrivedAtMs: Date.now() });
         const post = await received;
         await done;
         if (keep) record(id, post.end - t0, calls(t0, post.start));
       }
-      await timed('listRooms', () => listRooms(deps, `Bearer ${ownerId}`), keep);
+      const [newest] = (await store.listMessages(room.room_id, { limit: 1 })).messages;
+      for (const [id, from, to, frame] of [
+        ['read', owner, visitor, { type: 'read', message_id: newest!.id }],
+        ['typing', visitor, owner, { type: 'typing' }],
+      ] as const) {
+        reset();
+        const received = gateway.nextPostTo(to);
+        const t0 = performance.now();
+        const done = handleFrame(messageDeps, { connectionId: from, frame: parseFrame(JSON.stringify(frame)), arrivedAtMs: Date.now() });
+        const post = await received;
+        await done;
+        if (keep) record(id, post.end - t0, calls(t0, post.start));
+      }
+      await timed('listRooms', () => listRooms(deps, bearerCredential(`Bearer ${ownerId}`)), keep);
       await timed('history', () => getHistory(deps, room.room_id, { visitorToken: room.visitor_token }, {}), keep);
       await timed('disconnect', () => disconnect(deps, visitor), keep);
     }
@@ -202,12 +222,13 @@ async function measureOnLocalStack(ctx: SectionContext, delayMs: number): Promis
       dynamodbEndpoint: dynamoProxy.url,
       jwtSecret,
       logLevel: 'ERROR',
-      environment: { WS_CALLBACK_URL: callbackUrl },
+      environment: environmentOf({ wsCallbackUrl: callbackUrl }),
       services,
     });
     ctx.log(`roundtrips: local stack ready in ${(ready.startMs / 1000).toFixed(1)} s (${ready.dynamoDb}, ${delayMs} ms delay)`);
-    if (ready.environment.WS_CALLBACK_URL !== callbackUrl) {
-      throw new Error(`the functions got WS_CALLBACK_URL=${ready.environment.WS_CALLBACK_URL}, not the delay proxy ${callbackProxy.url}`);
+    const served = ready.environment[envName('wsCallbackUrl')];
+    if (served !== callbackUrl) {
+      throw new Error(`the functions got ${envName('wsCallbackUrl')}=${served}, not the delay proxy ${callbackProxy.url}`);
     }
     const http = `http://127.0.0.1:${port}`;
     const ws = `ws://127.0.0.1:${port}`;
@@ -381,7 +402,7 @@ function render(r: RoundTripResults) {
   if (r.localStack) {
     md.push(
       `${code('startLocalStack()')} in a child process (the deployed bundles from ${code('cdk.out')}, dynalite), with DynamoDB behind one delay ` +
-        `proxy (${code('dynamodb: { endpoint }')}) and the management API behind another (${code("environment: { WS_CALLBACK_URL }")}: the functions ` +
+        `proxy (${code('dynamodb: { endpoint }')}) and the management API behind another (${code(`environment: { ${envName('wsCallbackUrl')} }`)}: the functions ` +
         `post to the proxy, which forwards to the stack's own ${code('@connections')}). The stubs of EventBridge and Secrets Manager are not delayed ` +
         `(the stack serves them at its own URL); PutEvents runs beside the posts, so this changes nothing before the other side receives. ` +
         `Clients talk to the stack directly on 127.0.0.1. Send to receive is measured from ${code('ws.send')} to the frame's arrival on the other socket; ` +

@@ -1,6 +1,14 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { systemClock } from '../domain/deps.js';
-import type { ChatMessage, Connection, ConnectionIdentity, Room, RoomConnection } from '../domain/model.js';
+import {
+  otherSide,
+  type ChatMessage,
+  type Connection,
+  type ConnectionIdentity,
+  type Room,
+  type RoomConnection,
+  type SenderType,
+} from '../domain/model.js';
 import {
   REPEATED_REFUSALS,
   type Admission,
@@ -9,6 +17,7 @@ import {
   type MessagePage,
   type MessageSlice,
   type PutMessageResult,
+  type ReadOutcome,
   type RoomCount,
 } from '../domain/ports.js';
 import { START_LIMIT_WINDOWS } from '../domain/start-limit.js';
@@ -16,7 +25,10 @@ import {
   isExpired,
   ItemCodec,
   keys,
+  lastMessageItem,
   membershipKey,
+  readAttributes,
+  sentAttribute,
   sortKeyPrefixes,
   timeIndexKey,
   toIdentity,
@@ -26,7 +38,7 @@ import {
   type Item,
   type Retention,
 } from './item-codec.js';
-import { queryAll, readBudgeted } from './paging.js';
+import { countAll, queryAll, readBudgeted } from './paging.js';
 import { SlidingWindowLimiter } from './sliding-window-limiter.js';
 import { defaultDocumentClient, isConditionFailure, type TableClient } from './table-client.js';
 import { TableLayout } from './table-layout.js';
@@ -46,6 +58,9 @@ export interface DynamoChatStoreOptions {
 
 /** The window of the per-connection frame limit. */
 const FRAME_WINDOW_MS = 1000;
+
+/** The connection row's throttle of relayed typing frames (its last relay in `typing_at`). */
+const TYPING_RELAY = 'typing';
 
 /**
  * ChatStore over one DynamoDB table: the repository. Items are built and read by item-codec.ts,
@@ -119,60 +134,75 @@ export class DynamoChatStore implements ChatStore {
     }
   }
 
-  async touchRoom(roomId: string, at: string, maxMessages: number): Promise<RoomCount> {
+  async touchRoom(message: ChatMessage, maxMessages: number): Promise<RoomCount> {
+    const at = message.createdAt;
     const counting = {
-      Key: keys.room(roomId),
+      Key: keys.room(message.roomId),
       // Rooms written before the count existed start counting from zero.
       ConditionExpression: 'is_active = :true AND (attribute_not_exists(message_count) OR message_count < :max)',
+      names: { '#sent': sentAttribute(message.senderType) },
       values: { ':true': true, ':max': maxMessages, ':zero': 0, ':one': 1 },
-      set: 'message_count = if_not_exists(message_count, :zero) + :one',
+      // The side's count rides on the same write, so unread counts stay exact under concurrency.
+      set: 'message_count = if_not_exists(message_count, :zero) + :one, #sent = if_not_exists(#sent, :zero) + :one',
     };
     const expiry = this.items.roomExpiry(at);
     try {
-      await this.table.client.send(
+      const { Attributes } = await this.table.client.send(
         new UpdateCommand({
           TableName: this.table.tableName,
           Key: counting.Key,
-          UpdateExpression: `SET ${counting.set}, updated_at = :at${expiry.set}`,
+          // The preview moves with updated_at: both only ever move forward, to the newest message.
+          UpdateExpression: `SET ${counting.set}, updated_at = :at, last_message = :last, last_key = :key${expiry.set}`,
           // Concurrent messages may finish out of order; updated_at only ever moves forward.
           ConditionExpression: `${counting.ConditionExpression} AND updated_at < :at`,
-          ExpressionAttributeValues: { ...counting.values, ':at': at, ...expiry.values },
+          ExpressionAttributeNames: counting.names,
+          ExpressionAttributeValues: {
+            ...counting.values,
+            ':at': at,
+            ':last': lastMessageItem(message),
+            ':key': timeIndexKey(message),
+            ...expiry.values,
+          },
+          ReturnValues: 'ALL_NEW',
         }),
       );
-      return 'counted';
+      return { outcome: 'counted', room: toRoom(Attributes as Item) };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
     // Refused: the room is closed or full, or only a later message moved updated_at first.
     // Only this path reads (dynalite has no ReturnValuesOnConditionCheckFailure).
-    const refusal = await this.roomRefusal(roomId, maxMessages);
-    if (refusal) return refusal;
+    const refusal = await this.roomRefusal(message.roomId, maxMessages);
+    if (refusal) return { outcome: refusal };
     try {
-      await this.table.client.send(
+      const { Attributes } = await this.table.client.send(
         new UpdateCommand({
           TableName: this.table.tableName,
           Key: counting.Key,
           UpdateExpression: `SET ${counting.set}`,
           ConditionExpression: counting.ConditionExpression,
+          ExpressionAttributeNames: counting.names,
           ExpressionAttributeValues: counting.values,
+          ReturnValues: 'ALL_NEW',
         }),
       );
-      return 'counted';
+      return { outcome: 'counted', room: toRoom(Attributes as Item) };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
       // Closed or filled in between.
-      return (await this.roomRefusal(roomId, maxMessages)) ?? 'closed';
+      return { outcome: (await this.roomRefusal(message.roomId, maxMessages)) ?? 'closed' };
     }
   }
 
-  async uncountMessage(roomId: string): Promise<void> {
+  async uncountMessage(roomId: string, senderType: SenderType): Promise<void> {
     try {
       await this.table.client.send(
         new UpdateCommand({
           TableName: this.table.tableName,
           Key: keys.room(roomId),
-          UpdateExpression: 'SET message_count = message_count - :one',
+          UpdateExpression: 'SET message_count = message_count - :one, #sent = if_not_exists(#sent, :one) - :one',
           ConditionExpression: 'message_count > :zero',
+          ExpressionAttributeNames: { '#sent': sentAttribute(senderType) },
           ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
         }),
       );
@@ -181,8 +211,73 @@ export class DynamoChatStore implements ChatStore {
     }
   }
 
+  async markRead(message: ChatMessage, reader: SenderType, readAt: string): Promise<ReadOutcome> {
+    const key = timeIndexKey(message);
+    const read = readAttributes(reader);
+    const names = { '#id': read.id, '#key': read.key, '#at': read.at, '#count': read.count, '#otherSent': sentAttribute(otherSide(reader)) };
+    const forward = 'attribute_exists(pk) AND (attribute_not_exists(#key) OR #key < :key)';
+    const values = { ':id': message.id, ':key': key, ':readAt': readAt };
+    const set = 'SET #id = :id, #key = :key, #at = :readAt, #count = ';
+    // The usual read is of the room's newest message: every message of the other side counted
+    // so far is then read, and the count is copied from the item within the same write.
+    try {
+      const { Attributes } = await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: keys.room(message.roomId),
+          UpdateExpression: `${set}if_not_exists(#otherSent, :zero)`,
+          ConditionExpression: `${forward} AND (attribute_not_exists(last_key) OR last_key <= :key)`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ...values, ':zero': 0 },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { moved: true, room: toRoom(Attributes as Item) };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    // Refused: the position is already there or further, or newer messages followed this one.
+    // Then the other side's messages after it are counted (usually few) and taken from its
+    // count, on the condition that the count did not move meanwhile.
+    for (let attempt = 0; ; attempt += 1) {
+      const room = await this.getRoom(message.roomId);
+      if (!room) return undefined;
+      const current = room.lastRead?.[reader];
+      if (current && current.timeKey >= key) return { moved: false, room };
+      const seen = room.sentBy?.[otherSide(reader)] ?? 0;
+      const newer = await this.countMessagesAfter(message.roomId, key, otherSide(reader));
+      try {
+        const { Attributes } = await this.table.client.send(
+          new UpdateCommand({
+            TableName: this.table.tableName,
+            Key: keys.room(message.roomId),
+            UpdateExpression: `${set}:count`,
+            ConditionExpression: `${forward} AND ${seen === 0 ? '(attribute_not_exists(#otherSent) OR #otherSent = :seen)' : '#otherSent = :seen'}`,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: { ...values, ':count': Math.max(0, seen - newer), ':seen': seen },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return { moved: true, room: toRoom(Attributes as Item) };
+      } catch (error) {
+        if (!isConditionFailure(error) || attempt >= 4) throw error;
+      }
+    }
+  }
+
+  /** How many messages of `side` lie after `afterKey` in the room (read on the time index, consistently). */
+  private countMessagesAfter(roomId: string, afterKey: string, side: SenderType): Promise<number> {
+    return countAll(this.table, {
+      IndexName: TableLayout.timeIndex.name,
+      KeyConditionExpression: `pk = :room AND ${TableLayout.timeIndex.sortKey} > :after`,
+      FilterExpression: 'sender_type = :side',
+      ExpressionAttributeValues: { ':room': keys.roomPartition(roomId), ':after': afterKey, ':side': side },
+      ConsistentRead: true,
+    });
+  }
+
   /** Why a room refuses one more message, read consistently; undefined when it would not. */
-  private async roomRefusal(roomId: string, maxMessages: number): Promise<Exclude<RoomCount, 'counted'> | undefined> {
+  private async roomRefusal(roomId: string, maxMessages: number): Promise<'closed' | 'full' | undefined> {
     const { Item } = await this.table.client.send(
       new GetCommand({
         TableName: this.table.tableName,
@@ -280,15 +375,21 @@ export class DynamoChatStore implements ChatStore {
     ]);
   }
 
-  async admitFrame(connectionId: string, arrivedAtMs: number): Promise<Admission> {
+  async admitFrame(connectionId: string, arrivedAtMs: number, typing?: { everyMs: number }): Promise<Admission> {
     const key = keys.connection(connectionId);
-    const limit = this.options.limits.messagesPerSecond;
-    if (limit === 0) {
-      const { Item } = await this.table.client.send(new GetCommand({ TableName: this.table.tableName, Key: key, ConsistentRead: true }));
-      return Item ? { admitted: true, identity: toIdentity(Item) } : { admitted: false, reason: 'unknown-connection' };
+    const frames = { limit: this.options.limits.messagesPerSecond, windowMs: FRAME_WINDOW_MS };
+    if (typing) {
+      // The typing relay's time rides on the admission: a frame is relayed when the last relay
+      // is older than the interval. Refused, the frame is admitted (or refused) as any other.
+      const row = await this.limiter.admitOnRow(key, frames, arrivedAtMs, { name: TYPING_RELAY, everyMs: typing.everyMs });
+      if (row) return { admitted: true, identity: toIdentity(row), relayTyping: true };
     }
-    const row = await this.limiter.admitOnRow(key, { limit, windowMs: FRAME_WINDOW_MS }, arrivedAtMs);
-    if (row) return { admitted: true, identity: toIdentity(row) };
+    const row =
+      frames.limit === 0
+        ? (await this.table.client.send(new GetCommand({ TableName: this.table.tableName, Key: key, ConsistentRead: true }))).Item
+        : await this.limiter.admitOnRow(key, frames, arrivedAtMs);
+    if (row) return { admitted: true, identity: toIdentity(row), ...(typing ? { relayTyping: false } : {}) };
+    if (frames.limit === 0) return { admitted: false, reason: 'unknown-connection' };
     // Refused, or no such connection: logging the refusal tells which.
     const refusal = await this.limiter.logRefusal(key, REPEATED_REFUSALS, arrivedAtMs);
     return refusal

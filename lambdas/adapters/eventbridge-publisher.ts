@@ -27,6 +27,7 @@ export class EventBridgePublisher implements ChatEventPublisher {
               preview: event.preview,
               owner_online: event.ownerOnline,
               created_at: event.createdAt,
+              ...(event.unreadCount === undefined ? {} : { unread_count: event.unreadCount }),
             }),
           },
         ],

@@ -4,7 +4,16 @@
  * tests and the benchmark build items here, so no item shape is written twice. The physical
  * schema (attribute and index names, which the CDK construct creates) is in table-layout.ts.
  */
-import type { ChatMessage, Connection, ConnectionIdentity, Room, RoomConnection, SenderType } from '../domain/model.js';
+import {
+  messageTimeKey,
+  type ChatMessage,
+  type Connection,
+  type ConnectionIdentity,
+  type ReadPosition,
+  type Room,
+  type RoomConnection,
+  type SenderType,
+} from '../domain/model.js';
 import { TableLayout } from './table-layout.js';
 
 export type Item = Record<string, unknown>;
@@ -47,8 +56,43 @@ export const ownerIndexKey = (room: Pick<Room, 'ownerId' | 'createdAt' | 'id'>) 
   [TableLayout.ownerIndex.sortKey]: `${room.createdAt}#${room.id}`,
 });
 
-/** A message's key in the time index (also the bound of a history range): creation, then id. */
-export const timeIndexKey = (message: Pick<ChatMessage, 'createdAt' | 'id'>) => `${message.createdAt}#${message.id}`;
+/**
+ * A message's key in the time index (also the bound of a history range, and the room's
+ * `last_key` and read positions): creation, then id, the order the domain compares positions in.
+ */
+export const timeIndexKey: (message: Pick<ChatMessage, 'createdAt' | 'id'>) => string = messageTimeKey;
+
+// ---- room counters, preview and read positions -----------------------------------------
+
+/** The room item's count of the messages `side` sent. */
+export const sentAttribute = (side: SenderType) => `sent_${side}`;
+
+/** The room item's attributes of `side`'s read position (flat, so one SET can copy the count from the item). */
+export const readAttributes = (side: SenderType) => ({
+  id: `read_${side}_id`,
+  key: `read_${side}_key`,
+  at: `read_${side}_at`,
+  count: `read_${side}_count`,
+});
+
+/** The room item's preview of its newest message (`last_message`; its time key is `last_key`). */
+export const lastMessageItem = (message: ChatMessage): Item => ({
+  id: message.id,
+  sender_type: message.senderType,
+  content: message.content,
+  created_at: message.createdAt,
+});
+
+function readPosition(item: Item, side: SenderType): ReadPosition | undefined {
+  const read = readAttributes(side);
+  if (typeof item[read.id] !== 'string') return undefined;
+  return {
+    messageId: String(item[read.id]),
+    timeKey: String(item[read.key]),
+    count: Number(item[read.count] ?? 0),
+    readAt: String(item[read.at]),
+  };
+}
 
 // ---- expiry ----------------------------------------------------------------------------
 
@@ -160,7 +204,7 @@ export class ItemCodec {
 // ---- domain --------------------------------------------------------------------------
 
 export function toRoom(item: Item): Room {
-  return {
+  const room: Room = {
     id: String(item.id),
     ownerId: String(item.owner_id),
     visitorName: String(item.visitor_name ?? ''),
@@ -169,6 +213,28 @@ export function toRoom(item: Item): Room {
     updatedAt: String(item.updated_at),
     visitorTokenHash: String(item.visitor_token_hash),
   };
+  // Counters, preview and read positions are written by the message and read paths; a room
+  // that never had them (new, or written before they existed) leaves them out.
+  const sentBy: Partial<Record<SenderType, number>> = {};
+  const lastRead: Partial<Record<SenderType, ReadPosition>> = {};
+  for (const side of ['owner', 'visitor'] as const) {
+    const sent = item[sentAttribute(side)];
+    if (typeof sent === 'number') sentBy[side] = sent;
+    const position = readPosition(item, side);
+    if (position) lastRead[side] = position;
+  }
+  if (Object.keys(sentBy).length) room.sentBy = sentBy;
+  if (Object.keys(lastRead).length) room.lastRead = lastRead;
+  const last = item.last_message as Item | undefined;
+  if (last && typeof last === 'object') {
+    room.lastMessage = {
+      id: String(last.id),
+      senderType: last.sender_type as SenderType,
+      content: String(last.content),
+      createdAt: String(last.created_at),
+    };
+  }
+  return room;
 }
 
 export function toMessage(item: Item): ChatMessage {

@@ -19,6 +19,20 @@ export async function queryAll(table: TableClient, input: Omit<QueryCommandInput
   return items;
 }
 
+/** How many items the query counts (`Select: 'COUNT'`, after its filter), across all its pages. */
+export async function countAll(table: TableClient, input: Omit<QueryCommandInput, 'TableName' | 'Select'>): Promise<number> {
+  let count = 0;
+  let startKey: Item | undefined;
+  do {
+    const page = await table.client.send(
+      new QueryCommand({ TableName: table.tableName, ...input, Select: 'COUNT', ExclusiveStartKey: startKey }),
+    );
+    count += page.Count ?? 0;
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return count;
+}
+
 /**
  * Asks each page for this many items beyond the ones still wanted: one tells whether more
  * remain, one makes up for an inclusive range bound that is read and then left out.

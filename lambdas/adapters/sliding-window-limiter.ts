@@ -8,6 +8,12 @@ export interface SlidingWindow {
   windowMs: number;
 }
 
+/** At most one event named `name` per `everyMs` on a row; its last time is kept in `<name>_at`. */
+export interface Throttle {
+  name: string;
+  everyMs: number;
+}
+
 /** The attributes that log a row's events: rl0.. for admitted ones, rf0.. for refusals. */
 const ADMITTED = 'rl';
 const REFUSED = 'rf';
@@ -35,8 +41,8 @@ export class SlidingWindowLimiter {
         new UpdateCommand({
           TableName: this.table.tableName,
           Key: key,
-          UpdateExpression: `${update.UpdateExpression}${expiry.set}`,
-          ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ...windowStart(window, nowMs), ...expiry.values },
+          UpdateExpression: `SET ${update.sets.join(', ')}${expiry.set}`,
+          ExpressionAttributeValues: { ...update.values, ...windowStart(window, nowMs), ...expiry.values },
           ConditionExpression: roomInWindow(window.limit),
         }),
       );
@@ -48,20 +54,40 @@ export class SlidingWindowLimiter {
   }
 
   /**
-   * Counts one event against the window of an existing row (a connection's frames) and returns
-   * the row as it is now; undefined when the window is full or the row does not exist (the
-   * condition cannot tell which: logRefusal does).
+   * Counts one event against the window of an existing row (a connection's frames; a limit of 0
+   * counts nothing) and returns the row as it is now; undefined when the window is full or the
+   * row does not exist (the condition cannot tell which: logRefusal does).
+   * With `throttle`, the same write also requires the row's last throttled event (its time, in
+   * `<name>_at`) to be at least `throttle.everyMs` old, and moves it to this one: at most one such
+   * event per interval (a relayed typing frame), refused like a full window.
    */
-  async admitOnRow(key: Item, window: SlidingWindow, nowMs: number): Promise<Item | undefined> {
-    const update = logUpdate(ADMITTED, window.limit, nowMs);
+  async admitOnRow(key: Item, window: SlidingWindow, nowMs: number, throttle?: Throttle): Promise<Item | undefined> {
+    const sets: string[] = [];
+    const conditions = ['attribute_exists(pk)'];
+    const values: Item = {};
+    if (window.limit > 0) {
+      const update = logUpdate(ADMITTED, window.limit, nowMs);
+      sets.push(...update.sets);
+      conditions.push(roomInWindow(window.limit));
+      Object.assign(values, update.values, windowStart(window, nowMs));
+    }
+    if (throttle) {
+      const last = `${throttle.name}_at`;
+      const start = `:${throttle.name}Start`;
+      sets.push(`${last} = :now`);
+      conditions.push(`(attribute_not_exists(${last}) OR ${last} <= ${start})`);
+      Object.assign(values, { ':now': nowMs, [start]: nowMs - throttle.everyMs });
+    }
+    // Nothing to count: a plain read of the row would do, and the caller makes it.
+    if (sets.length === 0) throw new Error('admitOnRow needs a window with a limit or a throttle');
     try {
       const { Attributes } = await this.table.client.send(
         new UpdateCommand({
           TableName: this.table.tableName,
           Key: key,
-          UpdateExpression: update.UpdateExpression,
-          ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ...windowStart(window, nowMs) },
-          ConditionExpression: `attribute_exists(pk) AND ${roomInWindow(window.limit)}`,
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ExpressionAttributeValues: values,
+          ConditionExpression: conditions.join(' AND '),
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -79,12 +105,14 @@ export class SlidingWindowLimiter {
    */
   async logRefusal(key: Item, repeated: { count: number; withinMs: number }, nowMs: number): Promise<{ repeated: boolean } | undefined> {
     const { count, withinMs } = repeated;
+    const update = logUpdate(REFUSED, count, nowMs);
     try {
       const { Attributes } = await this.table.client.send(
         new UpdateCommand({
           TableName: this.table.tableName,
           Key: key,
-          ...logUpdate(REFUSED, count, nowMs),
+          UpdateExpression: `SET ${update.sets.join(', ')}`,
+          ExpressionAttributeValues: update.values,
           ConditionExpression: 'attribute_exists(pk)',
           ReturnValues: 'ALL_NEW',
         }),
@@ -105,11 +133,8 @@ export class SlidingWindowLimiter {
 function logUpdate(prefix: string, length: number, nowMs: number) {
   const sets = [`${prefix}0 = :now`];
   for (let i = 1; i < length; i += 1) sets.push(`${prefix}${i} = if_not_exists(${prefix}${i - 1}, :zero)`);
-  return {
-    UpdateExpression: `SET ${sets.join(', ')}`,
-    // DynamoDB refuses unused expression values, and :zero is only used from the second entry on.
-    ExpressionAttributeValues: { ':now': nowMs, ...(length > 1 ? { ':zero': 0 } : {}) } as Item,
-  };
+  // DynamoDB refuses unused expression values, and :zero is only used from the second entry on.
+  return { sets, values: { ':now': nowMs, ...(length > 1 ? { ':zero': 0 } : {}) } as Item };
 }
 
 const windowStart = (window: SlidingWindow, nowMs: number): Item => ({ ':windowStart': nowMs - window.windowMs });

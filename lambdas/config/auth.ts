@@ -1,18 +1,19 @@
 import { JwtOwnerVerifier } from '../adapters/jwt-owner-verifier.js';
-import { optionalEnv } from '../shared/env.js';
+import { optionalEnv } from './env.js';
+import { SETTINGS } from './settings-contract.js';
 
 /**
- * Owner-token verification: JWT_SECRET_ARN (the Django backend's HS256 secret in Secrets
- * Manager) or JWT_JWKS_URL (an RS256/ES256 key set), exactly one of them.
+ * Owner-token verification: the Django backend's HS256 secret in Secrets Manager
+ * (jwtSecretArn) or an RS256/ES256 key set (jwtJwksUrl), exactly one of them.
  */
 export function verifierFromEnv(): JwtOwnerVerifier {
-  const secretArn = optionalEnv('JWT_SECRET_ARN');
-  const jwksUrl = optionalEnv('JWT_JWKS_URL');
-  if (!secretArn === !jwksUrl) throw new Error('Set exactly one of JWT_SECRET_ARN and JWT_JWKS_URL');
+  const secretArn = optionalEnv('jwtSecretArn');
+  const jwksUrl = optionalEnv('jwtJwksUrl');
+  if (!secretArn === !jwksUrl) throw new Error(`Set exactly one of ${SETTINGS.jwtSecretArn.env} and ${SETTINGS.jwtJwksUrl.env}`);
   return new JwtOwnerVerifier({
     keySource: secretArn ? { kind: 'secret', secretArn } : { kind: 'jwks', url: jwksUrl as string },
-    ownerClaim: optionalEnv('JWT_OWNER_CLAIM') ?? 'user_id',
-    issuer: optionalEnv('JWT_ISSUER'),
-    audience: optionalEnv('JWT_AUDIENCE'),
+    ownerClaim: optionalEnv('jwtOwnerClaim') ?? SETTINGS.jwtOwnerClaim.default,
+    issuer: optionalEnv('jwtIssuer'),
+    audience: optionalEnv('jwtAudience'),
   });
 }

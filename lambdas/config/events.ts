@@ -1,8 +1,8 @@
 import { EventBridgePublisher } from '../adapters/eventbridge-publisher.js';
-import { optionalEnv } from '../shared/env.js';
+import { optionalEnv } from './env.js';
 
-/** The push hook is on when EVENT_BUS_NAME is set. */
+/** The push hook is on when the stack names an event bus. */
 export function eventsFromEnv(): EventBridgePublisher | undefined {
-  const eventBusName = optionalEnv('EVENT_BUS_NAME');
+  const eventBusName = optionalEnv('eventBusName');
   return eventBusName ? new EventBridgePublisher({ eventBusName }) : undefined;
 }

@@ -6,15 +6,22 @@ import type { Connection, ConnectionIdentity, RoomConnection } from './model.js'
 import { isUuid } from './validation.js';
 import { visitorTokenMatches } from './visitor-token.js';
 
-export interface ConnectRequest {
-  connectionId: string;
-  query: Record<string, string | undefined>;
-  connectedAtMs: number;
+/** Who a socket says it is, as the handshake's query string spelled it. */
+export interface ConnectCredentials {
+  /** The owner's inbox socket rather than a room's. */
+  inbox: boolean;
+  /** The room (a UUID, checked here). */
+  room?: string;
+  /** The owner's JWT. */
+  ownerToken?: string;
+  visitorToken?: string;
 }
 
-const truthy = (value: string | undefined) => value === '1' || value === 'true';
-
-export const DEFAULT_SOCKETS_PER_ROOM_MEMBER = 5;
+export interface ConnectRequest {
+  connectionId: string;
+  credentials: ConnectCredentials;
+  connectedAtMs: number;
+}
 
 export type ConnectDeps = Pick<ChatDeps, 'store' | 'verifier' | 'gateway' | 'logger' | 'metrics'> & {
   /** Open sockets one visitor token, or one owner, may hold in one room. */
@@ -27,7 +34,7 @@ export type ConnectDeps = Pick<ChatDeps, 'store' | 'verifier' | 'gateway' | 'log
  * A refused connection leaves nothing stored.
  */
 export async function connect(deps: ConnectDeps, request: ConnectRequest): Promise<ConnectionIdentity> {
-  const identity = await identify(deps, request.query);
+  const identity = await identify(deps, request.credentials);
   const connection: Connection = { connectionId: request.connectionId, identity };
   await deps.store.saveConnection(connection, request.connectedAtMs);
   if (identity.kind === 'room') await confirmRoomMembership(deps, connection, identity.roomId);
@@ -42,23 +49,23 @@ export async function connect(deps: ConnectDeps, request: ConnectRequest): Promi
 
 async function identify(
   deps: Pick<ChatDeps, 'store' | 'verifier'>,
-  query: ConnectRequest['query'],
+  credentials: ConnectCredentials,
 ): Promise<ConnectionIdentity> {
-  if (truthy(query.inbox)) {
-    if (!query.token) throw new UnauthorizedError('The inbox needs an owner token.');
-    return { kind: 'inbox', ownerId: await deps.verifier.verify(query.token), role: 'owner' };
+  if (credentials.inbox) {
+    if (!credentials.ownerToken) throw new UnauthorizedError('The inbox needs an owner token.');
+    return { kind: 'inbox', ownerId: await deps.verifier.verify(credentials.ownerToken), role: 'owner' };
   }
-  if (!isUuid(query.room)) throw new ValidationError('room must be a UUID.');
-  const roomId = query.room.toLowerCase();
+  if (!isUuid(credentials.room)) throw new ValidationError('room must be a UUID.');
+  const roomId = credentials.room.toLowerCase();
 
-  if (query.token) {
-    const [ownerId, room] = await Promise.all([deps.verifier.verify(query.token), deps.store.getRoom(roomId)]);
+  if (credentials.ownerToken) {
+    const [ownerId, room] = await Promise.all([deps.verifier.verify(credentials.ownerToken), deps.store.getRoom(roomId)]);
     if (!room || !room.isActive || room.ownerId !== ownerId) throw new ForbiddenError('Room not available.');
     return { kind: 'room', roomId, ownerId, role: 'owner' };
   }
-  if (query.visitor) {
+  if (credentials.visitorToken) {
     const room = await deps.store.getRoom(roomId);
-    if (!room || !room.isActive || !visitorTokenMatches(query.visitor, room.visitorTokenHash)) {
+    if (!room || !room.isActive || !visitorTokenMatches(credentials.visitorToken, room.visitorTokenHash)) {
       throw new ForbiddenError('Room not available.');
     }
     return { kind: 'room', roomId, ownerId: room.ownerId, role: 'visitor' };

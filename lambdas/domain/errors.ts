@@ -60,6 +60,7 @@ export type FrameErrorCode =
   | 'room_closed'
   | 'room_full'
   | 'inbox_receives_only'
+  | 'unknown_message'
   | 'internal';
 
 /**

@@ -4,7 +4,7 @@
  * jose and EventBridge; unit tests implement them in memory or mock the SDK below the adapters.
  */
 import type { ChatMetricName } from '../shared/metric-names.js';
-import type { ChatMessage, Connection, ConnectionIdentity, Room, RoomConnection } from './model.js';
+import type { ChatMessage, Connection, ConnectionIdentity, Room, RoomConnection, SenderType } from './model.js';
 
 export type PutMessageResult = { stored: true } | { stored: false; original: ChatMessage };
 
@@ -16,16 +16,23 @@ export const REPEATED_REFUSALS = { count: 10, withinMs: 10_000 } as const;
 
 /** Outcome of counting one more frame (any frame) on a connection. */
 export type Admission =
-  | { admitted: true; identity: ConnectionIdentity }
+  /** `relayTyping`: asked with `typingEveryMs`, whether this typing frame is the first in that interval and is relayed. */
+  | { admitted: true; identity: ConnectionIdentity; relayTyping?: boolean }
   | { admitted: false; reason: 'unknown-connection' }
   /** `repeated`: REPEATED_REFUSALS.count refusals within REPEATED_REFUSALS.withinMs, this one included. */
   | { admitted: false; reason: 'rate-limited'; repeated: boolean };
 
 /**
- * Outcome of counting a message in its room: counted, or refused because the room is closed
- * (or gone) or already holds the most messages it may.
+ * Outcome of counting a message in its room: counted (with the room as it is after the
+ * count), or refused because the room is closed (or gone) or already holds the most messages it may.
  */
-export type RoomCount = 'counted' | 'closed' | 'full';
+export type RoomCount = { outcome: 'counted'; room: Room } | { outcome: 'closed' } | { outcome: 'full' };
+
+/**
+ * Outcome of a read receipt: the side's position moved to the message, or stayed where it was
+ * (it was already there or further); undefined when the room is gone. `room` is as it is now.
+ */
+export type ReadOutcome = { moved: boolean; room: Room } | undefined;
 
 export interface MessagePage {
   /**
@@ -58,13 +65,19 @@ export interface ChatStore {
   /** Marks the room inactive; returns it as it is now, or undefined when it does not exist. */
   closeRoom(roomId: string, at: string): Promise<Room | undefined>;
   /**
-   * Counts a message in its room, only while the room is active and holds fewer than
-   * `maxMessages`, and moves its `updated_at` to `at` (never backward), in one conditional
-   * write in the usual case.
+   * Counts a message in its room (the total and its side's count), only while the room is
+   * active and holds fewer than `maxMessages`, and moves its `updated_at` and `last_message`
+   * to the message (never backward), in one conditional write in the usual case.
    */
-  touchRoom(roomId: string, at: string, maxMessages: number): Promise<RoomCount>;
+  touchRoom(message: ChatMessage, maxMessages: number): Promise<RoomCount>;
   /** Takes back one count of touchRoom (a retry that stored nothing new, a write that failed). */
-  uncountMessage(roomId: string): Promise<void>;
+  uncountMessage(roomId: string, senderType: SenderType): Promise<void>;
+  /**
+   * Moves `reader`'s read position forward to `message` (a message of the room), counting the
+   * other side's messages up to it; never backward. One conditional write when the message is
+   * the room's newest, as a client reading what it shows usually sends.
+   */
+  markRead(message: ChatMessage, reader: SenderType, readAt: string): Promise<ReadOutcome>;
 
   /** Stores a message unless one with the same id exists; then returns that original. */
   putMessage(message: ChatMessage): Promise<PutMessageResult>;
@@ -78,8 +91,10 @@ export interface ChatStore {
   /**
    * Counts a frame (any frame) against the connection's rate limit, by the time it arrived,
    * and tells who the connection is, in one write. A refusal is recorded on the connection.
+   * With `typing`, the same write also relays a typing frame when the connection's last relay
+   * is at least `typing.everyMs` old (`relayTyping`).
    */
-  admitFrame(connectionId: string, arrivedAtMs: number): Promise<Admission>;
+  admitFrame(connectionId: string, arrivedAtMs: number, typing?: { everyMs: number }): Promise<Admission>;
   /**
    * Removes a connection knowing only its id ($disconnect): deletes its row, then its
    * membership; returns who it was, or undefined when it was already gone.
@@ -115,6 +130,8 @@ export interface VisitorMessageEvent {
   preview: string;
   ownerOnline: boolean;
   createdAt: string;
+  /** The owner's unread messages in the room after this one (for the app's badge); unknown when the room update failed. */
+  unreadCount?: number;
 }
 
 /** Publishes domain events for other systems (the push hook for offline owners). */

@@ -11,7 +11,7 @@ import {
   type RoomView,
   type SenderType,
 } from './model.js';
-import { ownerFromAuthorization } from './owner-auth.js';
+import { authenticateOwner, type OwnerCredential } from './owner-auth.js';
 import type { MessagePage } from './ports.js';
 import { responseBudget } from './response-budget.js';
 import { isUuid, requireUuid } from './validation.js';
@@ -43,10 +43,10 @@ export interface ListPage<T> {
  */
 export async function listRooms(
   deps: Pick<ChatDeps, 'store' | 'verifier'>,
-  authorization: string | undefined,
+  owner: OwnerCredential | undefined,
   cursor?: string,
 ): Promise<ListPage<RoomView>> {
-  const ownerId = await ownerFromAuthorization(deps.verifier, authorization);
+  const ownerId = await authenticateOwner(deps.verifier, owner);
   const after = cursor === undefined ? undefined : parseRoomCursor(cursor);
   const rooms = await deps.store.listRoomsByOwner(ownerId);
   const fits = responseBudget();
@@ -54,7 +54,7 @@ export async function listRooms(
   let last: Room | undefined;
   for (const room of rooms) {
     if (after !== undefined && roomActivityKey(room) >= after) continue;
-    const view = toRoomView(room);
+    const view = toRoomView(room, 'owner');
     if (items.length === MAX_ROOMS_PER_PAGE || !fits(view)) {
       return { items, continuation: { rel: 'next', query: { cursor: roomCursor(last!) } } };
     }
@@ -79,7 +79,8 @@ function parseRoomCursor(cursor: string): string {
 }
 
 export interface RoomCredentials {
-  authorization?: string;
+  /** The owner's JWT (from the Authorization header). */
+  owner?: OwnerCredential;
   visitorToken?: string;
 }
 
@@ -93,9 +94,9 @@ export async function authorizeRoomReader(
   credentials: RoomCredentials,
 ): Promise<{ room: Room; role: SenderType }> {
   const roomId = requireRoomId(rawRoomId);
-  if (credentials.authorization) {
+  if (credentials.owner) {
     const [ownerId, room] = await Promise.all([
-      ownerFromAuthorization(deps.verifier, credentials.authorization),
+      authenticateOwner(deps.verifier, credentials.owner),
       deps.store.getRoom(roomId),
     ]);
     if (!room) throw new NotFoundError('Not found.');
@@ -122,19 +123,21 @@ export async function getRoom(
   rawRoomId: string | undefined,
   credentials: RoomCredentials,
 ): Promise<RoomView> {
-  const { room } = await authorizeRoomReader(deps, rawRoomId, credentials);
-  return toRoomView(room);
+  const { room, role } = await authorizeRoomReader(deps, rawRoomId, credentials);
+  return toRoomView(room, role);
 }
 
 export interface HistoryQuery {
-  limit?: string;
+  /** Page size; NaN stands for a value that is not an integer at all. */
+  limit?: number;
+  /** Message ids bounding the page. */
   before?: string;
   after?: string;
 }
 
 /**
  * GET /api/chat/rooms/<id>/messages/: without parameters the whole history, oldest first
- * (the guide's contract) when it fits in one response, otherwise the newest messages that
+ * (the original contract, docs/api.md) when it fits in one response, otherwise the newest messages that
  * fit and a continuation to the older ones. `limit`, `before` and `after` page through it
  * for clients that know them, bounded the same way; the result is always oldest first.
  */
@@ -147,7 +150,7 @@ export async function getHistory(
   const { room } = await authorizeRoomReader(deps, rawRoomId, credentials);
   const fits = responseBudget();
   const page: MessagePage = { fits: (message) => fits(toHistoryItemView(message)) };
-  if (query.limit !== undefined) page.limit = parseLimit(query.limit);
+  if (query.limit !== undefined) page.limit = requireLimit(query.limit);
   const [before, after] = await Promise.all([
     query.before === undefined ? undefined : requireMessage(deps, room.id, query.before, 'before'),
     query.after === undefined ? undefined : requireMessage(deps, room.id, query.after, 'after'),
@@ -170,16 +173,16 @@ export async function getHistory(
 export async function closeRoom(
   deps: Pick<ChatDeps, 'store' | 'verifier' | 'gateway' | 'clock' | 'logger' | 'metrics'>,
   rawRoomId: string | undefined,
-  authorization: string | undefined,
+  owner: OwnerCredential | undefined,
 ): Promise<RoomView> {
   const roomId = requireRoomId(rawRoomId);
-  const ownerId = await ownerFromAuthorization(deps.verifier, authorization);
+  const ownerId = await authenticateOwner(deps.verifier, owner);
   const room = await deps.store.getRoom(roomId);
   if (!room) throw new NotFoundError('Not found.');
   if (room.ownerId !== ownerId) throw new ForbiddenError('You do not have permission to access this room.');
 
   const closed = (await deps.store.closeRoom(roomId, deps.clock.now().toISOString())) ?? room;
-  const view = toRoomView(closed);
+  const view = toRoomView(closed, 'owner');
   deps.logger.info('room_closed', { roomId, ownerId });
 
   const [roomConnections, inbox] = await Promise.all([
@@ -216,9 +219,8 @@ function requireRoomId(raw: string | undefined): string {
   }
 }
 
-function parseLimit(raw: string): number {
-  const limit = Number(raw);
-  if (!/^\d+$/.test(raw) || limit < 1 || limit > MAX_PAGE_SIZE) {
+function requireLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
     throw new ValidationError(`limit must be an integer from 1 to ${MAX_PAGE_SIZE}.`);
   }
   return limit;

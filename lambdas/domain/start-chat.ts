@@ -7,7 +7,7 @@ import { toRoomView, type Room } from './model.js';
 import { START_LIMIT_WINDOWS, startLimitKey } from './start-limit.js';
 import { codePointLength, isBlankText } from './text.js';
 import { hashVisitorToken, newVisitorToken } from './visitor-token.js';
-import { parseJsonObject, requireUuid } from './validation.js';
+import { requireUuid } from './validation.js';
 import { randomUUID } from 'node:crypto';
 
 export const MAX_VISITOR_NAME_LENGTH = 100;
@@ -19,8 +19,10 @@ export interface StartChatResult {
   ws_url: string;
 }
 
+/** The request's fields as the client sent them (any JSON value); the rules check them here. */
 export interface StartChatRequest {
-  body: string | undefined;
+  userId: unknown;
+  visitorName: unknown;
   /** The viewer's address as the edge saw it; undefined skips the per-address limit. */
   sourceIp?: string;
 }
@@ -32,9 +34,8 @@ export type StartChatDeps = Pick<ChatDeps, 'store' | 'gateway' | 'clock' | 'logg
 
 /** POST /api/chat/start/: a visitor opens a room with an owner. */
 export async function startChat(deps: StartChatDeps, request: StartChatRequest): Promise<StartChatResult> {
-  const body = parseJsonObject(request.body);
-  const ownerId = requireUuid(body.user_id, 'user_id');
-  const visitorName = parseVisitorName(body.visitor_name);
+  const ownerId = requireUuid(request.userId, 'user_id');
+  const visitorName = parseVisitorName(request.visitorName);
 
   const now = deps.clock.now();
   // Both limits side by side: one round trip, as the address limit alone took.
@@ -97,7 +98,7 @@ async function notifyOwnerInbox(deps: StartChatDeps, room: Room, inbox: string[]
   await fanOut(
     deps,
     inbox.map((connectionId) => ({ connectionId, identity: { kind: 'inbox', ownerId: room.ownerId, role: 'owner' } })),
-    { type: 'room.created', room: toRoomView(room) },
+    { type: 'room.created', room: toRoomView(room, 'owner') },
   );
 }
 

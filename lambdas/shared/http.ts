@@ -32,7 +32,7 @@ export interface HttpResponse {
 type MethodHandler = (request: HttpRequest) => Promise<HttpResponse>;
 
 export interface HttpRouteSpec {
-  /** The guide's path; the trailing slash is optional, as the clients send it. */
+  /** The client API's path (docs/api.md); the trailing slash is optional, as the clients send it. */
   path: RegExp;
   methods: Partial<Record<'GET' | 'POST', MethodHandler>>;
 }

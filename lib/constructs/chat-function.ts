@@ -7,6 +7,7 @@ import type { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import { SERVICE_NAME } from '../../lambdas/shared/metric-names.js';
 import { BUNDLE_ALIASES, BUNDLE_TARGET, ESM_REQUIRE_BANNER } from '../lambda-bundling.js';
+import { environmentOf, SETTINGS } from '../../lambdas/config/settings-contract.js';
 
 export interface ChatFunctionProps {
   /** Handler file, relative to lambdas/handlers (e.g. 'http/start-chat.ts'). */
@@ -47,8 +48,7 @@ export class ChatFunction extends NodejsFunction {
       role,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-        POWERTOOLS_LOG_LEVEL: 'INFO',
+        ...environmentOf({ serviceName: SERVICE_NAME, logLevel: SETTINGS.logLevel.default }),
         ...props.environment,
       },
       bundling: {

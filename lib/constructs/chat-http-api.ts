@@ -35,8 +35,8 @@ export const ROUTE_METHODS = [HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, H
 export const CORS_EXPOSED_HEADERS = ['retry-after', 'link'];
 
 /**
- * The REST half of the guide on an HTTP API. Route keys cannot end in '/', and the clients
- * send the guide's trailing slash, so every resource gets two routes: the bare path and
+ * The REST half of the client API (docs/api.md) on an HTTP API. Route keys cannot end in '/', and the clients
+ * send the trailing slash, so every resource gets two routes: the bare path and
  * `<path>/{proxy+}`. The handler itself accepts exactly the path with or without the slash
  * and answers 404 for anything longer, and 405 for a wrong method (routes cover every
  * method but OPTIONS, see ROUTE_METHODS).
@@ -54,7 +54,7 @@ export class ChatHttpApi extends Construct {
   constructor(scope: Construct, id: string, props: ChatHttpApiProps) {
     super(scope, id);
     this.api = new HttpApi(this, 'Api', {
-      description: 'Car chat HTTP API (chat-api-guide.md)',
+      description: 'Car chat HTTP API (docs/api.md)',
       createDefaultStage: false,
       corsPreflight: {
         allowOrigins: props.corsAllowedOrigins,

@@ -3,6 +3,7 @@ import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } fr
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { envName } from '../../lambdas/config/settings-contract.js';
 import { TableLayout } from '../../lambdas/adapters/table-layout.js';
 
 /** The DynamoDB actions a function may be granted. Scan is deliberately not among them. */
@@ -43,7 +44,7 @@ export class ChatTable extends Construct {
 
   /** Points the function at the table and grants exactly these actions (table and indexes). */
   bind(fn: LambdaFunction & IGrantable, actions: readonly TableAction[]): void {
-    fn.addEnvironment('TABLE_NAME', this.table.tableName);
+    fn.addEnvironment(envName('tableName'), this.table.tableName);
     this.table.grant(fn, ...actions.map((action) => `dynamodb:${action}`));
     const stack = Stack.of(this);
     const tableId = stack.resolve(stack.getLogicalId(this.table.node.defaultChild as CfnElement));

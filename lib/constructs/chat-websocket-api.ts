@@ -5,6 +5,7 @@ import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integra
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { envName } from '../../lambdas/config/settings-contract.js';
 import { jsonAccessLog } from './access-logs.js';
 
 export interface ChatWebSocketApiProps {
@@ -27,9 +28,9 @@ const ACCESS_LOG_FIELDS = {
 };
 
 /**
- * The live half of the guide. API Gateway WebSocket URLs take no path after the stage, so
+ * The live half of the client API (docs/api.md). API Gateway WebSocket URLs take no path after the stage, so
  * the room and credentials travel in the query string (`?room=<id>&visitor=<token>`); the
- * front door maps the guide's /ws/chat/<room_id>/ paths onto that.
+ * front door maps the clients' /ws/chat/<room_id>/ paths onto that.
  */
 export class ChatWebSocketApi extends Construct {
   readonly api: WebSocketApi;
@@ -39,7 +40,7 @@ export class ChatWebSocketApi extends Construct {
   constructor(scope: Construct, id: string, props: ChatWebSocketApiProps) {
     super(scope, id);
     this.api = new WebSocketApi(this, 'Api', {
-      description: 'Car chat live messages (chat-api-guide.md, WebSocket)',
+      description: 'Car chat live messages (WebSocket; docs/api.md)',
       connectRouteOptions: { integration: new WebSocketLambdaIntegration('ConnectIntegration', props.connectHandler) },
       disconnectRouteOptions: { integration: new WebSocketLambdaIntegration('DisconnectIntegration', props.disconnectHandler) },
       defaultRouteOptions: { integration: new WebSocketLambdaIntegration('MessageIntegration', props.messageHandler) },
@@ -75,7 +76,7 @@ export class ChatWebSocketApi extends Construct {
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:${region}:${account}:<${apiId}>/${this.stage.stageName}/*/@connections/*]`,
       reason: 'execute-api:ManageConnections on this API and stage only; connection ids are created at run time.',
     });
-    fn.addEnvironment('WS_CALLBACK_URL', this.stage.callbackUrl);
+    fn.addEnvironment(envName('wsCallbackUrl'), this.stage.callbackUrl);
   }
 
   /** The raw wss:// URL of a room on this stage, with `{room_id}` to fill in. */

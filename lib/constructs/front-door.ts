@@ -67,7 +67,7 @@ export interface FrontDoorProps {
 
 
 /**
- * One domain for the guide's URLs: /api/* to the HTTP API and /ws/* to the WebSocket
+ * One domain for the clients' URLs (docs/api.md): /api/* to the HTTP API and /ws/* to the WebSocket
  * stage, whose CloudFront Function maps /ws/chat/<room_id>/ onto the stage root. Nothing
  * is cached. The origins never see the viewer's Host header (execute-api refuses it); they
  * do get CloudFront-Viewer-Address, which a client cannot set, together with a per-stack
@@ -235,7 +235,7 @@ export class FrontDoor extends Construct {
     return `https://${this.domainName}`;
   }
 
-  /** The guide's WebSocket URL of a room on this domain, with `{room_id}` to fill in. */
+  /** The clients' WebSocket URL of a room (docs/api.md) on this domain, with `{room_id}` to fill in. */
   get roomUrlTemplate(): string {
     return `wss://${this.domainName}/ws/chat/{room_id}/`;
   }

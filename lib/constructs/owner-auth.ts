@@ -3,6 +3,7 @@ import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { environmentOf } from '../../lambdas/config/settings-contract.js';
 import type { ChatSettings } from '../settings.js';
 
 /**
@@ -17,12 +18,10 @@ export class OwnerAuth extends Construct {
 
   constructor(scope: Construct, id: string, settings: ChatSettings['auth']) {
     super(scope, id);
-    const common: Record<string, string> = { JWT_OWNER_CLAIM: settings.ownerClaim };
-    if (settings.issuer) common.JWT_ISSUER = settings.issuer;
-    if (settings.audience) common.JWT_AUDIENCE = settings.audience;
+    const common = { jwtOwnerClaim: settings.ownerClaim, jwtIssuer: settings.issuer, jwtAudience: settings.audience };
 
     if (settings.jwtJwksUrl) {
-      this.environment = { ...common, JWT_JWKS_URL: settings.jwtJwksUrl };
+      this.environment = environmentOf({ ...common, jwtJwksUrl: settings.jwtJwksUrl });
       return;
     }
     this.secret = settings.jwtSecretArn
@@ -36,7 +35,7 @@ export class OwnerAuth extends Construct {
       reason:
         'The secret is the signing key of the existing Django backend, which issues the owner tokens; it is rotated there and copied here, not rotated by this stack.',
     });
-    this.environment = { ...common, JWT_SECRET_ARN: this.secret.secretArn };
+    this.environment = environmentOf({ ...common, jwtSecretArn: this.secret.secretArn });
     new CfnOutput(scope, 'OwnerJwtSecretArn', {
       value: this.secret.secretArn,
       description: 'Put the Django SIGNING_KEY here (aws secretsmanager put-secret-value)',

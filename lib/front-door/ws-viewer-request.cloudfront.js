@@ -1,7 +1,7 @@
 // CloudFront Function (cloudfront-js-2.0), viewer request, on the /ws/* behaviour.
 //
 // API Gateway WebSocket stages accept no path after the stage, but the clients use the
-// guide's paths. This maps them onto the stage root and carries the room in the query:
+// paths of docs/api.md. This maps them onto the stage root and carries the room in the query:
 //   /ws/chat/<room_id>/?visitor=T   ->  /<stage>?room=<room_id>&visitor=T
 //   /ws/chat/<room_id>/?token=JWT   ->  /<stage>?room=<room_id>&token=JWT
 //   /ws/inbox/?token=JWT            ->  /<stage>?inbox=1&token=JWT

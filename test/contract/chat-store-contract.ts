@@ -105,7 +105,7 @@ export function chatStoreContract(subject: ChatStoreSubject): void {
       await s.createRoom(first);
       await s.createRoom(second);
 
-      await s.touchRoom(first.id, at(60), 10);
+      await s.touchRoom(newMessage(first.id, 60), 10);
 
       expect((await s.listRoomsByOwner(ownerId)).map((r) => [r.id, r.updatedAt])).toEqual([
         [first.id, at(60)],
@@ -140,52 +140,144 @@ export function chatStoreContract(subject: ChatStoreSubject): void {
     });
 
     describe('touch (count a message)', () => {
-      it('counts and moves updated_at forward, never back', async () => {
+      /** A message of the room at `second` (by its parity: odd the owner's, even the visitor's), counted. */
+      const touch = (s: ChatStore, roomId: string, second: number, max = 10, overrides: Partial<ChatMessage> = {}) =>
+        s.touchRoom(newMessage(roomId, second, overrides), max);
+      const preview = ({ id, senderType, content, createdAt }: ChatMessage) => ({ id, senderType, content, createdAt });
+
+      it('counts and moves updated_at and the preview forward, never back, answering the room as it is now', async () => {
         const s = store();
         const room = newRoom({ updatedAt: at(10) });
         await s.createRoom(room);
+        const newest = newMessage(room.id, 20);
 
-        await expect(s.touchRoom(room.id, at(20), 10)).resolves.toBe('counted');
-        expect((await s.getRoom(room.id))?.updatedAt).toBe(at(20));
-        // A message that finished after a later one: counted, updated_at stays.
-        await expect(s.touchRoom(room.id, at(15), 10)).resolves.toBe('counted');
-        await expect(s.touchRoom(room.id, at(20), 10)).resolves.toBe('counted');
-        expect((await s.getRoom(room.id))?.updatedAt).toBe(at(20));
-        // Three counted: a maximum of three is now full.
-        await expect(s.touchRoom(room.id, at(30), 3)).resolves.toBe('full');
-        expect((await s.getRoom(room.id))?.updatedAt).toBe(at(20));
+        const counted = await s.touchRoom(newest, 10);
+
+        expect(counted).toEqual({
+          outcome: 'counted',
+          room: { ...room, updatedAt: at(20), sentBy: { visitor: 1 }, lastMessage: preview(newest) },
+        });
+        await expect(s.getRoom(room.id)).resolves.toEqual(counted.outcome === 'counted' ? counted.room : undefined);
+        // A message that finished after a later one: counted, on its side, while updated_at and the preview stay.
+        await expect(touch(s, room.id, 15)).resolves.toMatchObject({
+          outcome: 'counted',
+          room: { updatedAt: at(20), sentBy: { visitor: 1, owner: 1 }, lastMessage: preview(newest) },
+        });
+        await expect(touch(s, room.id, 20, 10, { senderType: 'owner' })).resolves.toMatchObject({ outcome: 'counted' });
+        expect(await s.getRoom(room.id)).toMatchObject({ updatedAt: at(20), sentBy: { visitor: 1, owner: 2 }, lastMessage: preview(newest) });
+        // Three counted: a maximum of three is now full, and a refused message moves nothing.
+        await expect(touch(s, room.id, 30, 3)).resolves.toEqual({ outcome: 'full' });
+        expect(await s.getRoom(room.id)).toMatchObject({ updatedAt: at(20), sentBy: { visitor: 1, owner: 2 }, lastMessage: preview(newest) });
       });
 
       it('refuses a closed room as closed, even when it is also full, and an unknown room as closed', async () => {
         const s = store();
         const room = newRoom();
         await s.createRoom(room);
-        await s.touchRoom(room.id, at(1), 1);
+        await touch(s, room.id, 1, 1);
         await s.closeRoom(room.id, at(2));
 
-        await expect(s.touchRoom(room.id, at(3), 1)).resolves.toBe('closed');
-        await expect(s.touchRoom(room.id, at(3), 10)).resolves.toBe('closed');
+        await expect(touch(s, room.id, 3, 1)).resolves.toEqual({ outcome: 'closed' });
+        await expect(touch(s, room.id, 3, 10)).resolves.toEqual({ outcome: 'closed' });
         const unknown = randomUUID();
-        await expect(s.touchRoom(unknown, at(3), 10)).resolves.toBe('closed');
+        await expect(touch(s, unknown, 3, 10)).resolves.toEqual({ outcome: 'closed' });
         await expect(s.getRoom(unknown)).resolves.toBeUndefined();
       });
 
-      it('takes a count back, never below zero, and never creates a room', async () => {
+      it("takes a count back, its side's too, never below zero, and never creates a room", async () => {
         const s = store();
         const room = newRoom();
         await s.createRoom(room);
-        await s.uncountMessage(room.id);
+        await s.uncountMessage(room.id, 'visitor');
 
-        await expect(s.touchRoom(room.id, at(1), 2)).resolves.toBe('counted');
-        await expect(s.touchRoom(room.id, at(2), 2)).resolves.toBe('counted');
-        await expect(s.touchRoom(room.id, at(3), 2)).resolves.toBe('full');
-        await s.uncountMessage(room.id);
-        await expect(s.touchRoom(room.id, at(4), 2)).resolves.toBe('counted');
-        await expect(s.touchRoom(room.id, at(5), 2)).resolves.toBe('full');
+        await expect(touch(s, room.id, 2, 2)).resolves.toMatchObject({ outcome: 'counted' });
+        await expect(touch(s, room.id, 4, 2)).resolves.toMatchObject({ outcome: 'counted', room: { sentBy: { visitor: 2 } } });
+        await expect(touch(s, room.id, 6, 2)).resolves.toEqual({ outcome: 'full' });
+        await s.uncountMessage(room.id, 'visitor');
+        expect((await s.getRoom(room.id))?.sentBy).toEqual({ visitor: 1 });
+        await expect(touch(s, room.id, 7, 2)).resolves.toMatchObject({ outcome: 'counted', room: { sentBy: { visitor: 1, owner: 1 } } });
+        await expect(touch(s, room.id, 8, 2)).resolves.toEqual({ outcome: 'full' });
 
         const unknown = randomUUID();
-        await s.uncountMessage(unknown);
+        await s.uncountMessage(unknown, 'owner');
         await expect(s.getRoom(unknown)).resolves.toBeUndefined();
+      });
+    });
+
+    describe('read positions', () => {
+      /** A room with the visitor's messages at seconds 2, 4, 6 and the owner's at 3, each stored and counted. */
+      async function conversation(s: ChatStore) {
+        const room = newRoom();
+        await s.createRoom(room);
+        const messages = [2, 3, 4, 6].map((second) => newMessage(room.id, second));
+        for (const message of messages) {
+          await s.putMessage(message);
+          await s.touchRoom(message, 10);
+        }
+        const [v2, o3, v4, v6] = messages as [ChatMessage, ChatMessage, ChatMessage, ChatMessage];
+        return { room, v2, o3, v4, v6 };
+      }
+      const position = (message: ChatMessage, count: number, readAt: string) => ({
+        messageId: message.id,
+        timeKey: `${message.createdAt}#${message.id}`,
+        count,
+        readAt,
+      });
+
+      it("reading the newest message reads every message of the other side, and the reader's own count nothing", async () => {
+        const s = store();
+        const { room, v6 } = await conversation(s);
+
+        const outcome = await s.markRead(v6, 'owner', at(100));
+
+        expect(outcome).toEqual({ moved: true, room: expect.objectContaining({ id: room.id, lastRead: { owner: position(v6, 3, at(100)) } }) });
+        await expect(s.getRoom(room.id)).resolves.toEqual(outcome?.room);
+      });
+
+      it('reading an older message counts the other side only up to it', async () => {
+        const s = store();
+        const { room, o3, v4 } = await conversation(s);
+
+        await expect(s.markRead(v4, 'owner', at(100))).resolves.toMatchObject({ moved: true, room: { lastRead: { owner: position(v4, 2, at(100)) } } });
+        // The visitor's position is its own: the owner's one message.
+        await expect(s.markRead(o3, 'visitor', at(101))).resolves.toMatchObject({
+          moved: true,
+          room: { lastRead: { owner: position(v4, 2, at(100)), visitor: position(o3, 1, at(101)) } },
+        });
+        expect((await s.getRoom(room.id))?.lastRead).toEqual({ owner: position(v4, 2, at(100)), visitor: position(o3, 1, at(101)) });
+      });
+
+      it('moves only forward: the same or an older message leaves the position and answers it', async () => {
+        const s = store();
+        const { room, v2, v4, v6 } = await conversation(s);
+        await s.markRead(v4, 'owner', at(100));
+
+        await expect(s.markRead(v4, 'owner', at(101))).resolves.toMatchObject({ moved: false, room: { lastRead: { owner: position(v4, 2, at(100)) } } });
+        await expect(s.markRead(v2, 'owner', at(102))).resolves.toMatchObject({ moved: false, room: { lastRead: { owner: position(v4, 2, at(100)) } } });
+        await expect(s.markRead(v6, 'owner', at(103))).resolves.toMatchObject({ moved: true, room: { lastRead: { owner: position(v6, 3, at(103)) } } });
+        expect((await s.getRoom(room.id))?.lastRead).toEqual({ owner: position(v6, 3, at(103)) });
+      });
+
+      it('counts messages that arrive after the position is read on top of it', async () => {
+        const s = store();
+        const { room, v6 } = await conversation(s);
+        await s.markRead(v6, 'owner', at(100));
+        const v8 = newMessage(room.id, 8);
+        await s.putMessage(v8);
+        await s.touchRoom(v8, 10);
+
+        const after = await s.getRoom(room.id);
+
+        expect(after?.sentBy).toEqual({ visitor: 4, owner: 1 });
+        expect(after?.lastRead).toEqual({ owner: position(v6, 3, at(100)) });
+      });
+
+      it('answers undefined for a room that does not exist, and creates none', async () => {
+        const s = store();
+        const stray = newMessage(randomUUID(), 2);
+
+        await expect(s.markRead(stray, 'owner', at(100))).resolves.toBeUndefined();
+        await expect(s.getRoom(stray.roomId)).resolves.toBeUndefined();
       });
     });
   });
@@ -429,6 +521,59 @@ export function chatStoreContract(subject: ChatStoreSubject): void {
           last = await s.admitFrame(spread, time);
         }
         expect(last).toEqual({ admitted: false, reason: 'rate-limited', repeated: false });
+      });
+    });
+
+    describe('admit frame with the typing relay', () => {
+      const NOW = 1_772_000_000_000;
+      const typing = { everyMs: 2000 };
+
+      it('relays the first typing frame of each interval; the others are admitted and not relayed', async () => {
+        const s = store({ messagesPerSecond: 10 });
+        const connectionId = randomUUID();
+        const identity = roomSocket(randomUUID());
+        await s.saveConnection({ connectionId, identity }, NOW);
+
+        await expect(s.admitFrame(connectionId, NOW, typing)).resolves.toEqual({ admitted: true, identity, relayTyping: true });
+        await expect(s.admitFrame(connectionId, NOW + 1999, typing)).resolves.toEqual({ admitted: true, identity, relayTyping: false });
+        // A frame that is not typing neither relays nor moves the relay time.
+        await expect(s.admitFrame(connectionId, NOW + 1999)).resolves.toEqual({ admitted: true, identity });
+        // The interval counts from the last relay, not from the last typing frame.
+        await expect(s.admitFrame(connectionId, NOW + 2000, typing)).resolves.toEqual({ admitted: true, identity, relayTyping: true });
+        await expect(s.admitFrame(connectionId, NOW + 3999, typing)).resolves.toMatchObject({ relayTyping: false });
+      });
+
+      it('keeps the relay time per connection', async () => {
+        const s = store();
+        const [first, second] = connectionIds(2);
+        await s.saveConnection({ connectionId: first!, identity: inboxSocket(randomUUID()) }, NOW);
+        await s.saveConnection({ connectionId: second!, identity: inboxSocket(randomUUID()) }, NOW);
+
+        await expect(s.admitFrame(first!, NOW, typing)).resolves.toMatchObject({ relayTyping: true });
+        await expect(s.admitFrame(second!, NOW + 1, typing)).resolves.toMatchObject({ relayTyping: true });
+      });
+
+      it('refuses a typing frame over the frame limit as any frame, without moving the relay time', async () => {
+        const s = store({ messagesPerSecond: 1 });
+        const connectionId = randomUUID();
+        const identity = roomSocket(randomUUID());
+        await s.saveConnection({ connectionId, identity }, NOW);
+        await s.admitFrame(connectionId, NOW);
+
+        await expect(s.admitFrame(connectionId, NOW + 500, typing)).resolves.toEqual({ admitted: false, reason: 'rate-limited', repeated: false });
+        await expect(s.admitFrame(connectionId, NOW + 1000, typing)).resolves.toEqual({ admitted: true, identity, relayTyping: true });
+      });
+
+      it('throttles the relay with the frame limit disabled too, and answers unknown-connection for an unknown socket', async () => {
+        const s = store({ messagesPerSecond: 0 });
+        const connectionId = randomUUID();
+        const identity = inboxSocket(randomUUID());
+        await s.saveConnection({ connectionId, identity }, NOW);
+
+        await expect(s.admitFrame(connectionId, NOW, typing)).resolves.toEqual({ admitted: true, identity, relayTyping: true });
+        await expect(s.admitFrame(connectionId, NOW + 1, typing)).resolves.toEqual({ admitted: true, identity, relayTyping: false });
+        await expect(s.admitFrame(randomUUID(), NOW, typing)).resolves.toEqual({ admitted: false, reason: 'unknown-connection' });
+        await expect(store().admitFrame(randomUUID(), NOW, typing)).resolves.toEqual({ admitted: false, reason: 'unknown-connection' });
       });
     });
 

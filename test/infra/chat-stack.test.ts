@@ -1,3 +1,4 @@
+import { envName } from '../../lambdas/config/settings-contract.js';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHAT_FUNCTIONS } from '../../lib/functions.js';
@@ -65,7 +66,7 @@ describe('REST API', () => {
     }
   });
 
-  it('has exactly the routes of the guide plus the room and close, and no route ending in a slash', () => {
+  it('has exactly the routes of docs/api.md (the original three, the room and close), and no route ending in a slash', () => {
     const http = resourcesOf('AWS::ApiGatewayV2::Route')
       .map(([, route]) => route.Properties.RouteKey as string)
       .filter((key) => !key.startsWith('$'));
@@ -268,7 +269,7 @@ describe('least privilege', () => {
       expect(actionsOf(fnId, 'execute-api:').length > 0).toBe(declared.postsToSockets);
       const env = json.Resources[fnId]!.Properties.Environment.Variables;
       expect('WS_CALLBACK_URL' in env).toBe(declared.postsToSockets);
-      for (const setting of declared.settings.filter((name) => name !== 'ORIGIN_VERIFY_SECRET')) expect(env).toHaveProperty(setting);
+      for (const setting of declared.settings.filter((name) => name !== 'originVerifySecret')) expect(env).toHaveProperty(envName(setting));
     },
   );
 

@@ -113,7 +113,7 @@ describe('front door', () => {
     expect(logGroup.Properties.RetentionInDays).toBe(14);
   });
 
-  it('tells visitors the guide-shaped WebSocket URL on the front door', () => {
+  it('tells visitors the WebSocket URL of docs/api.md on the front door', () => {
     const start = all.find(
       (r) => r.Type === 'AWS::Lambda::Function' && String(r.Properties.Description).startsWith('POST /api/chat/start/'),
     )!;

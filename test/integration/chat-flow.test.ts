@@ -15,7 +15,7 @@ import {
 import { MANY_FRAMES, MANY_ROOM_STARTS, useLocalStack } from './support/local-stack-fixture.js';
 import { refusalOf } from './support/ws-client.js';
 
-/** The guide's chat between two sides, past the happy path: leaving, devices, rooms, refusals, bad input. */
+/** The chat between two sides (docs/api.md), past the happy path: leaving, devices, rooms, refusals, bad input. */
 const local = useLocalStack({
   // This file starts more rooms than one address may per minute by default.
   environment: { ...MANY_ROOM_STARTS, ...MANY_FRAMES },

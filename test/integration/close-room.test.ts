@@ -65,6 +65,9 @@ describe('closing a room', () => {
       is_active: false,
       created_at: expect.any(String),
       updated_at: expect.any(String),
+      last_message: { id: reply.id, sender_type: 'owner', content: 'goodbye', created_at: reply.created_at },
+      unread_count: 1, // the owner's: the visitor's hello
+      last_read: { owner: null, visitor: null },
     });
     expect(Date.parse(String(closed.updated_at))).toBeGreaterThanOrEqual(Date.parse(reply.created_at));
 

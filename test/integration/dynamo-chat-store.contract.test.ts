@@ -91,10 +91,16 @@ describe(`DynamoChatStore on ${backendKind()}: retention`, () => {
     const late = [message(30), message(31)];
     for (const m of [...early, ...late]) await store.putMessage(m);
     // A message touches the room, which renews its expiry with its activity.
-    await store.touchRoom(room.id, iso(50), 100);
+    const touching = message(50);
+    await store.touchRoom(touching, 100);
 
     clock.ms = T0 + (RETENTION + 10) * 1000;
-    await expect(store.getRoom(room.id)).resolves.toEqual({ ...room, updatedAt: iso(50) });
+    await expect(store.getRoom(room.id)).resolves.toEqual({
+      ...room,
+      updatedAt: iso(50),
+      sentBy: { visitor: 1 },
+      lastMessage: { id: touching.id, senderType: 'visitor', content: touching.content, createdAt: iso(50) },
+    });
     await expect(store.getMessage(room.id, early[0]!.id)).resolves.toBeUndefined();
     await expect(store.getMessage(room.id, late[0]!.id)).resolves.toEqual(late[0]);
     await expect(store.listMessages(room.id, {})).resolves.toEqual({ messages: late, more: false });

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { closeAll, ids, sendAndEcho, type Broadcast, type Reader, type StartedRoom } from './support/chat.js';
 import { useLocalStack } from './support/local-stack-fixture.js';
 
-/** GET .../messages/: the guide's whole history, and the added limit/before/after paging. */
+/** GET .../messages/: the original whole history (docs/api.md), and the added limit/before/after paging. */
 const COUNT = 25;
 
 const local = useLocalStack({
@@ -40,7 +40,7 @@ const seeded = (from: number, to: number) => sent.slice(from - 1, to).map((b) =>
 const idOf = (n: number) => sent[n - 1]!.id;
 
 describe('the whole history', () => {
-  it("is every message, oldest first, in the guide's shape with content", async () => {
+  it("is every message, oldest first, in the original shape with content", async () => {
     const history = await local.api.messages(room.room_id, owner);
     expect(history).toHaveLength(COUNT);
     expect(history).toEqual(

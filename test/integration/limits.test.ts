@@ -1,3 +1,4 @@
+
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -108,7 +109,7 @@ describe('chats started per owner and hour', () => {
       wsUrlFor: (roomId: string) => `ws://localhost/ws/chat/${roomId}/`,
     };
     const startFrom = (sourceIp: string) =>
-      startChat(deps, { body: JSON.stringify({ user_id: randomUUID() }), sourceIp }).then(
+      startChat(deps, { userId: randomUUID(), visitorName: undefined, sourceIp }).then(
         () => 201,
         (error: { status?: number }) => error.status,
       );

@@ -35,7 +35,7 @@ async function storedConnectionIds(): Promise<string[]> {
   return Items.filter((item) => item.sk?.S === 'CONN').map((item) => item.connection_id!.S!);
 }
 
-describe("the guide's flow", () => {
+describe("the clients' flow (docs/api.md)", () => {
   it('starts a chat, broadcasts a visitor message to both sockets and keeps it in the history', async () => {
     const ownerId = randomUUID();
     const room = await startChat(ownerId);
@@ -215,11 +215,15 @@ describe('the drift guard', () => {
   };
   const fakeFunction = (environment: Record<string, unknown>) => ({
     logicalId: 'Fn',
+    assetDir: '/nowhere',
     modulePath: '/nowhere/index.mjs',
     exportName: 'handler',
     timeoutSeconds: 3,
     memoryMb: 128,
+    architecture: 'arm64',
+    runtime: 'nodejs24.x',
     environment,
+    actions: [],
   });
   const resourceTypes = new Map([
     ['Table', 'AWS::DynamoDB::Table'],

@@ -99,7 +99,9 @@ describe('text rules', () => {
       [{ message: ' \n\t\u3164' }, 'blank_message'],
       [{ message: '🚗'.repeat(4001) }, 'message_too_long'],
       [{ type: 'ping', message: 'x' }, 'invalid_frame'],
-      [{ type: 'typing' }, 'invalid_frame'],
+      [{ type: 'typing_stopped' }, 'invalid_frame'],
+      [{ type: 'read' }, 'invalid_frame'],
+      [{ type: 'typing', message: 'x' }, 'invalid_frame'],
       [{ type: 'chat', message: 'hi' }, 'invalid_frame'],
       [{ message: 42 }, 'invalid_frame'],
     ];

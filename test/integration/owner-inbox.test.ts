@@ -7,7 +7,7 @@ import { refusalOf, type TestSocket } from './support/ws-client.js';
 /** The owner's inbox socket: every room of that owner, on every device, and nobody else's. */
 const local = useLocalStack({ environment: MANY_ROOM_STARTS });
 
-const ROOM_VIEW_KEYS = ['created_at', 'id', 'is_active', 'owner_id', 'updated_at', 'visitor_name'];
+const ROOM_VIEW_KEYS = ['created_at', 'id', 'is_active', 'last_message', 'last_read', 'owner_id', 'unread_count', 'updated_at', 'visitor_name'];
 
 /** Waits until every socket has `count` frames and returns them, the same on each. */
 async function sameFrames(sockets: TestSocket[], count: number, what: string): Promise<Frame[]> {

@@ -33,6 +33,9 @@ describe('GET /api/chat/rooms/<room_id>/', () => {
       is_active: true,
       created_at: expect.any(String),
       updated_at: expect.any(String),
+      last_message: null,
+      unread_count: 0,
+      last_read: { owner: null, visitor: null },
     });
     expect(await getRoom(room.room_id, { visitor: room.visitor_token })).toEqual(asOwner);
     expect(await getRoom(room.room_id, { token }, '')).toEqual(asOwner);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readAssembly } from '../../bench/lib/assembly.js';
+import { messageFunction, readAssembly } from '../../bench/lib/assembly.js';
 import { ensureSynthesized, synthesizedStackName } from '../../local/synth.js';
 import { useLocalStack } from './support/local-stack-fixture.js';
 import { openSocket } from './support/ws-client.js';
@@ -36,8 +36,12 @@ describe('a non-default stackName', () => {
   });
 
   it("is read by the bench, which finds the stack's functions", () => {
-    const { functions } = readAssembly(assemblyDir);
-    expect(functions.length).toBe(Object.keys(local.stack.served.functions).length);
-    expect(functions.every((fn) => fn.bundlePath.startsWith(assemblyDir))).toBe(true);
+    const assembly = readAssembly(assemblyDir);
+    expect(assembly.functions.length).toBe(Object.keys(local.stack.served.functions).length);
+    expect(assembly.functions.every((fn) => fn.bundlePath.startsWith(assemblyDir))).toBe(true);
+    const served = local.stack.served.webSocketRoutes.find((route) => route.routeKey === '$default');
+    expect(messageFunction(assembly).logicalId).toBe(served?.functionId);
+    // The role's table actions, read from the template's policies.
+    expect(messageFunction(assembly).actions).toEqual(expect.arrayContaining(['dynamodb:UpdateItem', 'execute-api:ManageConnections']));
   });
 });

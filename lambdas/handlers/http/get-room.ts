@@ -1,16 +1,8 @@
 import { verifierFromEnv } from '../../config/auth.js';
 import { storeFromEnv } from '../../config/store.js';
-import { getRoom } from '../../domain/rooms.js';
-import { httpHandler } from '../../shared/http.js';
+import { makeHandler } from './get-room.route.js';
 
-const deps = { store: storeFromEnv(), verifier: verifierFromEnv() };
+export { makeHandler };
 
-export const handler = httpHandler({
-  path: /^\/api\/chat\/rooms\/([^/]+)\/?$/,
-  methods: {
-    GET: async ({ params, query, header }) => ({
-      status: 200,
-      body: await getRoom(deps, params[0], { authorization: header('authorization'), visitorToken: query.visitor }),
-    }),
-  },
-});
+/** The deployed entry point (CDK `handler: 'handler'`): dependencies from the environment, once per cold start. */
+export const handler = makeHandler({ store: storeFromEnv(), verifier: verifierFromEnv() });

@@ -1,14 +1,8 @@
 import { verifierFromEnv } from '../../config/auth.js';
 import { storeFromEnv } from '../../config/store.js';
-import { listRooms } from '../../domain/rooms.js';
-import { httpHandler, listResponse } from '../../shared/http.js';
+import { makeHandler } from './list-rooms.route.js';
 
-const deps = { store: storeFromEnv(), verifier: verifierFromEnv() };
+export { makeHandler };
 
-export const handler = httpHandler({
-  path: /^\/api\/chat\/rooms\/?$/,
-  methods: {
-    GET: async (request) =>
-      listResponse('/api/chat/rooms/', await listRooms(deps, request.header('authorization'), request.query.cursor)),
-  },
-});
+/** The deployed entry point (CDK `handler: 'handler'`): dependencies from the environment, once per cold start. */
+export const handler = makeHandler({ store: storeFromEnv(), verifier: verifierFromEnv() });

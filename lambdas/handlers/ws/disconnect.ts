@@ -1,9 +1,7 @@
 import { storeFromEnv } from '../../config/store.js';
-import { disconnect } from '../../domain/connections.js';
-import { webSocketHandler } from '../../shared/websocket.js';
+import { makeHandler } from './disconnect.route.js';
 
-const store = storeFromEnv();
+export { makeHandler };
 
-export const handler = webSocketHandler(async (event, logger) => {
-  await disconnect({ store, logger }, event.requestContext.connectionId);
-});
+/** The deployed entry point (CDK `handler: 'handler'`): dependencies from the environment, once per cold start. */
+export const handler = makeHandler({ store: storeFromEnv() });

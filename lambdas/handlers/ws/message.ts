@@ -3,19 +3,16 @@ import { gatewayFromEnv } from '../../config/gateway.js';
 import { maxMessageLengthFromEnv, maxMessagesPerRoomFromEnv } from '../../config/messages.js';
 import { storeFromEnv } from '../../config/store.js';
 import { systemClock } from '../../domain/deps.js';
-import { handleFrame } from '../../domain/messages.js';
-import { webSocketHandler } from '../../shared/websocket.js';
+import { makeHandler } from './message.route.js';
 
-const deps = {
+export { makeHandler };
+
+/** The deployed entry point (CDK `handler: 'handler'`): dependencies from the environment, once per cold start. */
+export const handler = makeHandler({
   store: storeFromEnv(),
   gateway: gatewayFromEnv(),
   events: eventsFromEnv(),
   clock: systemClock,
   maxMessageLength: maxMessageLengthFromEnv(),
   maxMessagesPerRoom: maxMessagesPerRoomFromEnv(),
-};
-
-export const handler = webSocketHandler(async (event, logger, metrics) => {
-  const { connectionId, requestTimeEpoch } = event.requestContext;
-  await handleFrame({ ...deps, logger, metrics }, { connectionId, body: event.body, arrivedAtMs: requestTimeEpoch });
 });

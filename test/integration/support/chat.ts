@@ -10,7 +10,7 @@ import { localClientConfig } from './dynamodb-backend.js';
 import { openSocket, type TestSocket } from './ws-client.js';
 
 /**
- * What the integration files share: a client of the local stack that speaks the guide's
+ * What the integration files share: a client of the local stack that speaks the client API's
  * REST and WebSocket API, and event-driven waits on the frames a socket received.
  */
 

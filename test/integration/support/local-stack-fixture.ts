@@ -20,7 +20,7 @@ export type LocalStackFixtureOptions = Omit<LocalStackOptions, 'port' | 'dynamod
 
 export interface LocalStackFixture {
   readonly stack: LocalStack;
-  /** chatClient(stack): the guide's REST and WebSocket API. */
+  /** chatClient(stack): the client REST and WebSocket API of docs/api.md. */
   readonly api: ChatApi;
   readonly backend: DynamoDbBackend;
   /**

@@ -196,31 +196,57 @@ describe('DynamoChatStore', () => {
     describe('touch room (count a message)', () => {
       const at = '2026-02-05T12:00:00.000Z';
       const counting = 'is_active = :true AND (attribute_not_exists(message_count) OR message_count < :max)';
+      const sent = { '#sent': 'sent_visitor' };
+      const counts =
+        'message_count = if_not_exists(message_count, :zero) + :one, #sent = if_not_exists(#sent, :zero) + :one';
+      const visitorMessage = message(7, { createdAt: at });
+      const counted = roomItem({ updatedAt: at }, { message_count: 3, sent_visitor: 2, sent_owner: 1 });
 
-      it('counts the message, checks the room is open and not full, and moves updated_at forward, in one UpdateItem', async () => {
-        ddb.on(UpdateCommand).resolves({});
+      it('counts the message and its side, checks the room is open and not full, and moves updated_at and the preview forward, in one UpdateItem', async () => {
+        ddb.on(UpdateCommand).resolves({ Attributes: counted });
 
-        await expect(makeStore().touchRoom(ROOM_ID, at, 100)).resolves.toBe('counted');
+        await expect(makeStore().touchRoom(visitorMessage, 100)).resolves.toEqual({
+          outcome: 'counted',
+          room: expect.objectContaining({ id: ROOM_ID, sentBy: { owner: 1, visitor: 2 } }),
+        });
 
         expect(inputs(UpdateCommand)).toEqual([
           {
             TableName: TABLE,
             Key: { pk: `ROOM#${ROOM_ID}`, sk: 'ROOM' },
-            UpdateExpression: 'SET message_count = if_not_exists(message_count, :zero) + :one, updated_at = :at',
+            UpdateExpression: `SET ${counts}, updated_at = :at, last_message = :last, last_key = :key`,
             ConditionExpression: `${counting} AND updated_at < :at`,
-            ExpressionAttributeValues: { ':true': true, ':max': 100, ':zero': 0, ':one': 1, ':at': at },
+            ExpressionAttributeNames: sent,
+            ExpressionAttributeValues: {
+              ':true': true,
+              ':max': 100,
+              ':zero': 0,
+              ':one': 1,
+              ':at': at,
+              ':last': { id: visitorMessage.id, sender_type: 'visitor', content: visitorMessage.content, created_at: at },
+              ':key': `${at}#${visitorMessage.id}`,
+            },
+            ReturnValues: 'ALL_NEW',
           },
         ]);
         expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
       });
 
-      it('renews the room expiry when a room retention is configured', async () => {
-        ddb.on(UpdateCommand).resolves({});
+      it('counts an owner message on the owner side', async () => {
+        ddb.on(UpdateCommand).resolves({ Attributes: counted });
 
-        await makeStore({ retention: { connectionSeconds: 60, roomSeconds: 100 } }).touchRoom(ROOM_ID, at, 100);
+        await makeStore().touchRoom({ ...visitorMessage, senderType: 'owner' }, 100);
+
+        expect(inputs(UpdateCommand)[0]).toMatchObject({ ExpressionAttributeNames: { '#sent': 'sent_owner' } });
+      });
+
+      it('renews the room expiry when a room retention is configured', async () => {
+        ddb.on(UpdateCommand).resolves({ Attributes: counted });
+
+        await makeStore({ retention: { connectionSeconds: 60, roomSeconds: 100 } }).touchRoom(visitorMessage, 100);
 
         expect(inputs(UpdateCommand)[0]).toMatchObject({
-          UpdateExpression: 'SET message_count = if_not_exists(message_count, :zero) + :one, updated_at = :at, expires_at = :expires',
+          UpdateExpression: `SET ${counts}, updated_at = :at, last_message = :last, last_key = :key, expires_at = :expires`,
           ExpressionAttributeValues: { ':expires': Date.parse(at) / 1000 + 100 },
         });
       });
@@ -229,7 +255,7 @@ describe('DynamoChatStore', () => {
         ddb.on(UpdateCommand).rejects(conditionFailed());
         ddb.on(GetCommand).resolves({ Item: { is_active: false, message_count: 3 } });
 
-        await expect(makeStore().touchRoom(ROOM_ID, at, 100)).resolves.toBe('closed');
+        await expect(makeStore().touchRoom(visitorMessage, 100)).resolves.toEqual({ outcome: 'closed' });
         expect(inputs(GetCommand)).toEqual([
           { TableName: TABLE, Key: { pk: `ROOM#${ROOM_ID}`, sk: 'ROOM' }, ConsistentRead: true, ProjectionExpression: 'is_active, message_count' },
         ]);
@@ -240,28 +266,30 @@ describe('DynamoChatStore', () => {
         ddb.on(UpdateCommand).rejects(conditionFailed());
         ddb.on(GetCommand).resolves({});
 
-        await expect(makeStore().touchRoom(ROOM_ID, at, 100)).resolves.toBe('closed');
+        await expect(makeStore().touchRoom(visitorMessage, 100)).resolves.toEqual({ outcome: 'closed' });
       });
 
       it('answers full for a room at the maximum', async () => {
         ddb.on(UpdateCommand).rejects(conditionFailed());
         ddb.on(GetCommand).resolves({ Item: { is_active: true, message_count: 100 } });
 
-        await expect(makeStore().touchRoom(ROOM_ID, at, 100)).resolves.toBe('full');
+        await expect(makeStore().touchRoom(visitorMessage, 100)).resolves.toEqual({ outcome: 'full' });
       });
 
-      it('still counts an out-of-order message, without moving updated_at back', async () => {
-        ddb.on(UpdateCommand).rejectsOnce(conditionFailed()).resolves({});
+      it('still counts an out-of-order message, without moving updated_at or the preview back', async () => {
+        ddb.on(UpdateCommand).rejectsOnce(conditionFailed()).resolves({ Attributes: counted });
         ddb.on(GetCommand).resolves({ Item: { is_active: true, message_count: 5 } });
 
-        await expect(makeStore().touchRoom(ROOM_ID, at, 100)).resolves.toBe('counted');
+        await expect(makeStore().touchRoom(visitorMessage, 100)).resolves.toMatchObject({ outcome: 'counted' });
 
         expect(inputs(UpdateCommand)[1]).toEqual({
           TableName: TABLE,
           Key: { pk: `ROOM#${ROOM_ID}`, sk: 'ROOM' },
-          UpdateExpression: 'SET message_count = if_not_exists(message_count, :zero) + :one',
+          UpdateExpression: `SET ${counts}`,
           ConditionExpression: counting,
+          ExpressionAttributeNames: sent,
           ExpressionAttributeValues: { ':true': true, ':max': 100, ':zero': 0, ':one': 1 },
+          ReturnValues: 'ALL_NEW',
         });
       });
 
@@ -271,35 +299,116 @@ describe('DynamoChatStore', () => {
           .resolvesOnce({ Item: { is_active: true, message_count: 5 } })
           .resolvesOnce({ Item: { is_active: true, message_count: 100 } });
 
-        await expect(makeStore().touchRoom(ROOM_ID, at, 100)).resolves.toBe('full');
+        await expect(makeStore().touchRoom(visitorMessage, 100)).resolves.toEqual({ outcome: 'full' });
       });
 
       it('recognises a condition failure by name too', async () => {
         ddb.on(UpdateCommand).rejects(Object.assign(new Error('failed'), { name: 'ConditionalCheckFailedException' }));
         ddb.on(GetCommand).resolves({ Item: { is_active: false } });
 
-        await expect(makeStore().touchRoom(ROOM_ID, at, 100)).resolves.toBe('closed');
+        await expect(makeStore().touchRoom(visitorMessage, 100)).resolves.toEqual({ outcome: 'closed' });
       });
 
       it('rethrows any other failure', async () => {
         ddb.on(UpdateCommand).rejects(Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException' }));
 
-        await expect(makeStore().touchRoom(ROOM_ID, at, 100)).rejects.toThrow('slow down');
+        await expect(makeStore().touchRoom(visitorMessage, 100)).rejects.toThrow('slow down');
       });
 
-      it('takes a count back, never below zero', async () => {
+      it("takes a count back, the side's count too, never below zero", async () => {
         ddb.on(UpdateCommand).rejectsOnce(conditionFailed()).resolves({});
 
-        await expect(makeStore().uncountMessage(ROOM_ID)).resolves.toBeUndefined();
-        await makeStore().uncountMessage(ROOM_ID);
+        await expect(makeStore().uncountMessage(ROOM_ID, 'visitor')).resolves.toBeUndefined();
+        await makeStore().uncountMessage(ROOM_ID, 'visitor');
 
         expect(inputs(UpdateCommand)[1]).toEqual({
           TableName: TABLE,
           Key: { pk: `ROOM#${ROOM_ID}`, sk: 'ROOM' },
-          UpdateExpression: 'SET message_count = message_count - :one',
+          UpdateExpression: 'SET message_count = message_count - :one, #sent = if_not_exists(#sent, :one) - :one',
           ConditionExpression: 'message_count > :zero',
+          ExpressionAttributeNames: sent,
           ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
         });
+      });
+    });
+
+    describe('read receipts', () => {
+      const read = message(3, { createdAt: '2026-02-05T12:00:00.000Z' });
+      const key = `${read.createdAt}#${read.id}`;
+      const readAt = '2026-02-05T12:00:05.000Z';
+      const names = {
+        '#id': 'read_owner_id',
+        '#key': 'read_owner_key',
+        '#at': 'read_owner_at',
+        '#count': 'read_owner_count',
+        '#otherSent': 'sent_visitor',
+      };
+      const forward = 'attribute_exists(pk) AND (attribute_not_exists(#key) OR #key < :key)';
+      const after = roomItem({}, { sent_visitor: 4, read_owner_id: read.id, read_owner_key: key, read_owner_count: 4, read_owner_at: readAt });
+
+      it('reading the newest message copies the other side\'s count in one conditional UpdateItem, forward only', async () => {
+        ddb.on(UpdateCommand).resolves({ Attributes: after });
+
+        const outcome = await makeStore().markRead(read, 'owner', readAt);
+
+        expect(outcome).toEqual({
+          moved: true,
+          room: expect.objectContaining({ lastRead: { owner: { messageId: read.id, timeKey: key, count: 4, readAt } } }),
+        });
+        expect(inputs(UpdateCommand)).toEqual([
+          {
+            TableName: TABLE,
+            Key: { pk: `ROOM#${ROOM_ID}`, sk: 'ROOM' },
+            UpdateExpression: 'SET #id = :id, #key = :key, #at = :readAt, #count = if_not_exists(#otherSent, :zero)',
+            ConditionExpression: `${forward} AND (attribute_not_exists(last_key) OR last_key <= :key)`,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: { ':id': read.id, ':key': key, ':readAt': readAt, ':zero': 0 },
+            ReturnValues: 'ALL_NEW',
+          },
+        ]);
+        expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+        expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
+      });
+
+      it('leaves a position that is already there or further, and answers it', async () => {
+        ddb.on(UpdateCommand).rejects(conditionFailed());
+        const further = roomItem({}, { read_owner_id: 'later', read_owner_key: `2026-02-05T13:00:00.000Z#later`, read_owner_count: 9, read_owner_at: readAt });
+        ddb.on(GetCommand).resolves({ Item: further });
+
+        await expect(makeStore().markRead(read, 'owner', readAt)).resolves.toEqual({
+          moved: false,
+          room: expect.objectContaining({ lastRead: { owner: expect.objectContaining({ messageId: 'later' }) } }),
+        });
+        expect(ddb.commandCalls(UpdateCommand)).toHaveLength(1);
+      });
+
+      it('reading an older message counts the other side\'s newer messages and takes them from its count, if the count stood still', async () => {
+        ddb.on(UpdateCommand).rejectsOnce(conditionFailed()).resolves({ Attributes: after });
+        ddb.on(GetCommand).resolves({ Item: roomItem({}, { sent_visitor: 6 }) });
+        ddb.on(QueryCommand).resolves({ Count: 2 });
+
+        await expect(makeStore().markRead(read, 'owner', readAt)).resolves.toMatchObject({ moved: true });
+
+        expect(inputs(QueryCommand)[0]).toMatchObject({
+          IndexName: 'by-time',
+          KeyConditionExpression: 'pk = :room AND lsi1sk > :after',
+          FilterExpression: 'sender_type = :side',
+          ExpressionAttributeValues: { ':room': `ROOM#${ROOM_ID}`, ':after': key, ':side': 'visitor' },
+          Select: 'COUNT',
+          ConsistentRead: true,
+        });
+        expect(inputs(UpdateCommand)[1]).toMatchObject({
+          UpdateExpression: 'SET #id = :id, #key = :key, #at = :readAt, #count = :count',
+          ConditionExpression: `${forward} AND #otherSent = :seen`,
+          ExpressionAttributeValues: { ':count': 4, ':seen': 6 },
+        });
+      });
+
+      it('answers undefined for a room that is gone', async () => {
+        ddb.on(UpdateCommand).rejects(conditionFailed());
+        ddb.on(GetCommand).resolves({});
+
+        await expect(makeStore().markRead(read, 'owner', readAt)).resolves.toBeUndefined();
       });
     });
   });
@@ -622,6 +731,36 @@ describe('DynamoChatStore', () => {
         ddb.on(UpdateCommand).rejects(new Error('throttled'));
 
         await expect(makeStore().admitFrame('c-1', NOW_MS)).rejects.toThrow('throttled');
+      });
+
+      it('a typing frame moves the relay time in the same UpdateItem, on the condition that the last relay is older than the interval', async () => {
+        ddb.on(UpdateCommand).resolves({ Attributes: metaItem });
+
+        await expect(makeStore().admitFrame('c-1', NOW_MS, { everyMs: 2000 })).resolves.toMatchObject({ admitted: true, relayTyping: true });
+
+        expect(inputs(UpdateCommand)).toHaveLength(1);
+        expect(inputs(UpdateCommand)[0]).toMatchObject({
+          UpdateExpression: expect.stringMatching(/^SET rl0 = :now, .*rl4 = if_not_exists\(rl3, :zero\), typing_at = :now$/),
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(rl4) OR rl4 <= :windowStart) AND ' +
+            '(attribute_not_exists(typing_at) OR typing_at <= :typingStart)',
+          ExpressionAttributeValues: { ':now': NOW_MS, ':typingStart': NOW_MS - 2000 },
+        });
+      });
+
+      it('a typing frame within the interval is admitted as any frame and not relayed', async () => {
+        ddb.on(UpdateCommand).rejectsOnce(conditionFailed()).resolves({ Attributes: metaItem });
+
+        await expect(makeStore().admitFrame('c-1', NOW_MS, { everyMs: 2000 })).resolves.toMatchObject({ admitted: true, relayTyping: false });
+
+        expect(inputs(UpdateCommand)[1]).not.toHaveProperty('ExpressionAttributeValues.:typingStart');
+        expect(inputs(UpdateCommand)[1]?.UpdateExpression).not.toContain('typing_at');
+      });
+
+      it('a typing frame over the frame limit is refused as any frame', async () => {
+        ddb.on(UpdateCommand).rejectsOnce(conditionFailed()).rejectsOnce(conditionFailed()).resolves({ Attributes: metaItem });
+
+        await expect(makeStore().admitFrame('c-1', NOW_MS, { everyMs: 2000 })).resolves.toMatchObject({ admitted: false, reason: 'rate-limited' });
       });
 
       it('with the limit disabled only reads the connection', async () => {

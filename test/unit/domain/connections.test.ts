@@ -1,3 +1,6 @@
+import { handshakeCredentials } from '../../../lambdas/handlers/ws/connect.route.js';
+/** The handshake's query string, read by the transport as the deployed handler does. */
+type HandshakeQuery = Record<string, string | undefined>;
 import { beforeEach, describe, expect, it } from 'vitest';
 import { connect, disconnect, type ConnectRequest } from '../../../lambdas/domain/connections.js';
 import { ChatError, ForbiddenError, TooManyRequestsError, UnauthorizedError, ValidationError } from '../../../lambdas/domain/errors.js';
@@ -23,13 +26,13 @@ beforeEach(() => {
   seedRoom(world.store);
 });
 
-const request = (query: ConnectRequest['query'], connectionId = 'conn-1'): ConnectRequest => ({
+const request = (query: HandshakeQuery, connectionId = 'conn-1'): ConnectRequest => ({
   connectionId,
-  query,
+  credentials: handshakeCredentials(query),
   connectedAtMs: CONNECTED_AT,
 });
 
-async function refusal(query: ConnectRequest['query']): Promise<ChatError> {
+async function refusal(query: HandshakeQuery): Promise<ChatError> {
   const error = await connect(world, request(query)).then(
     () => undefined,
     (e: unknown) => e,
@@ -75,7 +78,7 @@ describe('connect', () => {
   });
 
   describe('refuses, storing nothing', () => {
-    const cases: [string, ConnectRequest['query'], typeof ChatError, number][] = [
+    const cases: [string, HandshakeQuery, typeof ChatError, number][] = [
       ['an unknown room (visitor)', { room: UNKNOWN_UUID, visitor: VISITOR_TOKEN }, ForbiddenError, 403],
       ['an unknown room (owner)', { room: UNKNOWN_UUID, token: OWNER_A_TOKEN }, ForbiddenError, 403],
       ['a wrong visitor token', { room: ROOM_ID, visitor: UNKNOWN_UUID }, ForbiddenError, 403],
@@ -131,7 +134,7 @@ describe('connect', () => {
 describe('connect, re-checking the room after writing its rows', () => {
   const visitorAt = (connectionId: string, connectedAtMs: number): ConnectRequest => ({
     connectionId,
-    query: { room: ROOM_ID, visitor: VISITOR_TOKEN },
+    credentials: handshakeCredentials({ room: ROOM_ID, visitor: VISITOR_TOKEN }),
     connectedAtMs,
   });
 
@@ -156,7 +159,7 @@ describe('connect, re-checking the room after writing its rows', () => {
     expect(world.store.knowsConnection('v-3')).toBe(false);
     expect(world.metrics.counts).toEqual({ SocketsOverMemberLimit: 1 });
     // The owner's sockets count on their own.
-    await connect(capped, { connectionId: 'o-1', query: { room: ROOM_ID, token: OWNER_A_TOKEN }, connectedAtMs: 4 });
+    await connect(capped, { connectionId: 'o-1', credentials: handshakeCredentials({ room: ROOM_ID, token: OWNER_A_TOKEN }), connectedAtMs: 4 });
     expect((await world.store.listRoomConnections(ROOM_ID)).map((c) => c.connectionId).sort()).toEqual(['o-1', 'v-1', 'v-2']);
   });
 

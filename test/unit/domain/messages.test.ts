@@ -1,8 +1,8 @@
+import { parseFrame } from '../../../lambdas/handlers/ws/frames.js';
+import { SETTINGS } from '../../../lambdas/config/settings-contract.js';
 import { v5 as uuidv5 } from 'uuid';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import {
-  DEFAULT_MAX_MESSAGE_LENGTH,
-  DEFAULT_MAX_MESSAGES_PER_ROOM,
   handleFrame,
   type MessageDeps,
 } from '../../../lambdas/domain/messages.js';
@@ -28,7 +28,7 @@ let deps: MessageDeps;
 beforeEach(() => {
   world = makeWorld();
   seedRoom(world.store);
-  deps = { ...world, maxMessageLength: DEFAULT_MAX_MESSAGE_LENGTH, maxMessagesPerRoom: DEFAULT_MAX_MESSAGES_PER_ROOM };
+  deps = { ...world, maxMessageLength: SETTINGS.maxMessageLength.default, maxMessagesPerRoom: SETTINGS.maxMessagesPerRoom.default };
 });
 
 const join = (connectionId: string, role: SenderType, roomId = ROOM_ID) =>
@@ -37,7 +37,7 @@ const openInbox = (connectionId: string, ownerId = OWNER_A) =>
   world.store.saveConnection({ connectionId, identity: { kind: 'inbox', ownerId, role: 'owner' } }, 0);
 /** Sends a frame that arrives now (by the world's clock), or at `arrivedAtMs`. */
 const send = (connectionId: string, frame: unknown, arrivedAtMs = world.clock.now().getTime()) =>
-  handleFrame(deps, { connectionId, body: typeof frame === 'string' ? frame : JSON.stringify(frame), arrivedAtMs });
+  handleFrame(deps, { connectionId, frame: parseFrame(typeof frame === 'string' ? frame : JSON.stringify(frame)), arrivedAtMs });
 
 /** A visitor, the owner in the room, the owner's inbox, another owner's inbox and a socket of another room. */
 async function fullRoom() {
@@ -96,7 +96,7 @@ describe('handle frame', () => {
       ['a JSON string', '"Salom"', 'Frame must be a JSON object.', 'invalid_frame'],
       ['JSON null', 'null', 'Frame must be a JSON object.', 'invalid_frame'],
       ['without a message field', '{"text":"Salom"}', 'Frame must have a "message" field.', 'invalid_frame'],
-      ['of an unknown type', '{"type":"typing"}', expect.stringContaining('Unknown frame type'), 'invalid_frame'],
+      ['of an unknown type', '{"type":"typing_stopped"}', expect.stringContaining('Unknown frame type'), 'invalid_frame'],
       ['of an unknown type with a message', '{"type":"chat","message":"Salom"}', expect.stringContaining('Unknown frame type'), 'invalid_frame'],
       ['with a number message', '{"message":42}', 'message must be a string.', 'invalid_frame'],
       ['with a null message', '{"message":null}', 'message must be a string.', 'invalid_frame'],
@@ -107,8 +107,8 @@ describe('handle frame', () => {
       ['with only NULs', '{"message":"\\u0000\\u0000"}', 'message must not be empty.', 'blank_message'],
       [
         'with a message over the maximum length',
-        JSON.stringify({ message: 'a'.repeat(DEFAULT_MAX_MESSAGE_LENGTH + 1) }),
-        `message must be at most ${DEFAULT_MAX_MESSAGE_LENGTH} characters.`,
+        JSON.stringify({ message: 'a'.repeat(SETTINGS.maxMessageLength.default + 1) }),
+        `message must be at most ${SETTINGS.maxMessageLength.default} characters.`,
         'message_too_long',
       ],
       ['with a client_id that is not a UUID', '{"message":"Salom","client_id":"abc"}', 'client_id must be a UUID.', 'invalid_frame'],
@@ -121,7 +121,7 @@ describe('handle frame', () => {
       await fullRoom();
       const admit = vi.spyOn(world.store, 'admitFrame');
 
-      await handleFrame(deps, { connectionId: 'visitor-1', body, arrivedAtMs: 0 });
+      await handleFrame(deps, { connectionId: 'visitor-1', frame: parseFrame(body), arrivedAtMs: 0 });
 
       expect(world.gateway.sent).toEqual([{ connectionId: 'visitor-1', payload: { error: reason, code } }]);
       expect(admit).toHaveBeenCalledTimes(1);
@@ -149,7 +149,7 @@ describe('handle frame', () => {
     it('accepts a message of exactly the maximum length', async () => {
       await fullRoom();
 
-      await send('visitor-1', { message: 'a'.repeat(DEFAULT_MAX_MESSAGE_LENGTH) });
+      await send('visitor-1', { message: 'a'.repeat(SETTINGS.maxMessageLength.default) });
 
       expect(world.store.messagesOf(ROOM_ID)).toHaveLength(1);
     });
@@ -601,6 +601,7 @@ describe('handle frame', () => {
           preview: 'x'.repeat(100),
           ownerOnline: true,
           createdAt: NOW,
+          unreadCount: 1,
         },
       ]);
     });

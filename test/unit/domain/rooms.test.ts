@@ -1,3 +1,4 @@
+import { bearerCredential, queryInteger } from '../../../lambdas/handlers/http/parse.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../../../lambdas/domain/errors.js';
 import type { ChatMessage } from '../../../lambdas/domain/model.js';
@@ -15,13 +16,24 @@ import {
   VISITOR_TOKEN,
   type World,
 } from '../support/fixtures.js';
+import { NO_ACTIVITY } from '../support/fixtures.js';
 
 /** The items of a page, for tests of what a list holds (its continuation is tested on its own). */
-const historyItems = (...args: Parameters<typeof getHistory>) => getHistory(...args).then((page) => page.items);
-const roomList = (...args: Parameters<typeof listRooms>) => listRooms(...args).then((page) => page.items);
+const historyItems = (...args: Parameters<typeof historyPage>) => historyPage(...args).then((page) => page.items);
+const roomList = (deps: Parameters<typeof listRooms>[0], authorization: string | undefined, cursor?: string) =>
+  listRooms(deps, bearerCredential(authorization), cursor).then((page) => page.items);
+/** getHistory with the query as the wire spells it (the continuation's query is that too). */
+const historyPage = (
+  deps: Parameters<typeof getHistory>[0],
+  roomId: string | undefined,
+  credentials: Parameters<typeof getHistory>[2],
+  query: Record<string, string | undefined>,
+) => getHistory(deps, roomId, credentials, { ...query, limit: queryInteger(query.limit) });
 
-const ownerA = { authorization: `Bearer ${OWNER_A_TOKEN}` };
-const ownerB = { authorization: `Bearer ${OWNER_B_TOKEN}` };
+// As the transport hands them over: the header, and the credential it parses into.
+const ownerHeader = (token: string) => ({ authorization: `Bearer ${token}`, owner: bearerCredential(`Bearer ${token}`) });
+const ownerA = ownerHeader(OWNER_A_TOKEN);
+const ownerB = ownerHeader(OWNER_B_TOKEN);
 const visitor = { visitorToken: VISITOR_TOKEN };
 
 let world: World;
@@ -55,11 +67,11 @@ describe('list rooms', () => {
       seedRoom(world.store, { id, updatedAt: new Date(Date.parse('2026-02-05T10:00:00.000Z') + i * 1000).toISOString() }),
     );
 
-    const first = await listRooms(world, ownerA.authorization);
+    const first = await listRooms(world, ownerA.owner);
     expect(first.items).toHaveLength(1000);
     expect(first.items[0]!.id).toBe(ids[1004]);
     expect(first.continuation?.rel).toBe('next');
-    const second = await listRooms(world, ownerA.authorization, first.continuation!.query.cursor);
+    const second = await listRooms(world, ownerA.owner, first.continuation!.query.cursor);
     expect(second.items.map((room) => room.id)).toEqual(ids.slice(0, 5).reverse());
     expect(second).not.toHaveProperty('continuation');
   });
@@ -67,11 +79,11 @@ describe('list rooms', () => {
   it.each(['garbage', Buffer.from('2026-02-05T10:00:00.000Z#not-a-uuid').toString('base64url'), ''])(
     'refuses the cursor %j with a ValidationError',
     async (cursor) => {
-      await expect(listRooms(world, ownerA.authorization, cursor)).rejects.toThrow(ValidationError);
+      await expect(listRooms(world, ownerA.owner, cursor)).rejects.toThrow(ValidationError);
     },
   );
 
-  it("returns the owner's rooms, most recent activity first, in the guide's shape", async () => {
+  it("returns the owner's rooms, most recent activity first, in the shape of docs/api.md", async () => {
     seedRoom(world.store, { id: ROOM_ID, updatedAt: '2026-02-05T10:00:00.000Z' });
     seedRoom(world.store, { id: OTHER_ROOM_ID, visitorName: '', updatedAt: '2026-02-05T12:00:00.000Z' });
 
@@ -85,6 +97,7 @@ describe('list rooms', () => {
         is_active: true,
         created_at: '2026-02-05T10:00:00.000Z',
         updated_at: '2026-02-05T12:00:00.000Z',
+        ...NO_ACTIVITY,
       },
       {
         id: ROOM_ID,
@@ -93,6 +106,7 @@ describe('list rooms', () => {
         is_active: true,
         created_at: '2026-02-05T10:00:00.000Z',
         updated_at: '2026-02-05T10:00:00.000Z',
+        ...NO_ACTIVITY,
       },
     ]);
   });
@@ -197,7 +211,7 @@ describe('authorize room reader', () => {
 
   it('rejects an invalid owner token with UnauthorizedError even when the visitor token is right', async () => {
     await expect(
-      authorizeRoomReader(world, ROOM_ID, { authorization: 'Bearer forged', visitorToken: VISITOR_TOKEN }),
+      authorizeRoomReader(world, ROOM_ID, { owner: bearerCredential('Bearer forged'), visitorToken: VISITOR_TOKEN }),
     ).rejects.toThrow(UnauthorizedError);
   });
 
@@ -227,6 +241,7 @@ describe('get room', () => {
     is_active: true,
     created_at: '2026-02-05T10:00:00.000Z',
     updated_at: '2026-02-05T10:00:00.000Z',
+    ...NO_ACTIVITY,
     ...overrides,
   });
 
@@ -281,7 +296,7 @@ describe('get history', () => {
 
   const contents = (items: { content: string }[]) => items.map((item) => item.content);
 
-  it('returns the whole history oldest first in the guide shape', async () => {
+  it('returns the whole history oldest first in the shape of docs/api.md', async () => {
     const history = await historyItems(world, ROOM_ID, visitor, {});
 
     expect(contents(history)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8', 'm9']);
@@ -306,7 +321,7 @@ describe('get history', () => {
   });
 
   it('has no continuation when the whole history fits', async () => {
-    await expect(getHistory(world, ROOM_ID, visitor, {})).resolves.not.toHaveProperty('continuation');
+    await expect(historyPage(world, ROOM_ID, visitor, {})).resolves.not.toHaveProperty('continuation');
   });
 
   it('keeps the newest messages that fit in the response budget, escapes counted, and continues before the oldest kept', async () => {
@@ -314,23 +329,23 @@ describe('get history', () => {
     const heavy = '"'.repeat(1024 * 1024);
     for (const message of messages) world.store.messages.get(ROOM_ID)!.set(message.id, { ...message, content: heavy });
 
-    const page = await getHistory(world, ROOM_ID, visitor, {});
+    const page = await historyPage(world, ROOM_ID, visitor, {});
 
     expect(page.items.map((item) => item.id)).toEqual([messages[9]!.id]);
     expect(page.continuation).toEqual({ rel: 'prev', query: { before: messages[9]!.id } });
-    const next = await getHistory(world, ROOM_ID, visitor, { ...page.continuation!.query, limit: '5' });
+    const next = await historyPage(world, ROOM_ID, visitor, { ...page.continuation!.query, limit: '5' });
     expect(next.items.map((item) => item.id)).toEqual([messages[8]!.id]);
     expect(next.continuation).toEqual({ rel: 'prev', query: { before: messages[8]!.id, limit: '5' } });
   });
 
   it('continues a limited page before its oldest message, and a page after a message after its newest', async () => {
-    await expect(getHistory(world, ROOM_ID, visitor, { limit: '3' })).resolves.toMatchObject({
+    await expect(historyPage(world, ROOM_ID, visitor, { limit: '3' })).resolves.toMatchObject({
       continuation: { rel: 'prev', query: { before: messages[7]!.id, limit: '3' } },
     });
-    await expect(getHistory(world, ROOM_ID, visitor, { after: messages[1]!.id, limit: '3' })).resolves.toMatchObject({
+    await expect(historyPage(world, ROOM_ID, visitor, { after: messages[1]!.id, limit: '3' })).resolves.toMatchObject({
       continuation: { rel: 'next', query: { after: messages[4]!.id, limit: '3' } },
     });
-    await expect(getHistory(world, ROOM_ID, visitor, { after: messages[6]!.id, limit: '3' })).resolves.not.toHaveProperty(
+    await expect(historyPage(world, ROOM_ID, visitor, { after: messages[6]!.id, limit: '3' })).resolves.not.toHaveProperty(
       'continuation',
     );
   });
@@ -442,7 +457,7 @@ describe('close room', () => {
   });
 
   it('marks the room inactive and returns it in the room shape', async () => {
-    const view = await closeRoom(world, ROOM_ID, ownerA.authorization);
+    const view = await closeRoom(world, ROOM_ID, ownerA.owner);
 
     expect(view).toEqual({
       id: ROOM_ID,
@@ -451,12 +466,13 @@ describe('close room', () => {
       is_active: false,
       created_at: '2026-02-05T10:00:00.000Z',
       updated_at: '2026-02-05T11:05:00.000Z',
+      ...NO_ACTIVITY,
     });
     expect(world.store.rooms.get(ROOM_ID)?.isActive).toBe(false);
   });
 
   it('forgets every socket of the room first (so no racing message is admitted), then tells it and disconnects it', async () => {
-    await closeRoom(world, ROOM_ID, ownerA.authorization);
+    await closeRoom(world, ROOM_ID, ownerA.owner);
 
     for (const id of ['visitor-1', 'owner-1']) {
       expect(world.gateway.framesTo(id)).toEqual([{ type: 'room.closed', room_id: ROOM_ID }]);
@@ -472,7 +488,7 @@ describe('close room', () => {
   });
 
   it("tells the owner's inbox the room was updated, and not other owners' inboxes", async () => {
-    const view = await closeRoom(world, ROOM_ID, ownerA.authorization);
+    const view = await closeRoom(world, ROOM_ID, ownerA.owner);
 
     expect(world.gateway.framesTo('inbox-a')).toEqual([{ type: 'room.updated', room: view }]);
     expect(world.gateway.framesTo('inbox-b')).toEqual([]);
@@ -480,7 +496,7 @@ describe('close room', () => {
   });
 
   it('leaves the sockets of other rooms alone', async () => {
-    await closeRoom(world, ROOM_ID, ownerA.authorization);
+    await closeRoom(world, ROOM_ID, ownerA.owner);
 
     expect(world.gateway.framesTo('elsewhere')).toEqual([]);
     expect(world.store.knowsConnection('elsewhere')).toBe(true);
@@ -489,7 +505,7 @@ describe('close room', () => {
   it('still disconnects the other sockets when one post fails', async () => {
     world.gateway.failing.set('visitor-1', new Error('socket broke'));
 
-    await closeRoom(world, ROOM_ID, ownerA.authorization);
+    await closeRoom(world, ROOM_ID, ownerA.owner);
 
     expect(world.gateway.framesTo('owner-1')).toEqual([{ type: 'room.closed', room_id: ROOM_ID }]);
     expect(world.gateway.disconnected.sort()).toEqual(['owner-1', 'visitor-1']);
@@ -499,7 +515,7 @@ describe('close room', () => {
   it('keeps the history readable after closing', async () => {
     seedMessages(2);
 
-    await closeRoom(world, ROOM_ID, ownerA.authorization);
+    await closeRoom(world, ROOM_ID, ownerA.owner);
 
     await expect(historyItems(world, ROOM_ID, visitor, {})).resolves.toHaveLength(2);
   });
@@ -510,7 +526,7 @@ describe('close room', () => {
   });
 
   it('refuses another owner with ForbiddenError and changes nothing', async () => {
-    await expect(closeRoom(world, ROOM_ID, ownerB.authorization)).rejects.toThrow(ForbiddenError);
+    await expect(closeRoom(world, ROOM_ID, ownerB.owner)).rejects.toThrow(ForbiddenError);
 
     expect(world.store.rooms.get(ROOM_ID)?.isActive).toBe(true);
     expect(world.gateway.sent).toEqual([]);
@@ -518,11 +534,11 @@ describe('close room', () => {
   });
 
   it('answers an unknown room with NotFoundError', async () => {
-    await expect(closeRoom(world, UNKNOWN_UUID, ownerA.authorization)).rejects.toThrow(NotFoundError);
+    await expect(closeRoom(world, UNKNOWN_UUID, ownerA.owner)).rejects.toThrow(NotFoundError);
   });
 
   it('answers a malformed room id with NotFoundError', async () => {
-    await expect(closeRoom(world, 'nope', ownerA.authorization)).rejects.toThrow(NotFoundError);
+    await expect(closeRoom(world, 'nope', ownerA.owner)).rejects.toThrow(NotFoundError);
   });
 });
 

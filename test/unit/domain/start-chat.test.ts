@@ -1,8 +1,10 @@
+import { parseJsonObject } from '../../../lambdas/handlers/http/parse.js';
 import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { TooManyRequestsError, ValidationError } from '../../../lambdas/domain/errors.js';
 import { startChat, type StartChatDeps } from '../../../lambdas/domain/start-chat.js';
 import { makeWorld, OWNER_A, OWNER_B, type World } from '../support/fixtures.js';
+import { NO_ACTIVITY } from '../support/fixtures.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -15,8 +17,11 @@ describe('start chat', () => {
     deps = { ...world, wsUrlFor: (roomId) => `wss://chat.example.com/ws/chat/${roomId}/` };
   });
 
-  const start = (body: unknown, sourceIp?: string) =>
-    startChat(deps, { body: typeof body === 'string' ? body : JSON.stringify(body), sourceIp });
+  /** Starts a chat from a request body, read by the transport's parser as the handler does. */
+  const start = async (body: unknown, sourceIp?: string) => {
+    const fields = parseJsonObject(typeof body === 'string' ? body : JSON.stringify(body));
+    return startChat(deps, { userId: fields.user_id, visitorName: fields.visitor_name, sourceIp });
+  };
 
   it('returns room_id, visitor_token, ws_path and ws_url for the new room', async () => {
     const result = await start({ user_id: OWNER_A, visitor_name: 'Aziz' });
@@ -153,12 +158,12 @@ describe('start chat', () => {
       ['empty', ''],
       ['only whitespace', '   '],
     ])('rejects a body that is %s with a ValidationError', async (_case, body) => {
-      await expect(startChat(deps, { body })).rejects.toThrow(ValidationError);
+      await expect(start(body)).rejects.toThrow(ValidationError);
       expect(world.store.rooms.size).toBe(0);
     });
 
     it('rejects a missing body with a ValidationError', async () => {
-      await expect(startChat(deps, { body: undefined })).rejects.toThrow(ValidationError);
+      await expect(start(undefined)).rejects.toThrow(ValidationError);
     });
   });
 
@@ -224,6 +229,7 @@ describe('start chat', () => {
           is_active: true,
           created_at: '2026-02-05T11:00:00.000Z',
           updated_at: '2026-02-05T11:00:00.000Z',
+          ...NO_ACTIVITY,
         },
       };
       expect(world.gateway.framesTo('inbox-a1')).toEqual([expected]);

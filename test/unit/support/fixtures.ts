@@ -48,3 +48,6 @@ export function seedRoom(store: InMemoryChatStore, overrides: Partial<Room> = {}
   store.rooms.set(room.id, structuredClone(room));
   return room;
 }
+
+/** The fields issue 12 added to a room object, for a room without messages or reads. */
+export const NO_ACTIVITY = { last_message: null, unread_count: 0, last_read: { owner: null, visitor: null } } as const;

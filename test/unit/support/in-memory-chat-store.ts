@@ -1,9 +1,11 @@
-import type {
-  ChatMessage,
-  Connection,
-  ConnectionIdentity,
-  Room,
-  RoomConnection,
+import {
+  otherSide,
+  type ChatMessage,
+  type Connection,
+  type ConnectionIdentity,
+  type Room,
+  type RoomConnection,
+  type SenderType,
 } from '../../../lambdas/domain/model.js';
 import {
   REPEATED_REFUSALS,
@@ -12,6 +14,7 @@ import {
   type MessagePage,
   type MessageSlice,
   type PutMessageResult,
+  type ReadOutcome,
   type RoomCount,
 } from '../../../lambdas/domain/ports.js';
 import { START_LIMIT_WINDOWS } from '../../../lambdas/domain/start-limit.js';
@@ -34,6 +37,8 @@ interface StoredConnection {
   sends: number[];
   /** Arrival times of refused frames, newest first, at most REPEATED_REFUSALS.count (rf0..rfN). */
   refusals: number[];
+  /** Arrival time of the last relayed typing frame (the adapter's typing_at). */
+  typingAt?: number;
 }
 
 /** roomId -> connectionId -> what a room socket's membership row holds */
@@ -110,22 +115,49 @@ export class InMemoryChatStore implements ChatStore {
     return copy(room);
   }
 
-  async touchRoom(roomId: string, at: string, maxMessages: number): Promise<RoomCount> {
+  async touchRoom(message: ChatMessage, maxMessages: number): Promise<RoomCount> {
     await yieldOnce();
+    const { roomId, createdAt: at } = message;
     const room = this.rooms.get(roomId);
-    if (!room?.isActive) return 'closed';
+    if (!room?.isActive) return { outcome: 'closed' };
     const count = this.messageCounts.get(roomId) ?? 0;
-    if (count >= maxMessages) return 'full';
+    if (count >= maxMessages) return { outcome: 'full' };
     this.messageCounts.set(roomId, count + 1);
-    if (room.updatedAt < at) room.updatedAt = at;
+    room.sentBy = { ...room.sentBy, [message.senderType]: (room.sentBy?.[message.senderType] ?? 0) + 1 };
+    if (room.updatedAt < at) {
+      room.updatedAt = at;
+      room.lastMessage = { id: message.id, senderType: message.senderType, content: message.content, createdAt: at };
+    }
     this.timeline.push(`store.touchRoom:${roomId}`);
-    return 'counted';
+    return { outcome: 'counted', room: copy(room) };
   }
 
-  async uncountMessage(roomId: string): Promise<void> {
+  async uncountMessage(roomId: string, senderType: SenderType): Promise<void> {
     await yieldOnce();
     const count = this.messageCounts.get(roomId) ?? 0;
-    if (count > 0) this.messageCounts.set(roomId, count - 1);
+    if (count > 0) {
+      this.messageCounts.set(roomId, count - 1);
+      const room = this.rooms.get(roomId);
+      if (room) room.sentBy = { ...room.sentBy, [senderType]: (room.sentBy?.[senderType] ?? 1) - 1 };
+    }
+  }
+
+  async markRead(message: ChatMessage, reader: SenderType, readAt: string): Promise<ReadOutcome> {
+    await yieldOnce();
+    const room = this.rooms.get(message.roomId);
+    if (!room) return undefined;
+    const key = timeKey(message);
+    const current = room.lastRead?.[reader];
+    if (current && current.timeKey >= key) return { moved: false, room: copy(room) };
+    // The adapter's count without its shortcut: the other side's stored messages up to this one.
+    const other = otherSide(reader);
+    const newer = [...(this.messages.get(message.roomId)?.values() ?? [])].filter(
+      (m) => m.senderType === other && timeKey(m) > key,
+    ).length;
+    const count = Math.max(0, (room.sentBy?.[other] ?? 0) - newer);
+    room.lastRead = { ...room.lastRead, [reader]: { messageId: message.id, timeKey: key, count, readAt } };
+    this.timeline.push(`store.markRead:${reader}:${message.id}`);
+    return { moved: true, room: copy(room) };
   }
 
   // ---- messages
@@ -195,7 +227,7 @@ export class InMemoryChatStore implements ChatStore {
     this.timeline.push(`store.saveConnection:${connectionId}`);
   }
 
-  async admitFrame(connectionId: string, arrivedAtMs: number): Promise<Admission> {
+  async admitFrame(connectionId: string, arrivedAtMs: number, typing?: { everyMs: number }): Promise<Admission> {
     await yieldOnce();
     const connection = this.connections.get(connectionId);
     if (!connection) return { admitted: false, reason: 'unknown-connection' };
@@ -210,7 +242,10 @@ export class InMemoryChatStore implements ChatStore {
       }
       connection.sends = [arrivedAtMs, ...connection.sends].slice(0, limit);
     }
-    return { admitted: true, identity: copy(connection.identity) };
+    if (!typing) return { admitted: true, identity: copy(connection.identity) };
+    const relayTyping = connection.typingAt === undefined || connection.typingAt <= arrivedAtMs - typing.everyMs;
+    if (relayTyping) connection.typingAt = arrivedAtMs;
+    return { admitted: true, identity: copy(connection.identity), relayTyping };
   }
 
   async removeConnectionById(connectionId: string): Promise<ConnectionIdentity | undefined> {

@@ -1,51 +1,29 @@
-import {
-  ApiGatewayManagementApiClient,
-  DeleteConnectionCommand,
-  PostToConnectionCommand,
-} from '@aws-sdk/client-apigatewaymanagementapi';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { OWNER_A, OWNER_B, ROOM_ID, VISITOR_TOKEN } from '../../support/fixtures.js';
+import { makeHandler } from '../../../../lambdas/handlers/http/close-room.route.js';
+import { envName } from '../../../../lambdas/config/settings-contract.js';
+import { makeWorld, OWNER_A_TOKEN, OWNER_B_TOKEN, ROOM_ID, seedRoom, VISITOR_TOKEN, type World } from '../../support/fixtures.js';
 import { loadHandler } from '../../support/handler-env.js';
-import { signAccessToken, TEST_JWT_SECRET } from '../../support/jwt.js';
 import { httpEvent, jsonBody } from '../../support/lambda-events.js';
-import { roomItem } from '../../support/table-items.js';
 
-const ddb = mockClient(DynamoDBDocumentClient);
-const api = mockClient(ApiGatewayManagementApiClient);
-const secrets = mockClient(SecretsManagerClient);
-
-const load = () => loadHandler(() => import('../../../../lambdas/handlers/http/close-room.js')).then((module) => module.handler);
+/** The handler on in-memory fakes: a room with two sockets, and the owner's inbox socket. */
+let world: World;
+let handler: ReturnType<typeof makeHandler>;
 
 const PATH = `/api/chat/rooms/${ROOM_ID}/close/`;
-const closeAs = async (ownerId = OWNER_A, path = PATH) =>
-  httpEvent({ method: 'POST', path, headers: { authorization: `Bearer ${await signAccessToken({ user_id: ownerId })}` } });
+const closeAs = (token = OWNER_A_TOKEN, path = PATH) =>
+  httpEvent({ method: 'POST', path, headers: { authorization: `Bearer ${token}` } });
 
-const posted = () =>
-  api.commandCalls(PostToConnectionCommand).map((call) => ({
-    connectionId: call.args[0].input.ConnectionId,
-    payload: JSON.parse(Buffer.from(call.args[0].input.Data as Uint8Array).toString('utf8')),
-  }));
-
-beforeEach(() => {
-  ddb.reset();
-  api.reset();
-  secrets.reset();
-  secrets.on(GetSecretValueCommand).resolves({ SecretString: TEST_JWT_SECRET });
-  ddb.on(GetCommand).resolves({ Item: roomItem() });
-  ddb.on(UpdateCommand).callsFake((input: { ExpressionAttributeValues: Record<string, unknown> }) => ({
-    Attributes: roomItem({ isActive: false, updatedAt: input.ExpressionAttributeValues[':at'] as string }),
-  }));
-  ddb.on(QueryCommand).callsFake((input: { ExpressionAttributeValues: Record<string, string> }) =>
-    input.ExpressionAttributeValues[':conn']
-      ? { Items: [{ connection_id: 'visitor-1', role: 'visitor' }, { connection_id: 'owner-1', role: 'owner' }] }
-      : { Items: [{ connection_id: 'inbox-1' }] },
-  );
-  ddb.on(DeleteCommand).resolves({});
-  api.on(PostToConnectionCommand).resolves({});
-  api.on(DeleteConnectionCommand).resolves({});
+beforeEach(async () => {
+  world = makeWorld();
+  const room = seedRoom(world.store);
+  const member = (connectionId: string, role: 'visitor' | 'owner') => ({
+    connectionId,
+    identity: { kind: 'room' as const, roomId: ROOM_ID, ownerId: room.ownerId, role },
+  });
+  await world.store.saveConnection(member('visitor-1', 'visitor'), 1);
+  await world.store.saveConnection(member('owner-1', 'owner'), 2);
+  await world.store.saveConnection({ connectionId: 'inbox-1', identity: { kind: 'inbox', ownerId: room.ownerId, role: 'owner' } }, 3);
+  handler = makeHandler(world);
 });
 
 afterEach(() => {
@@ -54,58 +32,39 @@ afterEach(() => {
 
 describe('POST /api/chat/rooms/<room_id>/close/', () => {
   it('answers 200 with the closed room', async () => {
-    const handler = await load();
-
-    const result = await handler(await closeAs());
+    const result = await handler(closeAs());
 
     expect(result.statusCode).toBe(200);
-    expect(jsonBody(result)).toMatchObject({ id: ROOM_ID, owner_id: OWNER_A, is_active: false });
+    expect(jsonBody(result)).toMatchObject({ id: ROOM_ID, is_active: false });
+    expect(world.store.rooms.get(ROOM_ID)?.isActive).toBe(false);
   });
 
-  it('tells the room sockets, disconnects them and updates the inbox', async () => {
-    const handler = await load();
+  it('tells the room sockets, disconnects and forgets them, and updates the inbox', async () => {
+    const result = await handler(closeAs());
 
-    const result = await handler(await closeAs());
-
-    expect(posted()).toEqual(
+    expect(world.gateway.sent).toEqual(
       expect.arrayContaining([
         { connectionId: 'visitor-1', payload: { type: 'room.closed', room_id: ROOM_ID } },
         { connectionId: 'owner-1', payload: { type: 'room.closed', room_id: ROOM_ID } },
         { connectionId: 'inbox-1', payload: { type: 'room.updated', room: jsonBody(result) } },
       ]),
     );
-    expect(api.commandCalls(DeleteConnectionCommand).map((call) => call.args[0].input.ConnectionId).sort()).toEqual([
-      'owner-1',
-      'visitor-1',
-    ]);
-    expect(ddb.commandCalls(DeleteCommand).map((call) => call.args[0].input.Key)).toEqual(
-      expect.arrayContaining([
-        { pk: 'CONN#visitor-1', sk: 'CONN' },
-        { pk: `ROOM#${ROOM_ID}`, sk: 'CONN#visitor-1' },
-        { pk: 'CONN#owner-1', sk: 'CONN' },
-        { pk: `ROOM#${ROOM_ID}`, sk: 'CONN#owner-1' },
-      ]),
-    );
+    expect([...world.gateway.disconnected].sort()).toEqual(['owner-1', 'visitor-1']);
+    expect(await world.store.listRoomConnections(ROOM_ID)).toEqual([]);
   });
 
   it('routes the path without the trailing slash too', async () => {
-    const handler = await load();
-
-    expect((await handler(await closeAs(OWNER_A, `/api/chat/rooms/${ROOM_ID}/close`))).statusCode).toBe(200);
+    expect((await handler(closeAs(OWNER_A_TOKEN, `/api/chat/rooms/${ROOM_ID}/close`))).statusCode).toBe(200);
   });
 
   it('answers an extra path segment with 404 and a detail', async () => {
-    const handler = await load();
-
-    const result = await handler(await closeAs(OWNER_A, `${PATH}now/`));
+    const result = await handler(closeAs(OWNER_A_TOKEN, `${PATH}now/`));
 
     expect(result.statusCode).toBe(404);
     expect(jsonBody(result)).toEqual({ detail: 'Not found.' });
   });
 
   it('answers GET with 405, an allow header and a detail', async () => {
-    const handler = await load();
-
     const result = await handler(httpEvent({ method: 'GET', path: PATH }));
 
     expect(result.statusCode).toBe(405);
@@ -114,37 +73,43 @@ describe('POST /api/chat/rooms/<room_id>/close/', () => {
   });
 
   it('answers the visitor token alone with 401: only the owner closes', async () => {
-    const handler = await load();
-
     const result = await handler(httpEvent({ method: 'POST', path: PATH, query: { visitor: VISITOR_TOKEN } }));
 
     expect(result.statusCode).toBe(401);
-    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(world.store.rooms.get(ROOM_ID)?.isActive).toBe(true);
+  });
+
+  it('answers an Authorization header that is not "Bearer <token>" with 401 and a detail', async () => {
+    const result = await handler(httpEvent({ method: 'POST', path: PATH, headers: { authorization: `Token ${OWNER_A_TOKEN}` } }));
+
+    expect(result.statusCode).toBe(401);
+    expect(jsonBody(result)).toEqual({ detail: 'Authorization header must be "Bearer <token>".' });
+    expect(world.verifier.verified).toEqual([]);
   });
 
   it('answers another owner with 403 and closes nothing', async () => {
-    const handler = await load();
-
-    const result = await handler(await closeAs(OWNER_B));
+    const result = await handler(closeAs(OWNER_B_TOKEN));
 
     expect(result.statusCode).toBe(403);
-    expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
-    expect(api.calls()).toHaveLength(0);
+    expect(world.store.rooms.get(ROOM_ID)?.isActive).toBe(true);
+    expect(world.gateway.sent).toEqual([]);
   });
 
-  it('answers an unexpected DynamoDB failure with a bare 500 that leaks nothing', async () => {
-    ddb.on(UpdateCommand).rejects(new Error('ItemCollectionSizeLimitExceededException'));
-    const handler = await load();
+  it('answers an unexpected store failure with a bare 500 that leaks nothing', async () => {
+    vi.spyOn(world.store, 'closeRoom').mockRejectedValue(new Error('ItemCollectionSizeLimitExceededException'));
 
-    const result = await handler(await closeAs());
+    const result = await handler(closeAs());
 
     expect(result.statusCode).toBe(500);
     expect(jsonBody(result)).toEqual({ detail: 'A server error occurred.' });
   });
+});
 
-  it('refuses to load without WS_CALLBACK_URL, naming it', async () => {
+describe('the deployed entry point', () => {
+  it('refuses to load without the management endpoint, naming its variable', async () => {
+    const variable = envName('wsCallbackUrl');
     await expect(
-      loadHandler(() => import('../../../../lambdas/handlers/http/close-room.js'), { WS_CALLBACK_URL: undefined }),
-    ).rejects.toThrow(/WS_CALLBACK_URL is not set/);
+      loadHandler(() => import('../../../../lambdas/handlers/http/close-room.js'), { [variable]: undefined }),
+    ).rejects.toThrow(`${variable} is not set`);
   });
 });

@@ -1,8 +1,9 @@
+import { envName } from '../../../../lambdas/config/settings-contract.js';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { OWNER_A, OWNER_B, ROOM_ID, UNKNOWN_UUID, VISITOR_TOKEN } from '../../support/fixtures.js';
+import { NO_ACTIVITY, OWNER_A, OWNER_B, ROOM_ID, UNKNOWN_UUID, VISITOR_TOKEN } from '../../support/fixtures.js';
 import { loadHandler } from '../../support/handler-env.js';
 import { signAccessToken, TEST_JWT_SECRET } from '../../support/jwt.js';
 import { httpEvent, jsonBody } from '../../support/lambda-events.js';
@@ -26,6 +27,7 @@ const ROOM_VIEW = {
   is_active: true,
   created_at: '2026-02-05T11:00:00.000Z',
   updated_at: '2026-02-05T11:00:00.000Z',
+  ...NO_ACTIVITY,
 };
 
 beforeEach(() => {
@@ -178,7 +180,7 @@ describe('GET /api/chat/rooms/<room_id>/', () => {
 
   it('refuses to load without an owner key source, naming the settings', async () => {
     await expect(
-      loadHandler(() => import('../../../../lambdas/handlers/http/get-room.js'), { JWT_SECRET_ARN: undefined }),
+      loadHandler(() => import('../../../../lambdas/handlers/http/get-room.js'), { [envName('jwtSecretArn')]: undefined }),
     ).rejects.toThrow(/JWT_SECRET_ARN and JWT_JWKS_URL/);
   });
 });

@@ -1,8 +1,9 @@
+import { envName } from '../../../../lambdas/config/settings-contract.js';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { OTHER_ROOM_ID, OWNER_A, ROOM_ID } from '../../support/fixtures.js';
+import { NO_ACTIVITY, OTHER_ROOM_ID, OWNER_A, ROOM_ID } from '../../support/fixtures.js';
 import { loadHandler } from '../../support/handler-env.js';
 import { signAccessToken, TEST_JWT_SECRET } from '../../support/jwt.js';
 import { httpEvent, jsonBody } from '../../support/lambda-events.js';
@@ -35,7 +36,7 @@ afterEach(() => {
 });
 
 describe('GET /api/chat/rooms/', () => {
-  it("answers 200 with the owner's rooms in the guide's shape, newest first", async () => {
+  it("answers 200 with the owner's rooms in the shape of docs/api.md, newest first", async () => {
     const handler = await load();
 
     const result = await handler(await get());
@@ -49,6 +50,7 @@ describe('GET /api/chat/rooms/', () => {
         is_active: true,
         created_at: '2026-02-05T11:00:00.000Z',
         updated_at: '2026-02-05T11:05:00.000Z',
+        ...NO_ACTIVITY,
       },
       {
         id: ROOM_ID,
@@ -57,6 +59,7 @@ describe('GET /api/chat/rooms/', () => {
         is_active: true,
         created_at: '2026-02-05T11:00:00.000Z',
         updated_at: '2026-02-05T11:00:00.000Z',
+        ...NO_ACTIVITY,
       },
     ]);
     expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
@@ -150,7 +153,7 @@ describe('GET /api/chat/rooms/', () => {
   });
 
   it('reads the owner id from JWT_OWNER_CLAIM', async () => {
-    const handler = await load({ JWT_OWNER_CLAIM: 'sub' });
+    const handler = await load({ [envName('jwtOwnerClaim')]: 'sub' });
 
     const result = await handler(await get('/api/chat/rooms/', await signAccessToken({ sub: OWNER_A })));
 
@@ -159,15 +162,15 @@ describe('GET /api/chat/rooms/', () => {
 
   describe('configuration', () => {
     it('refuses to load without TABLE_NAME, naming it', async () => {
-      await expect(load({ TABLE_NAME: undefined })).rejects.toThrow(/TABLE_NAME is not set/);
+      await expect(load({ [envName('tableName')]: undefined })).rejects.toThrow(/TABLE_NAME is not set/);
     });
 
     it('refuses to load without an owner key source, naming the settings', async () => {
-      await expect(load({ JWT_SECRET_ARN: undefined })).rejects.toThrow(/JWT_SECRET_ARN and JWT_JWKS_URL/);
+      await expect(load({ [envName('jwtSecretArn')]: undefined })).rejects.toThrow(/JWT_SECRET_ARN and JWT_JWKS_URL/);
     });
 
     it('refuses to load with both owner key sources', async () => {
-      await expect(load({ JWT_JWKS_URL: 'https://auth.example/.well-known/jwks.json' })).rejects.toThrow(
+      await expect(load({ [envName('jwtJwksUrl')]: 'https://auth.example/.well-known/jwks.json' })).rejects.toThrow(
         /exactly one of JWT_SECRET_ARN and JWT_JWKS_URL/,
       );
     });

@@ -1,3 +1,4 @@
+import { envName } from '../../../../lambdas/config/settings-contract.js';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -64,7 +65,7 @@ describe('POST /api/chat/start/', () => {
   });
 
   it('fills the room id into a query-string WebSocket URL template', async () => {
-    const handler = await load({ WS_URL_TEMPLATE: 'wss://abc123.execute-api.us-east-1.amazonaws.com/prod?room={room_id}' });
+    const handler = await load({ [envName('wsUrlTemplate')]: 'wss://abc123.execute-api.us-east-1.amazonaws.com/prod?room={room_id}' });
 
     const body = jsonBody(await handler(post({ user_id: OWNER_A }))) as Record<string, string>;
 
@@ -72,7 +73,7 @@ describe('POST /api/chat/start/', () => {
   });
 
   it('fills {host} of a local template with the Host the client used', async () => {
-    const handler = await load({ WS_URL_TEMPLATE: 'ws://{host}/ws/chat/{room_id}/' });
+    const handler = await load({ [envName('wsUrlTemplate')]: 'ws://{host}/ws/chat/{room_id}/' });
 
     for (const host of ['192.168.1.20:8000', 'localhost:8000', '[::1]:8000']) {
       const headers = { 'content-type': 'application/json', host };
@@ -82,7 +83,7 @@ describe('POST /api/chat/start/', () => {
   });
 
   it('puts the API domain in {host} when the Host header is not a plain host and port', async () => {
-    const handler = await load({ WS_URL_TEMPLATE: 'ws://{host}/ws/chat/{room_id}/' });
+    const handler = await load({ [envName('wsUrlTemplate')]: 'ws://{host}/ws/chat/{room_id}/' });
 
     const headers = { 'content-type': 'application/json', host: 'evil.example/x?y' };
     const body = jsonBody(await handler(post({ user_id: OWNER_A }, { headers }))) as Record<string, string>;
@@ -108,7 +109,7 @@ describe('POST /api/chat/start/', () => {
   });
 
   describe('caller address for the start limit', () => {
-    const frontDoor = { ORIGIN_VERIFY_SECRET: 'origin-verify-value' };
+    const frontDoor = { [envName('originVerifySecret')]: 'origin-verify-value' };
     const rateKey = () =>
       ddb.commandCalls(UpdateCommand).map((call) => call.args[0].input.Key).find((key) => String(key?.pk).startsWith('RATE#START#'));
     const viaCloudFront = (headers: Record<string, string>) =>
@@ -262,18 +263,18 @@ describe('POST /api/chat/start/', () => {
   });
 
   describe('configuration', () => {
-    it.each(['TABLE_NAME', 'WS_CALLBACK_URL', 'WS_URL_TEMPLATE'])('refuses to load without %s, naming it', async (name) => {
+    it.each([envName('tableName'), envName('wsCallbackUrl'), envName('wsUrlTemplate')])('refuses to load without %s, naming it', async (name) => {
       await expect(load({ [name]: undefined })).rejects.toThrow(new RegExp(`${name} is not set`));
     });
 
     it('refuses to load with a rate limit out of range, naming the setting', async () => {
-      await expect(load({ ROOM_STARTS_PER_MINUTE_PER_IP: 'lots' })).rejects.toThrow(/ROOM_STARTS_PER_MINUTE_PER_IP must be an integer/);
+      await expect(load({ [envName('roomStartsPerMinutePerIp')]: 'lots' })).rejects.toThrow(/ROOM_STARTS_PER_MINUTE_PER_IP must be an integer/);
       // Past 100 the limit's UpdateExpression would outgrow DynamoDB's 4 KB.
-      await expect(load({ ROOM_STARTS_PER_MINUTE_PER_IP: '101' })).rejects.toThrow(/ROOM_STARTS_PER_MINUTE_PER_IP must be an integer from 0 to 100/);
+      await expect(load({ [envName('roomStartsPerMinutePerIp')]: '101' })).rejects.toThrow(/ROOM_STARTS_PER_MINUTE_PER_IP must be an integer from 0 to 100/);
     });
 
     it('makes no DynamoDB call with both start limits set to 0', async () => {
-      const handler = await load({ ROOM_STARTS_PER_MINUTE_PER_IP: '0', ROOM_STARTS_PER_HOUR_PER_OWNER: '0' });
+      const handler = await load({ [envName('roomStartsPerMinutePerIp')]: '0', [envName('roomStartsPerHourPerOwner')]: '0' });
 
       await handler(post({ user_id: OWNER_A }));
 

@@ -1,3 +1,4 @@
+import { environmentOf, envName } from '../../../../lambdas/config/settings-contract.js';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -54,12 +55,12 @@ describe('$connect', () => {
     ]);
   });
 
-  it('keeps connection rows for CONNECTION_TTL_SECONDS', async () => {
-    const handler = await load({ CONNECTION_TTL_SECONDS: '600' });
+  it('keeps connection rows for the connectionTtlSeconds setting', async () => {
+    const handler = await load(environmentOf({ connectionTtlSeconds: 9000 }));
 
     await handler(connectEvent({ room: ROOM_ID, visitor: VISITOR_TOKEN }));
 
-    expect(ddb.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({ expires_at: CONNECTED_AT / 1000 + 600 });
+    expect(ddb.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({ expires_at: CONNECTED_AT / 1000 + 9000 });
   });
 
   it('accepts the owner with a JWT in the token parameter', async () => {
@@ -146,7 +147,7 @@ describe('$connect', () => {
       ddb.on(QueryCommand).resolves({
         Items: [...earlier, { pk: `ROOM#${ROOM_ID}`, sk: 'CONN#conn-1', connection_id: 'conn-1', role: 'visitor', connected_at: CONNECTED_AT }],
       });
-      const handler = await load({ SOCKETS_PER_ROOM_MEMBER: '2' });
+      const handler = await load({ [envName('socketsPerRoomMember')]: '2' });
 
       const result = await handler(connectEvent({ room: ROOM_ID, visitor: VISITOR_TOKEN }));
 
@@ -158,7 +159,7 @@ describe('$connect', () => {
     });
 
     it.each(['0', '51', 'five'])('refuses to load with SOCKETS_PER_ROOM_MEMBER=%s, naming it', async (value) => {
-      await expect(load({ SOCKETS_PER_ROOM_MEMBER: value })).rejects.toThrow(/SOCKETS_PER_ROOM_MEMBER/);
+      await expect(load({ [envName('socketsPerRoomMember')]: value })).rejects.toThrow(/SOCKETS_PER_ROOM_MEMBER/);
     });
   });
 
@@ -172,6 +173,6 @@ describe('$connect', () => {
   });
 
   it('refuses to load without TABLE_NAME, naming it', async () => {
-    await expect(load({ TABLE_NAME: undefined })).rejects.toThrow(/TABLE_NAME is not set/);
+    await expect(load({ [envName('tableName')]: undefined })).rejects.toThrow(/TABLE_NAME is not set/);
   });
 });

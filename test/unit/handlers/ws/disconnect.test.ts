@@ -1,20 +1,19 @@
-import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ROOM_ID } from '../../support/fixtures.js';
+import { environmentOf, envName } from '../../../../lambdas/config/settings-contract.js';
+import { makeHandler } from '../../../../lambdas/handlers/ws/disconnect.route.js';
+import { makeWorld, OWNER_A, ROOM_ID, seedRoom, type World } from '../../support/fixtures.js';
 import { loadHandler } from '../../support/handler-env.js';
 import { webSocketEvent } from '../../support/lambda-events.js';
-import { connectionItem } from '../../support/table-items.js';
 
-const ddb = mockClient(DynamoDBDocumentClient);
-
-const load = (env: Record<string, string | undefined> = {}) =>
-  loadHandler(() => import('../../../../lambdas/handlers/ws/disconnect.js'), env).then((module) => module.handler);
+/** The handler on the in-memory store, with one visitor socket in the room. */
+let world: World;
 
 const disconnectEvent = () => webSocketEvent({ routeKey: '$disconnect', connectionId: 'conn-1' });
 
-beforeEach(() => {
-  ddb.reset();
+beforeEach(async () => {
+  world = makeWorld();
+  seedRoom(world.store);
+  await world.store.saveConnection({ connectionId: 'conn-1', identity: { kind: 'room', roomId: ROOM_ID, ownerId: OWNER_A, role: 'visitor' } }, 1);
 });
 
 afterEach(() => {
@@ -22,41 +21,40 @@ afterEach(() => {
 });
 
 describe('$disconnect', () => {
-  it('deletes the connection row and its room membership', async () => {
-    ddb.on(DeleteCommand).resolvesOnce({ Attributes: connectionItem('conn-1') }).resolves({});
-    const handler = await load();
-
-    const result = await handler(disconnectEvent());
+  it('forgets the connection and its room membership', async () => {
+    const result = await makeHandler(world)(disconnectEvent());
 
     expect(result).toEqual({ statusCode: 200 });
-    expect(ddb.commandCalls(DeleteCommand).map((call) => call.args[0].input.Key)).toEqual([
-      { pk: 'CONN#conn-1', sk: 'CONN' },
-      { pk: `ROOM#${ROOM_ID}`, sk: 'CONN#conn-1' },
-    ]);
+    expect(world.store.connections.has('conn-1')).toBe(false);
+    expect(await world.store.listRoomConnections(ROOM_ID)).toEqual([]);
   });
 
   it('answers 200 for a connection that was already cleaned up', async () => {
-    ddb.on(DeleteCommand).resolves({});
-    const handler = await load();
+    const handler = makeHandler(world);
+    await handler(disconnectEvent());
 
     expect(await handler(disconnectEvent())).toEqual({ statusCode: 200 });
-    expect(ddb.commandCalls(DeleteCommand)).toHaveLength(1);
   });
 
-  it('answers an unexpected DynamoDB failure with 500 and no internals', async () => {
-    ddb.on(DeleteCommand).rejects(new Error('ProvisionedThroughputExceededException on chat-table'));
-    const handler = await load();
+  it('answers an unexpected store failure with 500 and no internals', async () => {
+    vi.spyOn(world.store, 'removeConnectionById').mockRejectedValue(new Error('ProvisionedThroughputExceededException on chat-table'));
 
-    expect(await handler(disconnectEvent())).toEqual({ statusCode: 500, body: 'Internal server error' });
+    expect(await makeHandler(world)(disconnectEvent())).toEqual({ statusCode: 500, body: 'Internal server error' });
   });
+});
+
+describe('the deployed entry point', () => {
+  const load = (env: Record<string, string | undefined>) =>
+    loadHandler(() => import('../../../../lambdas/handlers/ws/disconnect.js'), env).then((module) => module.handler);
 
   it('needs neither the callback URL nor the JWT settings', async () => {
-    await expect(load({ WS_CALLBACK_URL: undefined, JWT_SECRET_ARN: undefined, WS_URL_TEMPLATE: undefined })).resolves.toBeTypeOf(
-      'function',
+    const unset = Object.fromEntries(
+      Object.keys(environmentOf({ wsCallbackUrl: '-', jwtSecretArn: '-', wsUrlTemplate: '-' })).map((name) => [name, undefined]),
     );
+    await expect(load(unset)).resolves.toBeTypeOf('function');
   });
 
-  it('refuses to load without TABLE_NAME, naming it', async () => {
-    await expect(load({ TABLE_NAME: undefined })).rejects.toThrow(/TABLE_NAME is not set/);
+  it('refuses to load without the table name, naming its variable', async () => {
+    await expect(load({ [envName('tableName')]: undefined })).rejects.toThrow(`${envName('tableName')} is not set`);
   });
 });

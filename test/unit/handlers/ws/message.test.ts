@@ -1,50 +1,30 @@
-import {
-  ApiGatewayManagementApiClient,
-  DeleteConnectionCommand,
-  GoneException,
-  PostToConnectionCommand,
-} from '@aws-sdk/client-apigatewaymanagementapi';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { OWNER_A, ROOM_ID } from '../../support/fixtures.js';
+import { envName } from '../../../../lambdas/config/settings-contract.js';
+import { makeHandler, type MessageHandlerDeps } from '../../../../lambdas/handlers/ws/message.route.js';
+import { makeWorld, OWNER_A, ROOM_ID, seedRoom, type World } from '../../support/fixtures.js';
 import { loadHandler } from '../../support/handler-env.js';
 import { webSocketEvent } from '../../support/lambda-events.js';
-import { connectionItem } from '../../support/table-items.js';
 
-const ddb = mockClient(DynamoDBDocumentClient);
-const api = mockClient(ApiGatewayManagementApiClient);
-const eventBridge = mockClient(EventBridgeClient);
+/** The handler on in-memory fakes: a room with the visitor's and the owner's socket. */
+let world: World;
 
-const load = (env: Record<string, string | undefined> = {}) =>
-  loadHandler(() => import('../../../../lambdas/handlers/ws/message.js'), env).then((module) => module.handler);
+const handlerWith = (overrides: Partial<MessageHandlerDeps> = {}) =>
+  makeHandler({ ...world, events: undefined, maxMessageLength: 4000, maxMessagesPerRoom: 10_000, ...overrides });
 
 const frame = (body: unknown, connectionId = 'visitor-1') =>
   webSocketEvent({ routeKey: '$default', connectionId, body: typeof body === 'string' ? body : JSON.stringify(body) });
 
-const posted = () =>
-  api.commandCalls(PostToConnectionCommand).map((call) => ({
-    connectionId: call.args[0].input.ConnectionId,
-    payload: JSON.parse(Buffer.from(call.args[0].input.Data as Uint8Array).toString('utf8')),
-  }));
+const storedMessages = () => [...(world.store.messages.get(ROOM_ID)?.values() ?? [])];
 
-beforeEach(() => {
-  ddb.reset();
-  api.reset();
-  eventBridge.reset();
-  ddb.on(UpdateCommand).callsFake((input: { Key: { pk: string } }) =>
-    input.Key.pk === 'CONN#visitor-1' ? { Attributes: connectionItem('visitor-1') } : {},
-  );
-  ddb.on(PutCommand).resolves({});
-  ddb.on(QueryCommand).callsFake((input: { ExpressionAttributeValues: Record<string, string> }) =>
-    input.ExpressionAttributeValues[':conn']
-      ? { Items: [{ connection_id: 'visitor-1', role: 'visitor' }, { connection_id: 'owner-1', role: 'owner' }] }
-      : { Items: [] },
-  );
-  ddb.on(DeleteCommand).resolves({});
-  api.on(PostToConnectionCommand).resolves({});
-  eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0 });
+beforeEach(async () => {
+  world = makeWorld();
+  seedRoom(world.store);
+  const member = (connectionId: string, role: 'visitor' | 'owner') => ({
+    connectionId,
+    identity: { kind: 'room' as const, roomId: ROOM_ID, ownerId: OWNER_A, role },
+  });
+  await world.store.saveConnection(member('visitor-1', 'visitor'), 1);
+  await world.store.saveConnection(member('owner-1', 'owner'), 2);
 });
 
 afterEach(() => {
@@ -53,180 +33,150 @@ afterEach(() => {
 
 describe('$default (a frame from a client)', () => {
   it('stores the message and broadcasts the same frame to every socket of the room', async () => {
-    const handler = await load();
-
-    const result = await handler(frame({ message: 'Salom' }));
+    const result = await handlerWith()(frame({ message: 'Salom' }));
 
     expect(result).toEqual({ statusCode: 200 });
-    const [put] = ddb.commandCalls(PutCommand);
-    expect(put?.args[0].input).toMatchObject({
-      TableName: 'chat-table',
-      Item: { pk: `ROOM#${ROOM_ID}`, content: 'Salom', sender_type: 'visitor' },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    });
-    const item = put?.args[0].input.Item as Record<string, string>;
-    const expected = { id: item.id, room_id: ROOM_ID, sender_type: 'visitor', message: 'Salom', created_at: item.created_at };
-    expect(posted()).toEqual([
-      { connectionId: 'visitor-1', payload: expected },
-      { connectionId: 'owner-1', payload: expected },
+    const [stored] = storedMessages();
+    expect(stored).toMatchObject({ roomId: ROOM_ID, content: 'Salom', senderType: 'visitor' });
+    const expected = { id: stored!.id, room_id: ROOM_ID, sender_type: 'visitor', message: 'Salom', created_at: stored!.createdAt };
+    expect(world.gateway.framesTo('visitor-1')).toEqual([expected]);
+    expect(world.gateway.framesTo('owner-1')).toEqual([expected]);
+  });
+
+  it('answers ping with pong after counting it at the arrival time', async () => {
+    const admit = vi.spyOn(world.store, 'admitFrame');
+    const event = frame({ type: 'ping' });
+
+    await handlerWith()(event);
+
+    expect(world.gateway.sent).toEqual([{ connectionId: 'visitor-1', payload: { type: 'pong' } }]);
+    // (The third argument asks for the typing throttle; a ping does not.)
+    expect(admit.mock.calls).toEqual([['visitor-1', event.requestContext.requestTimeEpoch, undefined]]);
+    expect(storedMessages()).toEqual([]);
+  });
+
+  it('answers a frame that is not JSON with an error frame and its code, after counting it', async () => {
+    const admit = vi.spyOn(world.store, 'admitFrame');
+
+    const result = await handlerWith()(frame('not json'));
+
+    expect(result).toEqual({ statusCode: 200 });
+    expect(world.gateway.sent).toEqual([{ connectionId: 'visitor-1', payload: { error: 'Frame must be JSON.', code: 'invalid_frame' } }]);
+    expect(admit).toHaveBeenCalledOnce();
+  });
+
+  it('echoes a valid client_id in the error frame of an invalid frame', async () => {
+    const clientId = '6b1e7a8c-9d0f-4a1b-8c2d-3e4f5a6b7c8d';
+
+    await handlerWith()(frame({ message: 42, client_id: clientId.toUpperCase() }));
+
+    expect(world.gateway.sent).toEqual([
+      { connectionId: 'visitor-1', payload: { error: 'message must be a string.', code: 'invalid_frame', client_id: clientId } },
     ]);
   });
 
-  it('answers ping with pong after counting it with the one connection UpdateItem, at the arrival time', async () => {
-    const handler = await load();
-    const event = frame({ type: 'ping' });
+  it('applies the configured message length', async () => {
+    await handlerWith({ maxMessageLength: 10 })(frame({ message: 'a'.repeat(11) }));
 
-    await handler(event);
-
-    expect(posted()).toEqual([{ connectionId: 'visitor-1', payload: { type: 'pong' } }]);
-    expect(ddb.calls()).toHaveLength(1);
-    expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
-      Key: { pk: 'CONN#visitor-1', sk: 'CONN' },
-      ExpressionAttributeValues: { ':now': event.requestContext.requestTimeEpoch },
-    });
-  });
-
-  it('answers an invalid frame with an error frame and its code, after the one connection UpdateItem', async () => {
-    const handler = await load();
-
-    const result = await handler(frame('not json'));
-
-    expect(result).toEqual({ statusCode: 200 });
-    expect(posted()).toEqual([{ connectionId: 'visitor-1', payload: { error: 'Frame must be JSON.', code: 'invalid_frame' } }]);
-    expect(ddb.calls()).toHaveLength(1);
-  });
-
-  it('applies MAX_MESSAGE_LENGTH', async () => {
-    const handler = await load({ MAX_MESSAGE_LENGTH: '10' });
-
-    await handler(frame({ message: 'a'.repeat(11) }));
-
-    expect(posted()).toEqual([
+    expect(world.gateway.sent).toEqual([
       { connectionId: 'visitor-1', payload: { error: 'message must be at most 10 characters.', code: 'message_too_long' } },
     ]);
   });
 
-  it('forgets a socket that is gone, not the sender', async () => {
-    api.on(PostToConnectionCommand, { ConnectionId: 'owner-1' }).rejects(new GoneException({ message: '', $metadata: {} }));
-    const handler = await load();
+  it('applies the configured room size', async () => {
+    const handler = handlerWith({ maxMessagesPerRoom: 1 });
 
-    await handler(frame({ message: 'Salom' }));
+    await handler(frame({ message: 'first' }));
+    await handler(frame({ message: 'second' }, 'owner-1'));
 
-    const deleted = ddb.commandCalls(DeleteCommand).map((call) => call.args[0].input.Key);
-    expect(deleted).toEqual(
-      expect.arrayContaining([
-        { pk: 'CONN#owner-1', sk: 'CONN' },
-        { pk: `ROOM#${ROOM_ID}`, sk: 'CONN#owner-1' },
-      ]),
-    );
-    expect(deleted).toHaveLength(2);
+    expect(storedMessages().map((message) => message.content)).toEqual(['first']);
+    expect(world.gateway.framesTo('owner-1').at(-1)).toMatchObject({ code: 'room_full' });
   });
 
-  it('answers a rate-limited sender with an error frame', async () => {
-    ddb
-      .on(UpdateCommand)
-      .rejectsOnce(Object.assign(new Error('failed'), { name: 'ConditionalCheckFailedException' }))
-      .resolves({ Attributes: connectionItem('visitor-1') });
-    const handler = await load();
+  it('forgets a socket that is gone, not the sender', async () => {
+    world.gateway.gone.add('owner-1');
 
-    await handler(frame({ message: 'Salom' }));
+    await handlerWith()(frame({ message: 'Salom' }));
 
-    expect(posted()).toEqual([
+    expect((await world.store.listRoomConnections(ROOM_ID)).map((member) => member.connectionId)).toEqual(['visitor-1']);
+  });
+
+  it('answers a rate-limited sender with an error frame and stores nothing', async () => {
+    vi.spyOn(world.store, 'admitFrame').mockResolvedValue({ admitted: false, reason: 'rate-limited', repeated: false });
+
+    await handlerWith()(frame({ message: 'Salom' }));
+
+    expect(world.gateway.sent).toEqual([
       { connectionId: 'visitor-1', payload: { error: 'Too many frames on this socket; slow down.', code: 'rate_limited' } },
     ]);
-    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
-    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+    expect(storedMessages()).toEqual([]);
   });
 
   it('refuses a message to a closed room with room_closed, takes the message back and closes the socket', async () => {
-    ddb.on(UpdateCommand).callsFake((input: { Key: { pk: string } }) => {
-      if (input.Key.pk === 'CONN#visitor-1') return { Attributes: connectionItem('visitor-1') };
-      throw Object.assign(new Error('failed'), { name: 'ConditionalCheckFailedException' });
-    });
-    ddb.on(GetCommand).resolves({ Item: { is_active: false } });
-    api.on(DeleteConnectionCommand).resolves({});
-    const handler = await load();
+    world.store.rooms.get(ROOM_ID)!.isActive = false;
 
-    await handler(frame({ message: 'Salom' }));
+    await handlerWith()(frame({ message: 'Salom' }));
 
-    const put = ddb.commandCalls(PutCommand)[0]?.args[0].input.Item as Record<string, string>;
-    expect(ddb.commandCalls(DeleteCommand).map((call) => call.args[0].input.Key)).toEqual([{ pk: put.pk, sk: put.sk }]);
-    expect(posted()).toEqual([{ connectionId: 'visitor-1', payload: { error: 'This room is closed.', code: 'room_closed' } }]);
-    expect(api.commandCalls(DeleteConnectionCommand).map((call) => call.args[0].input.ConnectionId)).toEqual(['visitor-1']);
+    expect(storedMessages()).toEqual([]);
+    expect(world.gateway.sent).toEqual([{ connectionId: 'visitor-1', payload: { error: 'This room is closed.', code: 'room_closed' } }]);
+    expect(world.gateway.disconnected).toEqual(['visitor-1']);
   });
 
-  it('publishes the push event for a visitor message when EVENT_BUS_NAME is set', async () => {
-    const handler = await load({ EVENT_BUS_NAME: 'chat-bus' });
+  it('publishes the push event for a visitor message when the push hook is on', async () => {
+    await handlerWith({ events: world.events })(frame({ message: 'Salom' }));
 
-    await handler(frame({ message: 'Salom' }));
-
-    const entries = eventBridge.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries ?? [];
-    expect(entries[0]).toMatchObject({ EventBusName: 'chat-bus', Source: 'carchat', DetailType: 'chat.visitor_message' });
-    expect(JSON.parse(entries[0]?.Detail ?? '')).toMatchObject({ room_id: ROOM_ID, owner_id: OWNER_A, preview: 'Salom', owner_online: true });
-  });
-
-  it('publishes nothing without EVENT_BUS_NAME', async () => {
-    const handler = await load();
-
-    await handler(frame({ message: 'Salom' }));
-
-    expect(eventBridge.calls()).toHaveLength(0);
+    expect(world.events.published).toEqual([
+      expect.objectContaining({ roomId: ROOM_ID, ownerId: OWNER_A, preview: 'Salom', ownerOnline: true }),
+    ]);
   });
 
   it('still delivers the message when the push event fails', async () => {
-    eventBridge.on(PutEventsCommand).rejects(new Error('AccessDenied'));
-    const handler = await load({ EVENT_BUS_NAME: 'chat-bus' });
+    world.events.failWith = new Error('AccessDenied');
 
-    const result = await handler(frame({ message: 'Salom' }));
+    const result = await handlerWith({ events: world.events })(frame({ message: 'Salom' }));
 
     expect(result).toEqual({ statusCode: 200 });
-    expect(posted()).toHaveLength(2);
+    expect(world.gateway.recipients()).toEqual(['owner-1', 'visitor-1']);
   });
 
-  it('answers an unexpected DynamoDB failure with an internal error frame carrying the client_id, and no internals', async () => {
-    ddb.on(PutCommand).rejects(new Error('InternalServerError at dynamodb.us-east-1.amazonaws.com'));
-    const handler = await load();
+  it('answers an unexpected store failure with an internal error frame carrying the client_id, and no internals', async () => {
+    vi.spyOn(world.store, 'putMessage').mockRejectedValue(new Error('InternalServerError at dynamodb.us-east-1.amazonaws.com'));
     const clientId = '6b1e7a8c-9d0f-4a1b-8c2d-3e4f5a6b7c8d';
 
-    const result = await handler(frame({ message: 'Salom', client_id: clientId }));
+    const result = await handlerWith()(frame({ message: 'Salom', client_id: clientId }));
 
     expect(result).toEqual({ statusCode: 200 });
-    expect(posted()).toEqual([
+    expect(world.gateway.sent).toEqual([
       { connectionId: 'visitor-1', payload: { error: expect.any(String), code: 'internal', client_id: clientId } },
     ]);
-    expect(JSON.stringify(posted())).not.toContain('dynamodb');
+    expect(JSON.stringify(world.gateway.sent)).not.toContain('dynamodb');
   });
 
   it('answers 500 (API Gateway then tells the client) when even the error frame cannot be posted', async () => {
-    ddb.on(UpdateCommand).rejects(new Error('InternalServerError'));
-    api.on(PostToConnectionCommand).rejects(new Error('ECONNRESET'));
-    const handler = await load();
+    vi.spyOn(world.store, 'admitFrame').mockRejectedValue(new Error('InternalServerError'));
+    world.gateway.failing.set('visitor-1', new Error('ECONNRESET'));
 
-    const result = await handler(frame({ type: 'ping' }));
+    const result = await handlerWith()(frame({ type: 'ping' }));
 
     expect(result).toEqual({ statusCode: 500, body: 'Internal server error' });
   });
+});
 
-  describe('configuration', () => {
-    it.each(['TABLE_NAME', 'WS_CALLBACK_URL'])('refuses to load without %s, naming it', async (name) => {
-      await expect(load({ [name]: undefined })).rejects.toThrow(new RegExp(`${name} is not set`));
-    });
+describe('the deployed entry point', () => {
+  const load = (env: Record<string, string | undefined>) =>
+    loadHandler(() => import('../../../../lambdas/handlers/ws/message.js'), env);
 
-    it.each([['0'], ['30001'], ['many']])('refuses to load with MAX_MESSAGE_LENGTH=%s, naming it', async (value) => {
-      await expect(load({ MAX_MESSAGE_LENGTH: value })).rejects.toThrow(/MAX_MESSAGE_LENGTH must be an integer from 1 to 30000/);
-    });
+  it.each([envName('tableName'), envName('wsCallbackUrl')])('refuses to load without %s, naming it', async (name) => {
+    await expect(load({ [name]: undefined })).rejects.toThrow(`${name} is not set`);
+  });
 
-    it.each([['0'], ['1000001'], ['lots']])('refuses to load with MAX_MESSAGES_PER_ROOM=%s, naming it', async (value) => {
-      await expect(load({ MAX_MESSAGES_PER_ROOM: value })).rejects.toThrow(/MAX_MESSAGES_PER_ROOM must be an integer from 1 to 1000000/);
-    });
+  it.each([['0'], ['30001'], ['many']])('refuses to load with a message length of %s, naming the variable', async (value) => {
+    const name = envName('maxMessageLength');
+    await expect(load({ [name]: value })).rejects.toThrow(`${name} must be an integer from 1 to 30000`);
+  });
 
-    it('passes MAX_MESSAGES_PER_ROOM to the room count', async () => {
-      const handler = await load({ MAX_MESSAGES_PER_ROOM: '7' });
-
-      await handler(frame({ message: 'Salom' }));
-
-      const roomUpdate = ddb.commandCalls(UpdateCommand).find((call) => call.args[0].input.Key?.sk === 'ROOM');
-      expect(roomUpdate?.args[0].input.ExpressionAttributeValues).toMatchObject({ ':max': 7 });
-    });
+  it.each([['0'], ['1000001'], ['lots']])('refuses to load with a room size of %s, naming the variable', async (value) => {
+    const name = envName('maxMessagesPerRoom');
+    await expect(load({ [name]: value })).rejects.toThrow(`${name} must be an integer from 1 to 1000000`);
   });
 });
