@@ -11,10 +11,14 @@ export const BUNDLE_TARGET = 'node24';
 export const ESM_REQUIRE_BANNER = "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);";
 
 /**
- * Packages replaced at build time. The SDK's default credential chain becomes the
- * environment provider alone (see lambdas/shared/env-credentials.ts for why that is safe).
+ * Packages replaced at build time, each by a module that says why it is safe. The SDK's
+ * default credential chain becomes the environment provider alone
+ * (lambdas/shared/env-credentials.ts), and mnemonist's LRU cache a Map-based one
+ * (lambdas/shared/lru-cache.ts).
  * Paths are relative to the project root, where esbuild resolves aliases.
  */
 export const BUNDLE_ALIASES: Record<string, string> = {
   '@aws-sdk/credential-provider-node': './lambdas/shared/env-credentials.ts',
+  // The DynamoDB client's endpoint-discovery cache, built though discovery is off (see the file).
+  'mnemonist/lru-cache': './lambdas/shared/lru-cache.ts',
 };

@@ -45,6 +45,8 @@ describe('deployed bundles', () => {
       const inputs = Object.entries(output.inputs).filter(([, input]) => input.bytesInOutput > 0).map(([path]) => path);
       expect(inputs.filter((path) => UNUSED_CREDENTIAL_CODE.test(path)), bundle.name).toEqual([]);
       expect(inputs.some((path) => path.includes('@aws-sdk/credential-provider-env/')), bundle.name).toBe(true);
+      // mnemonist's LRU cache is replaced too (lambdas/shared/lru-cache.ts): the bundles run it.
+      expect(inputs.filter((path) => /node_modules\/(mnemonist|obliterator)\//.test(path)), bundle.name).toEqual([]);
     }
   });
 });
