@@ -74,7 +74,12 @@ export async function startDelayProxy(options: DelayProxyOptions): Promise<Delay
             res.writeHead(response.statusCode ?? 502, response.headers);
             response.pipe(res);
             response.on('end', () =>
-              calls.push({ operation: operationOf(req), start, end: performance.now(), status: response.statusCode ?? 0 }),
+              calls.push({
+                operation: operationOf(req),
+                start,
+                end: performance.now(),
+                status: response.statusCode ?? 0,
+              }),
             );
           },
         );
@@ -125,7 +130,11 @@ function operationOf(req: IncomingMessage): string {
   const path = (req.url ?? '/').split('?')[0]!;
   // The management API may sit under a path prefix (the local stack's services secret).
   if (path.includes('/@connections/')) {
-    return ({ POST: 'PostToConnection', DELETE: 'DeleteConnection', GET: 'GetConnection' } as Record<string, string>)[req.method ?? ''] ?? path;
+    return (
+      ({ POST: 'PostToConnection', DELETE: 'DeleteConnection', GET: 'GetConnection' } as Record<string, string>)[
+        req.method ?? ''
+      ] ?? path
+    );
   }
   return `${req.method} ${path}`;
 }

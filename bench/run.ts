@@ -22,7 +22,13 @@ const REPORT = join(ROOT, 'docs', 'BENCHMARKS.md');
 const RESULTS = join(ROOT, 'bench', '.out', 'results.json');
 
 const onlyArg = process.argv.find((arg) => arg.startsWith('--only='));
-const only = onlyArg ? onlyArg.slice('--only='.length).split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+const only = onlyArg
+  ? onlyArg
+      .slice('--only='.length)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+  : undefined;
 const unknown = only?.filter((id) => !SECTIONS.some((s) => s.id === id)) ?? [];
 if (unknown.length) {
   console.error(`Unknown section(s): ${unknown.join(', ')}. Sections: ${SECTIONS.map((s) => s.id).join(', ')}`);
@@ -75,7 +81,9 @@ for (const section of SECTIONS) {
 
 mkdirSync(join(ROOT, 'docs'), { recursive: true });
 writeFileSync(REPORT, render());
-log(`wrote ${REPORT} in ${((Date.now() - started) / 1000).toFixed(0)} s${failures ? ` (${failures} section(s) failed)` : ''}`);
+log(
+  `wrote ${REPORT} in ${((Date.now() - started) / 1000).toFixed(0)} s${failures ? ` (${failures} section(s) failed)` : ''}`,
+);
 // Sockets, child processes and DynamoDB Local are all stopped by now; exit anyway in case a
 // library left a timer behind. A missed target is not a failure; a section that crashed is.
 process.exit(failures ? 1 : 0);
@@ -91,13 +99,18 @@ function render(): string {
     `Last run: ${describeMachine(machine)}.`,
     '',
     '**Rerun**: `npm run bench` (all sections, a few minutes; needs Java 17+ for DynamoDB Local) or ' +
-      '`npm run bench -- --only=' + SECTIONS.map((s) => s.id).join(',') + '` for some of them ' +
+      '`npm run bench -- --only=' +
+      SECTIONS.map((s) => s.id).join(',') +
+      '` for some of them ' +
       '(the others are kept from the previous run, each with the date it was measured).',
     '',
     '## Targets',
     '',
     targets.length
-      ? table(['Target', '', 'Why'], targets.map((t) => [t.name, mark(t.met), t.detail]))
+      ? table(
+          ['Target', '', 'Why'],
+          targets.map((t) => [t.name, mark(t.met), t.detail]),
+        )
       : '_No target measured yet._',
     '',
   ];
@@ -105,7 +118,12 @@ function render(): string {
     const body = blocks.get(section.id);
     if (!body) continue;
     const targetJson = JSON.stringify(allTargets.get(section.id) ?? []).replace(/--/g, '\\u002d\\u002d');
-    parts.push(`<!-- section:${section.id} targets:${targetJson} -->`, body.trim(), `<!-- /section:${section.id} -->`, '');
+    parts.push(
+      `<!-- section:${section.id} targets:${targetJson} -->`,
+      body.trim(),
+      `<!-- /section:${section.id} -->`,
+      '',
+    );
   }
   return parts.join('\n');
 }

@@ -1,6 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { EventBus } from 'aws-cdk-lib/aws-events';
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { ChatFunction } from './constructs/chat-function.js';
 import { ChatHandlers } from './constructs/chat-handlers.js';
@@ -70,7 +70,9 @@ export class ChatStack extends Stack {
           webAclArn: settings.frontDoor.webAclArn,
         })
       : undefined;
-    const bus = settings.eventBusName ? EventBus.fromEventBusName(this, 'PushHookBus', settings.eventBusName) : undefined;
+    const bus = settings.eventBusName
+      ? EventBus.fromEventBusName(this, 'PushHookBus', settings.eventBusName)
+      : undefined;
     const settingValues: Record<FunctionSetting, string | undefined> = {
       maxMessageLength: String(settings.maxMessageLength),
       maxMessagesPerRoom: String(settings.maxMessagesPerRoom),

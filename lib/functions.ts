@@ -5,7 +5,12 @@ import type { TableAction } from './constructs/chat-table.js';
  * store's retention and limits come with the table, the JWT settings with owner-token
  * verification, WS_CALLBACK_URL with posting to sockets, EVENT_BUS_NAME with publishing).
  */
-export type FunctionSetting = 'maxMessageLength' | 'maxMessagesPerRoom' | 'socketsPerRoomMember' | 'wsUrlTemplate' | 'originVerifySecret';
+export type FunctionSetting =
+  | 'maxMessageLength'
+  | 'maxMessagesPerRoom'
+  | 'socketsPerRoomMember'
+  | 'wsUrlTemplate'
+  | 'originVerifySecret';
 
 export interface ChatFunctionDeclaration {
   /** Construct id: the start of the function's logical id in the template (the bench and tests look for 'WsMessage'). */

@@ -92,7 +92,8 @@ const key = (name: SettingName): string => (SETTINGS[name] as { context?: string
 /** A string setting that must match `format`; the message says what it must be. */
 const matching = (node: Context, key: string, format: RegExp, what: string): string | undefined => {
   const value = str(node, key);
-  if (value !== undefined && !format.test(value)) throw new Error(`Context "${key}" must be ${what}, got ${JSON.stringify(value)}`);
+  if (value !== undefined && !format.test(value))
+    throw new Error(`Context "${key}" must be ${what}, got ${JSON.stringify(value)}`);
   return value;
 };
 
@@ -105,7 +106,14 @@ const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
  * and hyphens, starting with a letter. bin/app.ts names the stack with it.
  */
 export function readStackName(node: Context): string {
-  return matching(node, key('stackName'), /^[A-Za-z][A-Za-z0-9-]{0,127}$/, '1-128 letters, digits or -, starting with a letter') ?? SETTINGS.stackName.default;
+  return (
+    matching(
+      node,
+      key('stackName'),
+      /^[A-Za-z][A-Za-z0-9-]{0,127}$/,
+      '1-128 letters, digits or -, starting with a letter',
+    ) ?? SETTINGS.stackName.default
+  );
 }
 
 const list = (node: Context, key: string): string[] => {
@@ -113,7 +121,10 @@ const list = (node: Context, key: string): string[] => {
   if (raw === undefined || raw === null || raw === '') return [];
   if (Array.isArray(raw)) return raw.map(String);
   if (typeof raw !== 'string') throw new Error(`Context "${key}" must be a comma-separated string or a list`);
-  return raw.split(',').map((item) => item.trim()).filter(Boolean);
+  return raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 };
 
 /** A browser's Origin: scheme, host and an optional port, nothing else (no path, no trailing slash). */
@@ -127,7 +138,9 @@ const corsOrigins = (node: Context): string[] => {
   }
   const bad = origins.find((origin) => origin !== '*' && !ORIGIN.test(origin));
   if (bad !== undefined) {
-    throw new Error(`Context "corsAllowedOrigins" must list origins like https://example.com or http://localhost:3000, got ${JSON.stringify(bad)}`);
+    throw new Error(
+      `Context "corsAllowedOrigins" must list origins like https://example.com or http://localhost:3000, got ${JSON.stringify(bad)}`,
+    );
   }
   return origins;
 };
@@ -142,15 +155,19 @@ export function readSettings(node: Context): ChatSettings {
   );
   const jwtJwksUrl = str(node, key('jwtJwksUrl'));
   if (jwtSecretArn && jwtJwksUrl) throw new Error('Context: set at most one of "jwtSecretArn" and "jwtJwksUrl"');
-  if (jwtJwksUrl && (!jwtJwksUrl.startsWith('https://') || !URL.canParse(jwtJwksUrl))) throw new Error('Context "jwtJwksUrl" must be an https:// URL');
+  if (jwtJwksUrl && (!jwtJwksUrl.startsWith('https://') || !URL.canParse(jwtJwksUrl)))
+    throw new Error('Context "jwtJwksUrl" must be an https:// URL');
   const stageName = str(node, key('stageName')) ?? SETTINGS.stageName.default;
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(stageName)) throw new Error('Context "stageName" must be 1-64 letters, digits, _ or -');
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(stageName))
+    throw new Error('Context "stageName" must be 1-64 letters, digits, _ or -');
   return {
     stageName,
     auth: {
       jwtSecretArn,
       jwtJwksUrl,
-      ownerClaim: matching(node, key('jwtOwnerClaim'), /^[A-Za-z_][\w.:-]{0,127}$/, 'a claim name (letters, digits, _ . : -)') ?? SETTINGS.jwtOwnerClaim.default,
+      ownerClaim:
+        matching(node, key('jwtOwnerClaim'), /^[A-Za-z_][\w.:-]{0,127}$/, 'a claim name (letters, digits, _ . : -)') ??
+        SETTINGS.jwtOwnerClaim.default,
       // Compared exactly with the token's iss/aud; stray spaces would refuse every token.
       issuer: matching(node, key('jwtIssuer'), /^\S(?:[^\s]{0,510}\S)?$/, 'at most 512 characters without spaces'),
       audience: matching(node, key('jwtAudience'), /^\S(?:[^\s]{0,510}\S)?$/, 'at most 512 characters without spaces'),
@@ -173,7 +190,12 @@ export function readSettings(node: Context): ChatSettings {
     eventBusName:
       node.tryGetContext(key('eventBusName')) === ''
         ? undefined
-        : (matching(node, key('eventBusName'), /^[/.\w-]{1,256}$/, 'an event bus name (1-256 letters, digits, . - _ /), not an ARN') ?? SETTINGS.eventBusName.default),
+        : (matching(
+            node,
+            key('eventBusName'),
+            /^[/.\w-]{1,256}$/,
+            'an event bus name (1-256 letters, digits, . - _ /), not an ARN',
+          ) ?? SETTINGS.eventBusName.default),
     logRetentionDays: logRetentionDays(node),
     frontDoor: readFrontDoor(node),
     // SNS refuses a malformed address at deploy time; refuse it here instead.
@@ -186,7 +208,9 @@ function logRetentionDays(node: Context): number {
   if (raw === undefined || raw === null || raw === '') return SETTINGS.logRetentionDays.default;
   const value = Number(raw);
   if (!(SETTINGS.logRetentionDays.values as readonly number[]).includes(value)) {
-    throw new Error(`Context "logRetentionDays" must be one of the periods CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(', ')}; got ${JSON.stringify(raw)}`);
+    throw new Error(
+      `Context "logRetentionDays" must be one of the periods CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(', ')}; got ${JSON.stringify(raw)}`,
+    );
   }
   return value;
 }
@@ -204,9 +228,24 @@ function readFrontDoor(node: Context): ChatSettings['frontDoor'] {
   if (certificateArn && !certificateArn.startsWith('arn:aws:acm:us-east-1:')) {
     throw new Error('Context "certificateArn" must be an ACM certificate in us-east-1 (CloudFront requires it)');
   }
-  matching(node, key('certificateArn'), new RegExp(`^arn:aws:acm:us-east-1:\\d{12}:certificate/${UUID}$`), 'arn:aws:acm:us-east-1:<account>:certificate/<id>');
-  const hostedZoneId = matching(node, key('hostedZoneId'), /^[A-Z0-9]{1,32}$/, 'a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ (without /hostedzone/)');
-  const hostedZoneName = matching(node, key('hostedZoneName'), DOMAIN_NAME, 'a lowercase domain name such as example.com');
+  matching(
+    node,
+    key('certificateArn'),
+    new RegExp(`^arn:aws:acm:us-east-1:\\d{12}:certificate/${UUID}$`),
+    'arn:aws:acm:us-east-1:<account>:certificate/<id>',
+  );
+  const hostedZoneId = matching(
+    node,
+    key('hostedZoneId'),
+    /^[A-Z0-9]{1,32}$/,
+    'a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ (without /hostedzone/)',
+  );
+  const hostedZoneName = matching(
+    node,
+    key('hostedZoneName'),
+    DOMAIN_NAME,
+    'a lowercase domain name such as example.com',
+  );
   if (!hostedZoneId !== !hostedZoneName) throw new Error('Context: "hostedZoneId" and "hostedZoneName" go together');
   if (hostedZoneId && !domainName) throw new Error('Context: a hosted zone needs "domainName"');
   // Route 53 refuses a record outside the zone at deploy time.

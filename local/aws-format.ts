@@ -19,8 +19,7 @@ export function apiGatewayTime(date: Date): string {
 }
 
 /** The client's address without the IPv4-mapped IPv6 prefix Node reports. */
-export const clientAddress = (address: string | undefined): string =>
-  (address ?? '127.0.0.1').replace(/^::ffff:/, '');
+export const clientAddress = (address: string | undefined): string => (address ?? '127.0.0.1').replace(/^::ffff:/, '');
 
 /**
  * The X-Forwarded-* headers API Gateway adds to the request a function receives: the caller's

@@ -37,14 +37,19 @@ const LOGGED_DETAIL_FIELDS = ['room_id', 'owner_id', 'message_id', 'owner_online
 export const isAwsApiRequest = (req: IncomingMessage): boolean =>
   req.method === 'POST' && typeof req.headers['x-amz-target'] === 'string';
 
-export async function handleAwsApiRequest(options: AwsStubOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleAwsApiRequest(
+  options: AwsStubOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const target = String(req.headers['x-amz-target']);
   const raw = await readBody(req, 1024 * 1024);
   let input: Record<string, unknown>;
   try {
     input = JSON.parse(raw?.toString('utf8') || '{}') as Record<string, unknown>;
   } catch {
-    return reply(res, 400, { __type: 'SerializationException', message: 'Request body is not JSON' });
+    reply(res, 400, { __type: 'SerializationException', message: 'Request body is not JSON' });
+    return;
   }
   switch (target) {
     case 'secretsmanager.GetSecretValue':
@@ -52,7 +57,11 @@ export async function handleAwsApiRequest(options: AwsStubOptions, req: Incoming
     case 'AWSEvents.PutEvents':
       return putEvents(options, input, res);
     default:
-      return reply(res, 400, { __type: 'UnknownOperationException', message: `${target} is not served by the local stack` });
+      reply(res, 400, {
+        __type: 'UnknownOperationException',
+        message: `${target} is not served by the local stack`,
+      });
+      return;
   }
 }
 
@@ -60,7 +69,11 @@ function getSecretValue(options: AwsStubOptions, input: Record<string, unknown>,
   const arn = String(input.SecretId ?? '');
   const secret = options.secrets[arn];
   if (secret === undefined) {
-    return reply(res, 400, { __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." });
+    reply(res, 400, {
+      __type: 'ResourceNotFoundException',
+      message: "Secrets Manager can't find the specified secret.",
+    });
+    return;
   }
   reply(res, 200, {
     ARN: arn,
@@ -84,8 +97,16 @@ function putEvents(options: AwsStubOptions, input: Record<string, unknown>, res:
       // Not JSON: nothing of it is logged.
     }
     const bus = String(entry.EventBusName ?? 'default');
-    options.onPutEvents?.({ rejected: fail, bus, source: String(entry.Source), detailType: String(entry.DetailType), detail });
-    const shown = Object.fromEntries(LOGGED_DETAIL_FIELDS.filter((key) => key in detail).map((key) => [key, detail[key]]));
+    options.onPutEvents?.({
+      rejected: fail,
+      bus,
+      source: String(entry.Source),
+      detailType: String(entry.DetailType),
+      detail,
+    });
+    const shown = Object.fromEntries(
+      LOGGED_DETAIL_FIELDS.filter((key) => key in detail).map((key) => [key, detail[key]]),
+    );
     options.log(
       `[eventbridge] PutEvents${fail ? ' REJECTED' : ''} bus=${bus} source=${entry.Source} ` +
         `detail-type=${entry.DetailType} detail=${JSON.stringify(shown)}`,
@@ -93,7 +114,8 @@ function putEvents(options: AwsStubOptions, input: Record<string, unknown>, res:
   }
   if (fail) {
     const rejected = { ErrorCode: 'InternalFailure', ErrorMessage: 'Rejected by the local stack (failPutEvents)' };
-    return reply(res, 200, { FailedEntryCount: entries.length, Entries: entries.map(() => rejected) });
+    reply(res, 200, { FailedEntryCount: entries.length, Entries: entries.map(() => rejected) });
+    return;
   }
   reply(res, 200, { FailedEntryCount: 0, Entries: entries.map(() => ({ EventId: randomUUID() })) });
 }

@@ -101,10 +101,7 @@ export function readCloudAssembly(assemblyDir: string, stackName: string): Cloud
   return parseTemplate(readTemplate(templatePath), { assemblyDir, templatePath });
 }
 
-export function parseTemplate(
-  template: Template,
-  where: { assemblyDir: string; templatePath: string },
-): CloudAssembly {
+export function parseTemplate(template: Template, where: { assemblyDir: string; templatePath: string }): CloudAssembly {
   const resources = template.Resources ?? {};
   const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
   const resourceTypes = new Map(Object.entries(resources).map(([id, r]) => [id, r.Type]));
@@ -157,7 +154,9 @@ export function parseTemplate(
         }
         const functionId = lambdaFunctionIn(props.IntegrationUri, resources);
         if (!functionId || !functions.has(functionId)) {
-          throw new LocalStackError(`Integration ${integrationId}: its IntegrationUri names no Lambda function of the template`);
+          throw new LocalStackError(
+            `Integration ${integrationId}: its IntegrationUri names no Lambda function of the template`,
+          );
         }
         return { routeKey, functionId, logicalId };
       });
@@ -197,18 +196,25 @@ function parseFunction(
   const assetPath = resource.Metadata?.['aws:asset:path'];
   const handler = resource.Properties?.Handler;
   if (typeof assetPath !== 'string') {
-    throw new LocalStackError(`Function ${logicalId}: no 'aws:asset:path' metadata, so its code is not in the cloud assembly`);
+    throw new LocalStackError(
+      `Function ${logicalId}: no 'aws:asset:path' metadata, so its code is not in the cloud assembly`,
+    );
   }
   if (typeof handler !== 'string' || !/^[\w./-]+\.[A-Za-z_$][\w$]*$/.test(handler)) {
-    throw new LocalStackError(`Function ${logicalId}: Handler ${JSON.stringify(handler)} is not of the form file.export`);
+    throw new LocalStackError(
+      `Function ${logicalId}: Handler ${JSON.stringify(handler)} is not of the form file.export`,
+    );
   }
   const dot = handler.lastIndexOf('.');
   const moduleBase = join(assemblyDir, assetPath, handler.slice(0, dot));
   const modulePath = MODULE_EXTENSIONS.map((ext) => moduleBase + ext).find((path) => existsSync(path));
   if (!modulePath) {
-    throw new LocalStackError(`Function ${logicalId}: no ${handler.slice(0, dot)}.mjs/.js/.cjs in ${join(assemblyDir, assetPath)}`);
+    throw new LocalStackError(
+      `Function ${logicalId}: no ${handler.slice(0, dot)}.mjs/.js/.cjs in ${join(assemblyDir, assetPath)}`,
+    );
   }
-  const variables = (resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables;
+  const variables = (resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
+    ?.Variables;
   const architectures = resource.Properties?.Architectures;
   return {
     logicalId,
@@ -233,7 +239,10 @@ function roleActions(role: unknown, resources: Record<string, TemplateResource>)
   const actions = new Set<string>();
   for (const policy of Object.values(resources)) {
     if (policy.Type !== 'AWS::IAM::Policy') continue;
-    const props = policy.Properties as { Roles?: unknown[]; PolicyDocument?: { Statement?: { Action?: string | string[] }[] } };
+    const props = policy.Properties as {
+      Roles?: unknown[];
+      PolicyDocument?: { Statement?: { Action?: string | string[] }[] };
+    };
     if (!props.Roles?.some((r) => refTo(r) === roleId)) continue;
     for (const statement of props.PolicyDocument?.Statement ?? []) {
       for (const action of [statement.Action ?? []].flat()) if (!action.startsWith('logs:')) actions.add(action);
@@ -269,7 +278,11 @@ function lambdaFunctionIn(value: unknown, resources: Record<string, TemplateReso
   }
   if (value === null || typeof value !== 'object') return undefined;
   const getAtt = (value as { 'Fn::GetAtt'?: unknown })['Fn::GetAtt'];
-  if (Array.isArray(getAtt) && getAtt[1] === 'Arn' && resources[getAtt[0] as string]?.Type === 'AWS::Lambda::Function') {
+  if (
+    Array.isArray(getAtt) &&
+    getAtt[1] === 'Arn' &&
+    resources[getAtt[0] as string]?.Type === 'AWS::Lambda::Function'
+  ) {
     return getAtt[0] as string;
   }
   for (const nested of Object.values(value)) {

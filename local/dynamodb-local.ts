@@ -48,7 +48,8 @@ export async function startDynamoDbLocal(): Promise<LocalDynamoDb> {
         await client.send(new ListTablesCommand({}));
         break;
       } catch {
-        if (Date.now() > deadline) throw new LocalStackError(`DynamoDB Local did not answer within ${ANSWER_WITHIN_MS / 1000} s`);
+        if (Date.now() > deadline)
+          throw new LocalStackError(`DynamoDB Local did not answer within ${ANSWER_WITHIN_MS / 1000} s`);
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     }

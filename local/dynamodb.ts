@@ -105,8 +105,14 @@ export function createTableInput(table: TableDefinition, tableName: string): Cre
   const p = table.properties as Record<string, any>;
   const provisioned = p.BillingMode !== 'PAY_PER_REQUEST';
   const throughput = (source: unknown): { ProvisionedThroughput?: ProvisionedThroughput } =>
-    provisioned ? { ProvisionedThroughput: (source as ProvisionedThroughput) ?? { ReadCapacityUnits: 5, WriteCapacityUnits: 5 } } : {};
-  const index = (i: Record<string, any>) => ({ IndexName: i.IndexName, KeySchema: i.KeySchema, Projection: i.Projection });
+    provisioned
+      ? { ProvisionedThroughput: (source as ProvisionedThroughput) ?? { ReadCapacityUnits: 5, WriteCapacityUnits: 5 } }
+      : {};
+  const index = (i: Record<string, any>) => ({
+    IndexName: i.IndexName,
+    KeySchema: i.KeySchema,
+    Projection: i.Projection,
+  });
   return {
     TableName: tableName,
     KeySchema: p.KeySchema,
@@ -126,7 +132,11 @@ export function createTableInput(table: TableDefinition, tableName: string): Cre
 }
 
 /** Creates each table that does not exist yet and waits until it is ACTIVE. */
-export async function ensureTables(endpoint: string, region: string, tables: { input: CreateTableCommandInput }[]): Promise<string[]> {
+export async function ensureTables(
+  endpoint: string,
+  region: string,
+  tables: { input: CreateTableCommandInput }[],
+): Promise<string[]> {
   const client = new DynamoDBClient(localClientConfig(endpoint, region));
   const created: string[] = [];
   try {
@@ -159,7 +169,10 @@ async function tableStatus(client: DynamoDBClient, name: string): Promise<string
     const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
     return Table?.TableStatus;
   } catch (error) {
-    if (error instanceof ResourceNotFoundException || (error as { name?: string }).name === 'ResourceNotFoundException') {
+    if (
+      error instanceof ResourceNotFoundException ||
+      (error as { name?: string }).name === 'ResourceNotFoundException'
+    ) {
       return undefined;
     }
     throw error;

@@ -4,7 +4,10 @@
  * separately from messages (128 KB, which `ws` enforces through maxPayload); `ws` only
  * surfaces whole messages, so the frame headers are read here (RFC 6455, section 5.2).
  */
-export function frameSizeGuard(maxFrameBytes: number, onOversize: (payloadBytes: number) => void): (chunk: Buffer) => void {
+export function frameSizeGuard(
+  maxFrameBytes: number,
+  onOversize: (payloadBytes: number) => void,
+): (chunk: Buffer) => void {
   let header: number[] = [];
   let payloadLeft = 0;
   let reported = false;

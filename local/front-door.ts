@@ -18,7 +18,14 @@ import { refTo, type Template, type TemplateResource } from './cloud-assembly.js
  */
 
 /** Viewer headers that are the request's framing or connection, not policy-controlled. */
-const ALWAYS_FORWARDED = new Set(['host', 'content-length', 'transfer-encoding', 'upgrade', 'connection', 'x-forwarded-for']);
+const ALWAYS_FORWARDED = new Set([
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'upgrade',
+  'connection',
+  'x-forwarded-for',
+]);
 
 type HeaderRule =
   | { forward: 'listed'; names: Set<string> }
@@ -48,13 +55,16 @@ export function readFrontDoor(template: Template): FrontDoorRules | undefined {
   const resources = template.Resources ?? {};
   const distributions = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::CloudFront::Distribution');
   if (distributions.length === 0) return undefined;
-  if (distributions.length > 1) throw new LocalStackError('The local front door plays one CloudFront distribution; the template has several');
+  if (distributions.length > 1)
+    throw new LocalStackError('The local front door plays one CloudFront distribution; the template has several');
   const [distributionId, distribution] = distributions[0]!;
   const config = (distribution.Properties?.DistributionConfig ?? {}) as Record<string, any>;
   const origins = new Map<string, string[]>(
     ((config.Origins ?? []) as { Id: string; OriginCustomHeaders?: { HeaderName: string }[] }[]).map((origin) => [
       origin.Id,
-      (origin.OriginCustomHeaders ?? []).map((h) => literal(h.HeaderName, `${distributionId} origin ${origin.Id} header name`).toLowerCase()),
+      (origin.OriginCustomHeaders ?? []).map((h) =>
+        literal(h.HeaderName, `${distributionId} origin ${origin.Id} header name`).toLowerCase(),
+      ),
     ]),
   );
   const behavior = (raw: Record<string, any>, pathPattern: string): FrontDoorBehavior => {
@@ -63,7 +73,8 @@ export function readFrontDoor(template: Template): FrontDoorRules | undefined {
     const cacheHeaders = cache?.ParametersInCacheKeyAndForwardedToOrigin?.HeadersConfig;
     const request = policyConfig(resources, raw.OriginRequestPolicyId, 'AWS::CloudFront::OriginRequestPolicy', where);
     const requestHeaders = request?.HeadersConfig;
-    if (!cache && raw.ForwardedValues) throw new LocalStackError(`${where}: legacy ForwardedValues are not served locally; use a cache policy`);
+    if (!cache && raw.ForwardedValues)
+      throw new LocalStackError(`${where}: legacy ForwardedValues are not served locally; use a cache policy`);
     const listed = (config: { Headers?: unknown[] } | undefined) =>
       (config?.Headers ?? []).map((name) => literal(name, `${where} header`).toLowerCase());
     const all = [...listed(cacheHeaders), ...listed(requestHeaders)];
@@ -81,12 +92,16 @@ export function readFrontDoor(template: Template): FrontDoorRules | undefined {
       case 'allExcept': {
         // A header of the cache key reaches the origin whatever the origin request policy says.
         const cacheKey = new Set(listed(cacheHeaders));
-        headers = { forward: 'all-except', names: new Set(listed(requestHeaders).filter((name) => !cacheKey.has(name))) };
+        headers = {
+          forward: 'all-except',
+          names: new Set(listed(requestHeaders).filter((name) => !cacheKey.has(name))),
+        };
         break;
       }
-        break;
       default:
-        throw new LocalStackError(`${where}: header behaviour ${JSON.stringify(requestHeaders?.HeaderBehavior)} is not served locally`);
+        throw new LocalStackError(
+          `${where}: header behaviour ${JSON.stringify(requestHeaders?.HeaderBehavior)} is not served locally`,
+        );
     }
     return {
       pathPattern,
@@ -118,7 +133,9 @@ function policyConfig(
   const logicalId = refTo(id);
   const resource = logicalId ? resources[logicalId] : undefined;
   if (!resource || resource.Type !== type) {
-    throw new LocalStackError(`${where}: ${type} ${JSON.stringify(id)} is not a policy of the template (managed policies are not served locally)`);
+    throw new LocalStackError(
+      `${where}: ${type} ${JSON.stringify(id)} is not a policy of the template (managed policies are not served locally)`,
+    );
   }
   const key = type === 'AWS::CloudFront::CachePolicy' ? 'CachePolicyConfig' : 'OriginRequestPolicyConfig';
   return resource.Properties?.[key] as Record<string, any>;
@@ -127,7 +144,10 @@ function policyConfig(
 /** CloudFront path patterns: `*` any characters, `?` one; case-sensitive. */
 function patternMatches(pattern: string, path: string): boolean {
   if (pattern === '*') return true;
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${source.startsWith('/') ? source : `/${source}`}$`).test(path);
 }
 
@@ -150,7 +170,9 @@ export class LocalFrontDoor {
     for (const behavior of rules.behaviors) {
       const missing = behavior.originHeaders.filter((name) => !(name in originHeaderValues));
       if (missing.length > 0) {
-        throw new LocalStackError(`${rules.distributionId}: no local value for the origin header(s) ${missing.join(', ')}`);
+        throw new LocalStackError(
+          `${rules.distributionId}: no local value for the origin header(s) ${missing.join(', ')}`,
+        );
       }
     }
   }
@@ -160,24 +182,37 @@ export class LocalFrontDoor {
   }
 
   /** Undefined when CloudFront refuses the method on that path (403). */
-  originRequest(method: string, path: string, rawHeaders: string[], viewer: { ip: string; port: number }): OriginRequest | undefined {
+  originRequest(
+    method: string,
+    path: string,
+    rawHeaders: string[],
+    viewer: { ip: string; port: number },
+  ): OriginRequest | undefined {
     const behavior = this.behaviorFor(path);
     if (!behavior.allowedMethods.includes(method.toUpperCase())) return undefined;
     return { behavior, headers: this.forwardedHeaders(behavior, rawHeaders, viewer) };
   }
 
-  forwardedHeaders(behavior: FrontDoorBehavior, rawHeaders: string[], viewer: { ip: string; port: number }): [string, string][] {
+  forwardedHeaders(
+    behavior: FrontDoorBehavior,
+    rawHeaders: string[],
+    viewer: { ip: string; port: number },
+  ): [string, string][] {
     const replaced = new Set([...behavior.originHeaders, ...behavior.cloudFrontHeaders]);
     const headers: [string, string][] = [];
     for (let i = 0; i < rawHeaders.length; i += 2) {
       const name = rawHeaders[i]!;
       const lower = name.toLowerCase();
       if (replaced.has(lower) || lower.startsWith('cloudfront-')) continue;
-      if (ALWAYS_FORWARDED.has(lower) || this.forwards(behavior.headers, lower)) headers.push([name, rawHeaders[i + 1]!]);
+      if (ALWAYS_FORWARDED.has(lower) || this.forwards(behavior.headers, lower))
+        headers.push([name, rawHeaders[i + 1]!]);
     }
     for (const name of behavior.cloudFrontHeaders) {
       if (name === 'cloudfront-viewer-address') headers.push([name, `${viewer.ip}:${viewer.port}`]);
-      else throw new LocalStackError(`${this.rules.distributionId}: the CloudFront header ${name} is not generated locally`);
+      else
+        throw new LocalStackError(
+          `${this.rules.distributionId}: the CloudFront header ${name} is not generated locally`,
+        );
     }
     for (const name of behavior.originHeaders) headers.push([name, this.originHeaderValues[name]!]);
     return headers;
@@ -194,7 +229,9 @@ export class LocalFrontDoor {
 export function splitUrl(url: string | undefined): { path: string; rawQuery: string } {
   const whole = url ?? '/';
   const queryAt = whole.indexOf('?');
-  return queryAt === -1 ? { path: whole, rawQuery: '' } : { path: whole.slice(0, queryAt), rawQuery: whole.slice(queryAt + 1) };
+  return queryAt === -1
+    ? { path: whole, rawQuery: '' }
+    : { path: whole.slice(0, queryAt), rawQuery: whole.slice(queryAt + 1) };
 }
 
 /** CloudFront's body for a method the path's behaviour does not allow (status 403). */
@@ -205,7 +242,9 @@ export const METHOD_NOT_ALLOWED = {
 /** Only the distribution's /ws/* behaviour leads to the WebSocket API; anything else is not a socket (404). */
 export const isWebSocketPath = (path: string): boolean => path.startsWith('/ws/');
 
-export type ViewerRequestFunction = (event: { request: ViewerRequest } & Record<string, unknown>) => ViewerRequestResult;
+export type ViewerRequestFunction = (
+  event: { request: ViewerRequest } & Record<string, unknown>,
+) => ViewerRequestResult;
 
 /**
  * Runs the /ws/* behaviour's CloudFront Function on a handshake, with the event CloudFront
@@ -221,7 +260,12 @@ export function runViewerRequest(
     version: '1.0',
     context: { eventType: 'viewer-request' },
     viewer: { ip: request.sourceIp },
-    request: { method: 'GET', uri: request.path, querystring: toCloudFrontQuery(request.rawQuery), headers: toCloudFrontHeaders(request.req) },
+    request: {
+      method: 'GET',
+      uri: request.path,
+      querystring: toCloudFrontQuery(request.rawQuery),
+      headers: toCloudFrontHeaders(request.req),
+    },
   });
   if ('statusCode' in edge) return { status: edge.statusCode };
   if (edge.uri !== stagePath) return { status: 403 };

@@ -21,9 +21,14 @@ const asHostName = (address: string): string => {
   return plain.includes(':') && !plain.startsWith('[') ? `[${plain}]` : plain;
 };
 
-export function hostCheck(listenHost: string, port: number, interfaces: () => string[] = interfaceAddresses): HostCheck {
+export function hostCheck(
+  listenHost: string,
+  port: number,
+  interfaces: () => string[] = interfaceAddresses,
+): HostCheck {
   const fixed = [...LOOPBACK_NAMES, ...(WILDCARD.has(listenHost) ? [] : [listenHost])].map(asHostName);
-  const withPort = (names: string[]) => new Set(names.flatMap((name) => (port === 80 ? [name, `${name}:80`] : [`${name}:${port}`])));
+  const withPort = (names: string[]) =>
+    new Set(names.flatMap((name) => (port === 80 ? [name, `${name}:80`] : [`${name}:${port}`])));
   const always = withPort(fixed);
   return (host) => {
     if (!host) return false;

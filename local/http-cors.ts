@@ -34,7 +34,8 @@ export function readCorsRules(apiId: string, api: TemplateResource): CorsRules |
     return value as string[];
   };
   const maxAge = config.MaxAge;
-  if (maxAge !== undefined && typeof maxAge !== 'number') throw new LocalStackError(`HTTP API ${apiId}: CorsConfiguration.MaxAge is not a number`);
+  if (maxAge !== undefined && typeof maxAge !== 'number')
+    throw new LocalStackError(`HTTP API ${apiId}: CorsConfiguration.MaxAge is not a number`);
   return {
     allowOrigins: strings('AllowOrigins'),
     allowMethods: strings('AllowMethods').map((m) => m.toUpperCase()),
@@ -82,14 +83,19 @@ export class HttpApiCors {
     if (!allowOrigin) return {};
     return {
       ...allowOrigin,
-      ...(this.rules.exposeHeaders.length > 0 ? { 'access-control-expose-headers': this.rules.exposeHeaders.join(',') } : {}),
+      ...(this.rules.exposeHeaders.length > 0
+        ? { 'access-control-expose-headers': this.rules.exposeHeaders.join(',') }
+        : {}),
     };
   }
 
   private allowOrigin(origin: string): Record<string, string> | undefined {
-    const credentials: Record<string, string> = this.rules.allowCredentials ? { 'access-control-allow-credentials': 'true' } : {};
+    const credentials: Record<string, string> = this.rules.allowCredentials
+      ? { 'access-control-allow-credentials': 'true' }
+      : {};
     if (this.rules.allowOrigins.includes('*')) return { 'access-control-allow-origin': '*', ...credentials };
-    if (this.rules.allowOrigins.includes(origin)) return { 'access-control-allow-origin': origin, vary: 'origin', ...credentials };
+    if (this.rules.allowOrigins.includes(origin))
+      return { 'access-control-allow-origin': origin, vary: 'origin', ...credentials };
     return undefined;
   }
 }

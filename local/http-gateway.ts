@@ -77,7 +77,9 @@ export class HttpGateway {
       const answer = corsRules.preflight(seen);
       res.writeHead(204, answer);
       res.end();
-      this.options.log(`${method} ${rawPath} 204 (CORS preflight${answer['access-control-allow-origin'] ? '' : ', origin not allowed'})`);
+      this.options.log(
+        `${method} ${rawPath} 204 (CORS preflight${answer['access-control-allow-origin'] ? '' : ', origin not allowed'})`,
+      );
       return;
     }
     if (!match) {
@@ -191,7 +193,13 @@ export class HttpGateway {
     }
     const structured =
       result !== null && typeof result === 'object' && 'statusCode' in (result as Record<string, unknown>)
-        ? (result as { statusCode: unknown; headers?: Record<string, unknown>; cookies?: string[]; body?: unknown; isBase64Encoded?: boolean })
+        ? (result as {
+            statusCode: unknown;
+            headers?: Record<string, unknown>;
+            cookies?: string[];
+            body?: unknown;
+            isBase64Encoded?: boolean;
+          })
         : undefined;
     if (!structured) {
       // A result without statusCode is taken as a JSON body with status 200.

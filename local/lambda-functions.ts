@@ -6,7 +6,6 @@ import { LocalStackError } from './errors.js';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
-
 export class LambdaFunctionError extends Error {
   override readonly name = 'LambdaFunctionError';
 }
@@ -27,7 +26,9 @@ export class LocalFunction {
       // lists cdk.out in vitest.config.ts), so Node itself imports it.
       module = (await import(/* @vite-ignore */ pathToFileURL(definition.modulePath).href)) as Record<string, unknown>;
     } catch (error) {
-      throw new LocalStackError(`Function ${definition.logicalId} failed to load (${definition.modulePath}): ${(error as Error).message}`);
+      throw new LocalStackError(
+        `Function ${definition.logicalId} failed to load (${definition.modulePath}): ${(error as Error).message}`,
+      );
     }
     const handler = module[definition.exportName];
     if (typeof handler !== 'function') {
@@ -73,7 +74,9 @@ export class LocalFunction {
       return result === undefined ? undefined : JSON.parse(JSON.stringify(result));
     } catch (error) {
       if (error instanceof LambdaFunctionError) throw error;
-      throw new LambdaFunctionError(`${logicalId} failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+      throw new LambdaFunctionError(
+        `${logicalId} failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+      );
     } finally {
       clearTimeout(timer);
     }

@@ -60,9 +60,14 @@ const PLACEHOLDER_SERVICES_URL = 'http://127.0.0.1:0';
 
 export function planLocalStack(assembly: CloudAssembly, options: LocalStackPlanOptions): LocalStackPlan {
   const { stackName, region } = options;
-  const tableNames = Object.fromEntries(assembly.tables.map((t) => [t.logicalId, t.tableName ?? `${stackName}-${t.logicalId}`]));
+  const tableNames = Object.fromEntries(
+    assembly.tables.map((t) => [t.logicalId, t.tableName ?? `${stackName}-${t.logicalId}`]),
+  );
   const secretArns = Object.fromEntries(
-    assembly.secrets.map((id) => [id, `arn:aws:secretsmanager:${region}:${LOCAL_ACCOUNT}:secret:${stackName}-${id}-local`]),
+    assembly.secrets.map((id) => [
+      id,
+      `arn:aws:secretsmanager:${region}:${LOCAL_ACCOUNT}:secret:${stackName}-${id}-local`,
+    ]),
   );
   const localValues = (servicesUrl: string): LocalValues => ({
     region,
@@ -81,7 +86,9 @@ export function planLocalStack(assembly: CloudAssembly, options: LocalStackPlanO
   const templateVariables = resolveEnvironment(assembly, localValues(PLACEHOLDER_SERVICES_URL), LOCAL_OVERRIDES).merged;
   const unknown = Object.keys(options.environment ?? {}).filter((name) => !(name in templateVariables));
   if (unknown.length > 0) {
-    throw new LocalStackError(`No function of the template has the variable(s) ${unknown.join(', ')}; only existing ones can be overridden`);
+    throw new LocalStackError(
+      `No function of the template has the variable(s) ${unknown.join(', ')}; only existing ones can be overridden`,
+    );
   }
 
   return {
@@ -90,9 +97,16 @@ export function planLocalStack(assembly: CloudAssembly, options: LocalStackPlanO
     functions: [...assembly.functions.values()],
     httpApi: assembly.httpApi,
     webSocketApi: assembly.webSocketApi,
-    tables: assembly.tables.map((t) => ({ logicalId: t.logicalId, tableName: tableNames[t.logicalId]!, input: createTableInput(t, tableNames[t.logicalId]!) })),
+    tables: assembly.tables.map((t) => ({
+      logicalId: t.logicalId,
+      tableName: tableNames[t.logicalId]!,
+      input: createTableInput(t, tableNames[t.logicalId]!),
+    })),
     secretArns: Object.values(secretArns),
-    frontDoor: assembly.frontDoor && { rules: assembly.frontDoor, originHeaders: originHeaders(environment(PLACEHOLDER_SERVICES_URL)) },
+    frontDoor: assembly.frontDoor && {
+      rules: assembly.frontDoor,
+      originHeaders: originHeaders(environment(PLACEHOLDER_SERVICES_URL)),
+    },
     environment,
   };
 }
@@ -103,6 +117,7 @@ export function planLocalStack(assembly: CloudAssembly, options: LocalStackPlanO
  */
 function originHeaders(environment: Record<string, string>): Record<string, string> {
   const secret = environment[envName('originVerifySecret')];
-  if (!secret) throw new LocalStackError('The template has a CloudFront front door but no function has ORIGIN_VERIFY_SECRET');
+  if (!secret)
+    throw new LocalStackError('The template has a CloudFront front door but no function has ORIGIN_VERIFY_SECRET');
   return { [ORIGIN_VERIFY_HEADER]: secret };
 }

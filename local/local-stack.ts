@@ -127,7 +127,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 }
 
 /** Starts what the plan says: the services server, the client port, DynamoDB, the functions and both gateways. */
-async function runLocalStack(plan: LocalStackPlan, options: LocalStackOptions & { log: (line: string) => void }): Promise<LocalStack> {
+async function runLocalStack(
+  plan: LocalStackPlan,
+  options: LocalStackOptions & { log: (line: string) => void },
+): Promise<LocalStack> {
   const { log } = options;
   const { region } = plan;
   if ((globalThis as Record<symbol, unknown>)[STARTED]) {
@@ -167,7 +170,9 @@ async function runLocalStack(plan: LocalStackPlan, options: LocalStackOptions & 
     });
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (!allowedHost(req.headers.host)) {
-        log(`WS ${splitUrl(req.url).path} refused 403 (Host ${JSON.stringify(req.headers.host ?? '')} is not one of the stack's names)`);
+        log(
+          `WS ${splitUrl(req.url).path} refused 403 (Host ${JSON.stringify(req.headers.host ?? '')} is not one of the stack's names)`,
+        );
         return refuse(socket, 403);
       }
       if (!gateways) return socket.destroy();
@@ -184,7 +189,10 @@ async function runLocalStack(plan: LocalStackPlan, options: LocalStackOptions & 
     );
 
     const environment = plan.environment(services.url);
-    const dynamoDb: LocalDynamoDb = await startDynamoDb(options.dynamodb ?? 'disk', options.dataDir ?? join(PROJECT_ROOT, '.data', 'dynalite'));
+    const dynamoDb: LocalDynamoDb = await startDynamoDb(
+      options.dynamodb ?? 'disk',
+      options.dataDir ?? join(PROJECT_ROOT, '.data', 'dynalite'),
+    );
     // Stopped last: sockets close, then the server, then the store their handlers write to.
     cleanup.unshift(() => dynamoDb.stop());
     await ensureTables(dynamoDb.endpoint, region, plan.tables);
@@ -203,13 +211,18 @@ async function runLocalStack(plan: LocalStackPlan, options: LocalStackOptions & 
       AWS_ENDPOINT_URL_EVENTBRIDGE: services.url,
     });
     // These would make the SDK use other credentials or ignore the endpoints above.
-    for (const name of ['AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS']) delete process.env[name];
+    for (const name of ['AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS'])
+      delete process.env[name];
     if (environment.NODE_OPTIONS?.includes('--enable-source-maps')) process.setSourceMapsEnabled(true);
 
     // From here on the bundles are cached in this process with this configuration.
     (globalThis as Record<symbol, unknown>)[STARTED] = true;
     const functions = new Map(
-      await Promise.all(plan.functions.map(async (definition) => [definition.logicalId, await LocalFunction.load(definition, region)] as const)),
+      await Promise.all(
+        plan.functions.map(
+          async (definition) => [definition.logicalId, await LocalFunction.load(definition, region)] as const,
+        ),
+      ),
     );
     const fn = (id: string) => functions.get(id)!;
     const frontDoor = plan.frontDoor && new LocalFrontDoor(plan.frontDoor.rules, plan.frontDoor.originHeaders);
@@ -257,7 +270,9 @@ async function runLocalStack(plan: LocalStackPlan, options: LocalStackOptions & 
  * with API Gateway's body, as CloudFront answers a Host that is not one of its names.
  */
 function refuseHost(req: IncomingMessage, res: ServerResponse, log: (line: string) => void): void {
-  log(`${req.method} ${splitUrl(req.url).path} 403 (Host ${JSON.stringify(req.headers.host ?? '')} is not one of the stack's names)`);
+  log(
+    `${req.method} ${splitUrl(req.url).path} 403 (Host ${JSON.stringify(req.headers.host ?? '')} is not one of the stack's names)`,
+  );
   sendJson(res, 403, { message: 'Forbidden' });
 }
 
@@ -266,7 +281,9 @@ function listen(server: ReturnType<typeof createServer>, port: number, host: str
     server.once('error', (error: NodeJS.ErrnoException) => {
       reject(
         error.code === 'EADDRINUSE'
-          ? new LocalStackError(`Port ${port} is already in use; stop what uses it or pick another (PORT=8001 or --port 8001)`)
+          ? new LocalStackError(
+              `Port ${port} is already in use; stop what uses it or pick another (PORT=8001 or --port 8001)`,
+            )
           : new LocalStackError(`Cannot listen on ${host}:${port}: ${error.message}`),
       );
     });
@@ -286,7 +303,10 @@ function served(
   });
   return {
     functions: Object.fromEntries(
-      [...functions.values()].map(({ definition }) => [definition.logicalId, { modulePath: definition.modulePath, exportName: definition.exportName }]),
+      [...functions.values()].map(({ definition }) => [
+        definition.logicalId,
+        { modulePath: definition.modulePath, exportName: definition.exportName },
+      ]),
     ),
     httpRoutes: gateways.http.routes.map(route),
     webSocketRoutes: gateways.ws.servedRoutes.map(route),

@@ -32,7 +32,12 @@ export async function handleManagementRequest(
     case 'POST': {
       const data = await readBody(req, MAX_POST_BYTES);
       if (!data) {
-        sendJson(res, 413, { message: 'Message too long' }, { 'x-amzn-ErrorType': 'PayloadTooLargeException', connection: 'close' });
+        sendJson(
+          res,
+          413,
+          { message: 'Message too long' },
+          { 'x-amzn-ErrorType': 'PayloadTooLargeException', connection: 'close' },
+        );
         return;
       }
       if (gateway.post(connectionId, data) === 'gone') return gone();

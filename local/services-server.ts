@@ -41,7 +41,8 @@ export const newServicesSecret = (): string => randomBytes(24).toString('base64u
 
 export async function startServicesServer(options: ServicesServerOptions): Promise<ServicesServer> {
   const secret = options.secret ?? newServicesSecret();
-  if (!/^[\w-]{16,}$/.test(secret)) throw new LocalStackError('The services secret must be 16 or more letters, digits, _ or -');
+  if (!/^[\w-]{16,}$/.test(secret))
+    throw new LocalStackError('The services secret must be 16 or more letters, digits, _ or -');
   const expected = Buffer.from(`/${secret}`);
   let allowedHost = (_host: string | undefined) => false;
 
@@ -55,7 +56,8 @@ export async function startServicesServer(options: ServicesServerOptions): Promi
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0]!;
     const prefix = Buffer.from(path.slice(0, expected.length));
-    const secretMatches = prefix.length === expected.length && timingSafeEqual(prefix, expected) && path[expected.length] === '/';
+    const secretMatches =
+      prefix.length === expected.length && timingSafeEqual(prefix, expected) && path[expected.length] === '/';
     if (!allowedHost(req.headers.host) || !secretMatches) {
       // The path (which may hold a guess of the secret) is not logged.
       options.log(`[services] ${req.method} refused 403 (wrong host or secret)`);
@@ -75,7 +77,9 @@ export async function startServicesServer(options: ServicesServerOptions): Promi
 
   const port = await new Promise<number>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new LocalStackError(`Cannot listen on ${LOOPBACK}:${options.port ?? 0} for the AWS services: ${error.message}`)),
+      reject(
+        new LocalStackError(`Cannot listen on ${LOOPBACK}:${options.port ?? 0} for the AWS services: ${error.message}`),
+      ),
     );
     server.listen(options.port ?? 0, LOOPBACK, () => resolve((server.address() as AddressInfo).port));
   });

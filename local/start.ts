@@ -9,17 +9,17 @@ import { banner } from './banner.js';
 import { LocalStackError } from './errors.js';
 import { startLocalStack } from './local-stack.js';
 
+const ARGS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'in-memory': { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
+} as const;
+
 function options() {
-  let values;
+  let values: ReturnType<typeof parseArgs<{ options: typeof ARGS }>>['values'];
   try {
-    ({ values } = parseArgs({
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        'in-memory': { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    }));
+    ({ values } = parseArgs({ options: ARGS }));
   } catch (error) {
     throw new LocalStackError(`${(error as Error).message} (npm start -- --help)`);
   }
@@ -29,7 +29,8 @@ function options() {
   }
   const rawPort = values.port ?? process.env.PORT ?? '8000';
   const port = Number(rawPort);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new LocalStackError(`Port must be 0-65535, got "${rawPort}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new LocalStackError(`Port must be 0-65535, got "${rawPort}"`);
   const endpoint = process.env.DYNAMODB_ENDPOINT;
   return {
     port,

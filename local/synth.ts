@@ -27,7 +27,9 @@ export function synthesizedStackName(assemblyDir = ASSEMBLY_DIR): string {
     .filter(([, artifact]) => artifact.type === 'aws:cloudformation:stack')
     .map(([id, artifact]) => artifact.properties?.stackName ?? id);
   if (stacks.length !== 1) {
-    throw new LocalStackError(`${manifestPath} lists ${stacks.length} CloudFormation stacks (${stacks.join(', ')}); the local stack serves exactly one`);
+    throw new LocalStackError(
+      `${manifestPath} lists ${stacks.length} CloudFormation stacks (${stacks.join(', ')}); the local stack serves exactly one`,
+    );
   }
   return stacks[0]!;
 }
@@ -77,7 +79,14 @@ export async function ensureSynthesized(
   const assemblyDir = options.assemblyDir ?? join(root, 'cdk.out');
   const reason = staleReason(root, assemblyDir);
   if (!reason) return { synthesized: false };
-  const args = ['cdk', 'synth', '-q', '-o', assemblyDir, ...Object.entries(options.context ?? {}).flatMap(([key, value]) => ['-c', `${key}=${value}`])];
+  const args = [
+    'cdk',
+    'synth',
+    '-q',
+    '-o',
+    assemblyDir,
+    ...Object.entries(options.context ?? {}).flatMap(([key, value]) => ['-c', `${key}=${value}`]),
+  ];
   (options.log ?? console.log)(`Synthesizing the CDK app (npx ${args.join(' ')}) because ${reason}...`);
   const output: Buffer[] = [];
   const code = await new Promise<number | null>((resolve, reject) => {
@@ -88,7 +97,9 @@ export async function ensureSynthesized(
     child.on('close', resolve);
   });
   if (code !== 0) {
-    throw new LocalStackError(`npx ${args.join(' ')} failed (exit ${code}):\n${Buffer.concat(output).toString('utf8').trim()}`);
+    throw new LocalStackError(
+      `npx ${args.join(' ')} failed (exit ${code}):\n${Buffer.concat(output).toString('utf8').trim()}`,
+    );
   }
   return { synthesized: true };
 }

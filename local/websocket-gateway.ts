@@ -3,7 +3,13 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { apiGatewayTime, awsStyleId, clientAddress, forwardedHeaders, localApiId, parseQuery } from './aws-format.js';
 import { frameSizeGuard } from './frame-size-guard.js';
-import { isWebSocketPath, runViewerRequest, splitUrl, type LocalFrontDoor, type ViewerRequestFunction } from './front-door.js';
+import {
+  isWebSocketPath,
+  runViewerRequest,
+  splitUrl,
+  type LocalFrontDoor,
+  type ViewerRequestFunction,
+} from './front-door.js';
 import type { LocalFunction } from './lambda-functions.js';
 
 /** API Gateway's WebSocket quotas; tests shrink the timeouts. */
@@ -71,7 +77,10 @@ class Connection implements ConnectionInfo {
   ) {
     this.lastActiveAt = meta.connectedAt;
     this.idleTimer = setTimeout(() => this.close(1001, 'Going away: idle timeout'), limits.idleTimeoutMs);
-    this.lifetimeTimer = setTimeout(() => this.close(1001, 'Going away: maximum connection duration'), limits.maxConnectionMs);
+    this.lifetimeTimer = setTimeout(
+      () => this.close(1001, 'Going away: maximum connection duration'),
+      limits.maxConnectionMs,
+    );
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
   }
 
@@ -156,8 +165,14 @@ export class WebSocketGateway {
     const sourceIp = clientAddress(req.socket.remoteAddress);
 
     if (!isWebSocketPath(path)) return refuse(socket, 404);
-    if (req.headers.upgrade?.toLowerCase() !== 'websocket' || !req.headers['sec-websocket-key']) return refuse(socket, 400);
-    const edge = runViewerRequest(this.options.viewerRequest, `/${this.options.stageName}`, { req, path, rawQuery, sourceIp });
+    if (req.headers.upgrade?.toLowerCase() !== 'websocket' || !req.headers['sec-websocket-key'])
+      return refuse(socket, 400);
+    const edge = runViewerRequest(this.options.viewerRequest, `/${this.options.stageName}`, {
+      req,
+      path,
+      rawQuery,
+      sourceIp,
+    });
     if ('status' in edge) return refuse(socket, edge.status);
 
     const forwarded = this.options.frontDoor?.originRequest('GET', path, req.rawHeaders, {
@@ -181,7 +196,9 @@ export class WebSocketGateway {
           | { statusCode?: number; headers?: Record<string, string> }
           | undefined;
         status = Number(result?.statusCode ?? 200);
-        const protocol = Object.entries(result?.headers ?? {}).find(([name]) => name.toLowerCase() === 'sec-websocket-protocol');
+        const protocol = Object.entries(result?.headers ?? {}).find(
+          ([name]) => name.toLowerCase() === 'sec-websocket-protocol',
+        );
         if (protocol) this.protocols.set(req, String(protocol[1]));
       } catch (error) {
         this.options.log(`$connect: ${(error as Error).message}`);
@@ -206,7 +223,9 @@ export class WebSocketGateway {
     this.options.log(`WS ${meta.connectionId} connected`);
     socket.prependListener(
       'data',
-      frameSizeGuard(this.options.limits.frameBytes, () => connection.close(1009, 'Frame size exceeds the 32 KB limit')),
+      frameSizeGuard(this.options.limits.frameBytes, () =>
+        connection.close(1009, 'Frame size exceeds the 32 KB limit'),
+      ),
     );
     ws.on('error', () => undefined);
     ws.on('message', (data, isBinary) => this.onFrame(connection, data, isBinary));
@@ -253,7 +272,11 @@ export class WebSocketGateway {
         });
       } catch (error) {
         this.options.log(`${routeKey}: ${(error as Error).message}`);
-        this.reply(connection, { message: 'Internal server error', connectionId: connection.meta.connectionId, requestId });
+        this.reply(connection, {
+          message: 'Internal server error',
+          connectionId: connection.meta.connectionId,
+          requestId,
+        });
       }
     });
   }
@@ -347,12 +370,14 @@ export class WebSocketGateway {
 
   info(connectionId: string): ConnectionInfo | undefined {
     const connection = this.openConnection(connectionId);
-    return connection && {
-      connectedAt: connection.connectedAt,
-      lastActiveAt: connection.lastActiveAt,
-      sourceIp: connection.sourceIp,
-      userAgent: connection.userAgent,
-    };
+    return (
+      connection && {
+        connectedAt: connection.connectedAt,
+        lastActiveAt: connection.lastActiveAt,
+        sourceIp: connection.sourceIp,
+        userAgent: connection.userAgent,
+      }
+    );
   }
 
   /** PostToConnection: the data as one text frame. */
@@ -374,7 +399,9 @@ export class WebSocketGateway {
 
   private openConnection(connectionId: string): Connection | undefined {
     const connection = this.connections.get(connectionId);
-    return connection && !connection.closedBy && connection.socket.readyState === WebSocket.OPEN ? connection : undefined;
+    return connection && !connection.closedBy && connection.socket.readyState === WebSocket.OPEN
+      ? connection
+      : undefined;
   }
 
   /** Closes every socket (1001, going away) and waits for their $disconnect runs. */

@@ -23,7 +23,9 @@ export function baseUrlFromOutputs(file: string, stackName?: string): string {
   const name = stackName ?? (stacks.length === 1 ? stacks[0] : undefined);
   if (!name) {
     throw new UsageError(
-      stacks.length === 0 ? `${file} names no stack with a BaseUrl output` : `${file} has several stacks (${stacks.join(', ')}); pick one with --stack`,
+      stacks.length === 0
+        ? `${file} names no stack with a BaseUrl output`
+        : `${file} has several stacks (${stacks.join(', ')}); pick one with --stack`,
     );
   }
   const url = outputs[name]?.BaseUrl ?? outputs[name]?.HttpApiUrl;
@@ -42,7 +44,8 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
       continue;
     }
     const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-    if (!['outputs', 'stack', 'token', 'jwt-secret', 'owner-id', 'step-timeout'].includes(name)) throw new UsageError(`unknown option --${name}`);
+    if (!['outputs', 'stack', 'token', 'jwt-secret', 'owner-id', 'step-timeout'].includes(name))
+      throw new UsageError(`unknown option --${name}`);
     const value = inline ?? argv[++i];
     if (value === undefined || value === '') throw new UsageError(`--${name} needs a value`);
     flags[name] = value;
@@ -53,7 +56,8 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
   if (!baseUrl) throw new UsageError('no base URL');
   const token = flags.token ?? env.SMOKE_TOKEN;
   const jwtSecret = flags['jwt-secret'] ?? env.SMOKE_JWT_SECRET;
-  if (!token && !jwtSecret) throw new UsageError('an owner token (--token) or the signing key (--jwt-secret) is needed');
+  if (!token && !jwtSecret)
+    throw new UsageError('an owner token (--token) or the signing key (--jwt-secret) is needed');
   const options: SmokeOptions = { baseUrl };
   if (token) options.token = token;
   if (jwtSecret) options.jwtSecret = jwtSecret;

@@ -62,7 +62,17 @@ const MINTED_TOKEN_SECONDS = 5 * 60;
 const PREFLIGHT_ORIGIN = 'https://smoke.example';
 const START_FIELDS = ['room_id', 'visitor_token', 'ws_path', 'ws_url'];
 // The guide's room fields and the three issue 12 added (last_message, unread_count, last_read)
-const ROOM_FIELDS = ['created_at', 'id', 'is_active', 'last_message', 'last_read', 'owner_id', 'unread_count', 'updated_at', 'visitor_name'];
+const ROOM_FIELDS = [
+  'created_at',
+  'id',
+  'is_active',
+  'last_message',
+  'last_read',
+  'owner_id',
+  'unread_count',
+  'updated_at',
+  'visitor_name',
+];
 const BROADCAST_FIELDS = ['created_at', 'id', 'message', 'room_id', 'sender_type'];
 const HISTORY_FIELDS = ['content', 'created_at', 'id', 'room_id', 'sender_type'];
 
@@ -75,7 +85,9 @@ function expect(condition: unknown, why: string): asserts condition {
 }
 
 const keysOf = (value: unknown): string =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.keys(value).sort().join(',') : typeof value;
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? Object.keys(value).sort().join(',')
+    : typeof value;
 
 function expectFields(value: unknown, fields: string[], what: string): asserts value is Json {
   expect(keysOf(value) === fields.join(','), `${what} has fields [${keysOf(value)}], expected [${fields.join(',')}]`);
@@ -93,7 +105,8 @@ export function ownerOfToken(token: string, claim = 'user_id'): string {
   } catch {
     throw new Error('--token is not a JWT');
   }
-  if (typeof owner !== 'string' || !isUuid(owner)) throw new Error(`the token's ${claim} claim is not a UUID; pass --owner-id`);
+  if (typeof owner !== 'string' || !isUuid(owner))
+    throw new Error(`the token's ${claim} claim is not a UUID; pass --owner-id`);
   return owner.toLowerCase();
 }
 
@@ -178,25 +191,38 @@ interface Check {
 /** Runs the checks against `options.baseUrl` and reports each; never throws for a failing deployment. */
 export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
   const base = new URL(options.baseUrl);
-  if (base.protocol !== 'https:' && base.protocol !== 'http:') throw new Error(`the base URL must be http(s), got ${base.protocol}`);
+  if (base.protocol !== 'https:' && base.protocol !== 'http:')
+    throw new Error(`the base URL must be http(s), got ${base.protocol}`);
   const baseUrl = base.origin;
   const print = options.print ?? (() => undefined);
   const stepMs = options.stepTimeoutMs ?? 10_000;
   const deadline = Date.now() + (options.totalTimeoutMs ?? 50_000);
   const timeLeft = () => Math.max(1, Math.min(stepMs, deadline - Date.now()));
-  if (!options.token && !options.jwtSecret) throw new Error('an owner token (--token) or the signing key (--jwt-secret) is needed');
+  if (!options.token && !options.jwtSecret)
+    throw new Error('an owner token (--token) or the signing key (--jwt-secret) is needed');
 
   const ownerId = options.ownerId ?? (options.token ? ownerOfToken(options.token) : randomUUID());
   const mint = (id: string) => signOwnerToken(id, options.jwtSecret!, MINTED_TOKEN_SECONDS);
-  const ctx: Context = { owner: { id: ownerId, token: options.token ?? (await mint(ownerId)) }, sent: {}, extraRooms: [] };
+  const ctx: Context = {
+    owner: { id: ownerId, token: options.token ?? (await mint(ownerId)) },
+    sent: {},
+    extraRooms: [],
+  };
 
-  const call = async (path: string, init: RequestInit & { ms: number }): Promise<{ status: number; headers: Headers; body: unknown }> => {
-    const response = await fetch(`${baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(init.ms) }).catch((error: Error) => {
-      const cause = (error.cause as { code?: string; message?: string } | undefined) ?? {};
-      throw new CheckFailed(
-        error.name === 'TimeoutError' ? `no answer within ${init.ms} ms` : `request failed: ${cause.code ?? cause.message ?? error.message}`,
-      );
-    });
+  const call = async (
+    path: string,
+    init: RequestInit & { ms: number },
+  ): Promise<{ status: number; headers: Headers; body: unknown }> => {
+    const response = await fetch(`${baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(init.ms) }).catch(
+      (error: Error) => {
+        const cause = (error.cause as { code?: string; message?: string } | undefined) ?? {};
+        throw new CheckFailed(
+          error.name === 'TimeoutError'
+            ? `no answer within ${init.ms} ms`
+            : `request failed: ${cause.code ?? cause.message ?? error.message}`,
+        );
+      },
+    );
     const text = await response.text();
     let body: unknown = text;
     try {
@@ -227,9 +253,15 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
     expect(response.status === 201, `POST /api/chat/start/ answered ${describe(response)}, expected 201`);
     expectFields(response.body, START_FIELDS, 'the start answer');
     const started = response.body as unknown as NonNullable<Context['room']>;
-    expect([started.room_id, started.visitor_token].every((v) => typeof v === 'string' && isUuid(v)), 'room_id and visitor_token must be UUIDs');
+    expect(
+      [started.room_id, started.visitor_token].every((v) => typeof v === 'string' && isUuid(v)),
+      'room_id and visitor_token must be UUIDs',
+    );
     expect(started.ws_path === `/ws/chat/${started.room_id}/`, `ws_path is ${started.ws_path}`);
-    expect(typeof started.ws_url === 'string' && /^wss?:\/\//.test(started.ws_url), `ws_url ${started.ws_url} is not a WebSocket URL`);
+    expect(
+      typeof started.ws_url === 'string' && /^wss?:\/\//.test(started.ws_url),
+      `ws_url ${started.ws_url} is not a WebSocket URL`,
+    );
     return started;
   }
 
@@ -245,7 +277,10 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
     expectFields(onVisitor, BROADCAST_FIELDS, 'the broadcast');
     expect(JSON.stringify(onVisitor) === JSON.stringify(onOwner), 'the two sockets received different broadcasts');
     const wellFormed = typeof onVisitor.id === 'string' && isUuid(onVisitor.id) && isIsoTime(onVisitor.created_at);
-    expect(wellFormed && onVisitor.room_id === room().room_id && onVisitor.sender_type === from, `unexpected broadcast ${JSON.stringify(onVisitor)}`);
+    expect(
+      wellFormed && onVisitor.room_id === room().room_id && onVisitor.sender_type === from,
+      `unexpected broadcast ${JSON.stringify(onVisitor)}`,
+    );
     ctx.sent[from] = onVisitor;
   }
 
@@ -255,19 +290,35 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
     expect(Array.isArray(response.body), 'history is not a list');
     const items = response.body as unknown[];
     expect(items.length === 2, `history has ${items.length} messages, expected 2`);
-    items.forEach((item) => expectFields(item, HISTORY_FIELDS, 'a history item'));
-    const expected = [ctx.sent.visitor!, ctx.sent.owner!].map((b) => ({ id: b.id, sender_type: b.sender_type, content: b.message }));
+    for (const item of items) expectFields(item, HISTORY_FIELDS, 'a history item');
+    const expected = [ctx.sent.visitor!, ctx.sent.owner!].map((b) => ({
+      id: b.id,
+      sender_type: b.sender_type,
+      content: b.message,
+    }));
     const got = (items as Json[]).map((m) => ({ id: m.id, sender_type: m.sender_type, content: m.content }));
-    expect(JSON.stringify(got) === JSON.stringify(expected), `history is ${JSON.stringify(got)}, expected ${JSON.stringify(expected)} (oldest first)`);
+    expect(
+      JSON.stringify(got) === JSON.stringify(expected),
+      `history is ${JSON.stringify(got)}, expected ${JSON.stringify(expected)} (oldest first)`,
+    );
   }
 
-  async function expectRoom(credentials: { headers?: Record<string, string>; query?: string }, active: boolean, ms: number) {
+  async function expectRoom(
+    credentials: { headers?: Record<string, string>; query?: string },
+    active: boolean,
+    ms: number,
+  ) {
     const response = await call(roomPath(credentials.query ?? ''), { headers: credentials.headers, ms });
     expect(response.status === 200, `GET ${roomPath()} answered ${describe(response)}`);
     expectFields(response.body, ROOM_FIELDS, 'the room');
     const view = response.body;
-    expect(view.id === room().room_id && view.owner_id === ctx.owner.id && view.visitor_name === 'Smoke test' && view.is_active === active,
-      `unexpected room ${JSON.stringify(view)}`);
+    expect(
+      view.id === room().room_id &&
+        view.owner_id === ctx.owner.id &&
+        view.visitor_name === 'Smoke test' &&
+        view.is_active === active,
+      `unexpected room ${JSON.stringify(view)}`,
+    );
     return view;
   }
 
@@ -292,7 +343,11 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
         ctx.ownerSocket = await openSocket(socketUrl('token', ctx.owner.token), ms);
       },
     },
-    { name: CHECKS.visitorMessage, needs: [CHECKS.visitorSocket, CHECKS.ownerSocket], run: (ms) => sendAndSee('visitor', ms) },
+    {
+      name: CHECKS.visitorMessage,
+      needs: [CHECKS.visitorSocket, CHECKS.ownerSocket],
+      run: (ms) => sendAndSee('visitor', ms),
+    },
     { name: CHECKS.ownerMessage, needs: [CHECKS.visitorMessage], run: (ms) => sendAndSee('owner', ms) },
     {
       name: CHECKS.visitorHistory,
@@ -311,13 +366,19 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
         // The list reads an eventually consistent index: a new room can take a moment to appear.
         const until = Date.now() + ms;
         for (;;) {
-          const response = await call('/api/chat/rooms/', { headers: bearer(ctx.owner.token), ms: Math.max(1, until - Date.now()) });
+          const response = await call('/api/chat/rooms/', {
+            headers: bearer(ctx.owner.token),
+            ms: Math.max(1, until - Date.now()),
+          });
           expect(response.status === 200, `GET /api/chat/rooms/ answered ${describe(response)}`);
           expect(Array.isArray(response.body), 'the room list is not a list');
           const item = (response.body as unknown[]).find((r) => (r as Json | null)?.id === room().room_id);
           if (item) {
             expectFields(item, ROOM_FIELDS, 'the room list item');
-            expect(item.owner_id === ctx.owner.id && item.is_active === true, `unexpected item ${JSON.stringify(item)}`);
+            expect(
+              item.owner_id === ctx.owner.id && item.is_active === true,
+              `unexpected item ${JSON.stringify(item)}`,
+            );
             return;
           }
           expect(Date.now() + 250 < until, `the room is not in the list after ${ms} ms`);
@@ -346,17 +407,29 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
           },
           ms,
         });
-        expect(response.status >= 200 && response.status < 300, `OPTIONS /api/chat/start/ answered ${describe(response)}, expected 2xx`);
+        expect(
+          response.status >= 200 && response.status < 300,
+          `OPTIONS /api/chat/start/ answered ${describe(response)}, expected 2xx`,
+        );
         const allowed = response.headers.get('access-control-allow-origin');
-        expect(allowed === '*' || allowed === PREFLIGHT_ORIGIN, `access-control-allow-origin is ${allowed ?? 'missing'}`);
+        expect(
+          allowed === '*' || allowed === PREFLIGHT_ORIGIN,
+          `access-control-allow-origin is ${allowed ?? 'missing'}`,
+        );
       },
     },
     {
       name: CHECKS.noToken,
       run: async (ms) => {
         const response = await call('/api/chat/rooms/', { ms });
-        expect(response.status === 401, `GET /api/chat/rooms/ without a token answered ${describe(response)}, expected 401`);
-        expect(typeof (response.body as Json | null)?.detail === 'string', `the refusal has no detail: ${describe(response)}`);
+        expect(
+          response.status === 401,
+          `GET /api/chat/rooms/ without a token answered ${describe(response)}, expected 401`,
+        );
+        expect(
+          typeof (response.body as Json | null)?.detail === 'string',
+          `the refusal has no detail: ${describe(response)}`,
+        );
       },
     },
     {
@@ -374,7 +447,10 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
         }
         for (const path of [roomPath(`messages/${stranger.query ?? ''}`), roomPath(stranger.query ?? '')]) {
           const response = await call(path, { headers: stranger.headers, ms });
-          expect(response.status === 403, `GET ${path.replace(/\?.*$/, '')} answered ${describe(response)}, expected 403`);
+          expect(
+            response.status === 403,
+            `GET ${path.replace(/\?.*$/, '')} answered ${describe(response)}, expected 403`,
+          );
         }
       },
     },
@@ -382,7 +458,10 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
       name: CHECKS.outsideApi,
       run: async (ms) => {
         const response = await call('/smoke-test-not-an-api-path/', { ms });
-        expect(response.status === 404, `GET /smoke-test-not-an-api-path/ answered ${describe(response)}, expected 404`);
+        expect(
+          response.status === 404,
+          `GET /smoke-test-not-an-api-path/ answered ${describe(response)}, expected 404`,
+        );
       },
     },
     {
@@ -390,7 +469,11 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
       needs: [CHECKS.start],
       run: async (ms) => {
         for (const roomId of ctx.extraRooms) {
-          const extra = await call(`/api/chat/rooms/${roomId}/close/`, { method: 'POST', headers: bearer(ctx.owner.token), ms });
+          const extra = await call(`/api/chat/rooms/${roomId}/close/`, {
+            method: 'POST',
+            headers: bearer(ctx.owner.token),
+            ms,
+          });
           expect(extra.status === 200, `closing the extra room answered ${describe(extra)}`);
         }
         const response = await call(roomPath('close/'), { method: 'POST', headers: bearer(ctx.owner.token), ms });
@@ -436,7 +519,9 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeReport> {
 }
 
 export const lineOf = (result: CheckResult): string =>
-  result.status === 'ok' ? `ok   ${result.name}` : `${result.status === 'fail' ? 'FAIL' : 'skip'} ${result.name}: ${result.detail}`;
+  result.status === 'ok'
+    ? `ok   ${result.name}`
+    : `${result.status === 'fail' ? 'FAIL' : 'skip'} ${result.name}: ${result.detail}`;
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -1,6 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { readCloudAssembly, type CloudAssembly, type FunctionDefinition, type TableDefinition } from '../../local/cloud-assembly.js';
+import {
+  readCloudAssembly,
+  type CloudAssembly,
+  type FunctionDefinition,
+  type TableDefinition,
+} from '../../local/cloud-assembly.js';
 import { ASSEMBLY_DIR, PROJECT_ROOT, synthesizedStackName } from '../../local/synth.js';
 
 /**
@@ -60,7 +65,10 @@ export function readAssembly(assemblyDir = ASSEMBLY_DIR): Assembly {
 export function messageFunction(assembly: Assembly): DeployedFunction {
   const route = assembly.cloudAssembly.webSocketApi.routes.find((r) => r.routeKey === '$default');
   const fn = route && assembly.functions.find((f) => f.logicalId === route.functionId);
-  if (!fn) throw new Error("The template has no bundled function behind the WebSocket API's $default route (the message function)");
+  if (!fn)
+    throw new Error(
+      "The template has no bundled function behind the WebSocket API's $default route (the message function)",
+    );
   return fn;
 }
 

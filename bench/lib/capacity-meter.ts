@@ -46,7 +46,8 @@ export function attachCapacityMeter(client: DynamoDBDocumentClient): { read(): R
       reading.calls[operation] = (reading.calls[operation] ?? 0) + 1;
       try {
         const result = await next(args);
-        const consumed = (result.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] }).ConsumedCapacity;
+        const consumed = (result.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] })
+          .ConsumedCapacity;
         for (const entry of [consumed ?? []].flat()) add(reading, operation, entry);
         return result;
       } catch (error) {
@@ -69,7 +70,11 @@ export function attachCapacityMeter(client: DynamoDBDocumentClient): { read(): R
 function add(reading: Reading, operation: string, consumed: ConsumedCapacity): void {
   const isRead = READS.has(operation);
   const units = (c: Capacity | undefined) =>
-    c === undefined ? 0 : isRead ? (c.ReadCapacityUnits ?? c.CapacityUnits ?? 0) : (c.WriteCapacityUnits ?? c.CapacityUnits ?? 0);
+    c === undefined
+      ? 0
+      : isRead
+        ? (c.ReadCapacityUnits ?? c.CapacityUnits ?? 0)
+        : (c.WriteCapacityUnits ?? c.CapacityUnits ?? 0);
   const bump = (name: string, value: number) => {
     const slot = (reading.byIndex[name] ??= { rcu: 0, wcu: 0 });
     if (isRead) slot.rcu += value;

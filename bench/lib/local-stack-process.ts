@@ -76,12 +76,18 @@ export class LocalStackProcess {
     }
   }
 
-  private request<T extends HostReply['type']>(message: HostRequest, expect: T, timeoutMs: number): Promise<Extract<HostReply, { type: T }>> {
+  private request<T extends HostReply['type']>(
+    message: HostRequest,
+    expect: T,
+    timeoutMs: number,
+  ): Promise<Extract<HostReply, { type: T }>> {
     return new Promise((resolve, reject) => {
       if (this.exited) return reject(new Error(`local stack process ${this.exited}: ${this.output.slice(-2000)}`));
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`local stack process: no '${expect}' within ${timeoutMs} ms. Output:\n${this.output.slice(-2000)}`));
+        reject(
+          new Error(`local stack process: no '${expect}' within ${timeoutMs} ms. Output:\n${this.output.slice(-2000)}`),
+        );
       }, timeoutMs);
       const onMessage = (reply: HostReply) => {
         if (reply.type === 'error') {

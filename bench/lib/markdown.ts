@@ -1,6 +1,10 @@
 /** Markdown building blocks for the report. */
 
-export function table(headers: readonly string[], rows: readonly (readonly (string | number)[])[], align?: readonly ('l' | 'r')[]): string {
+export function table(
+  headers: readonly string[],
+  rows: readonly (readonly (string | number)[])[],
+  align?: readonly ('l' | 'r')[],
+): string {
   const cell = (value: string | number) => String(value).replace(/\|/g, '\\|').replace(/\n/g, ' ');
   const sep = headers.map((_, i) => ((align?.[i] ?? 'l') === 'r' ? '---:' : '---'));
   return [

@@ -21,8 +21,7 @@ export const mean = (values: readonly number[]): number =>
 export const min = (values: readonly number[]): number => Math.min(...values);
 export const max = (values: readonly number[]): number => Math.max(...values);
 
-export const fmt = (value: number, digits = 1): string =>
-  Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
+export const fmt = (value: number, digits = 1): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 
 export const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
 

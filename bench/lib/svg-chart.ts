@@ -29,7 +29,7 @@ export interface LineChart {
   series: { name: string; points: { x: number; y: number }[]; dashed?: boolean }[];
 }
 
-const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** 0, then 1-2-5 steps up to at least `max`, about five ticks. */
 export function niceTicks(max: number): number[] {
@@ -49,9 +49,11 @@ function frame(title: string, yLabel: string, xLabel: string | undefined, body: 
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" ${FONT} font-size="12">`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
-    `<text x="${WIDTH / 2}" y="22" text-anchor="middle" font-size="15" font-weight="600">${escape(title)}</text>`,
-    `<text transform="translate(16 ${(MARGIN.top + HEIGHT - MARGIN.bottom) / 2}) rotate(-90)" text-anchor="middle">${escape(yLabel)}</text>`,
-    xLabel ? `<text x="${(MARGIN.left + WIDTH - MARGIN.right) / 2}" y="${HEIGHT - 8}" text-anchor="middle">${escape(xLabel)}</text>` : '',
+    `<text x="${WIDTH / 2}" y="22" text-anchor="middle" font-size="15" font-weight="600">${escapeXml(title)}</text>`,
+    `<text transform="translate(16 ${(MARGIN.top + HEIGHT - MARGIN.bottom) / 2}) rotate(-90)" text-anchor="middle">${escapeXml(yLabel)}</text>`,
+    xLabel
+      ? `<text x="${(MARGIN.left + WIDTH - MARGIN.right) / 2}" y="${HEIGHT - 8}" text-anchor="middle">${escapeXml(xLabel)}</text>`
+      : '',
     ...body,
     '</svg>',
     '',
@@ -71,7 +73,7 @@ function legend(names: string[], dashed: boolean[] = []): string[] {
   return names.map((name, i) => {
     const item =
       `<line x1="${x}" x2="${x + 18}" y1="34" y2="34" stroke="${PALETTE[i % PALETTE.length]}" stroke-width="4"${dashed[i] ? ' stroke-dasharray="5 3"' : ''}/>` +
-      `<text x="${x + 22}" y="38">${escape(name)}</text>`;
+      `<text x="${x + 22}" y="38">${escapeXml(name)}</text>`;
     x += 30 + name.length * 6.5;
     return item;
   });
@@ -92,11 +94,11 @@ export function barChartSvg(chart: BarChart): string {
       const value = series.values[c] ?? 0;
       body.push(
         `<rect x="${(x0 + s * barWidth).toFixed(1)}" y="${y(value).toFixed(1)}" width="${(barWidth - 2).toFixed(1)}" ` +
-          `height="${(y(0) - y(value)).toFixed(1)}" fill="${PALETTE[s % PALETTE.length]}"><title>${escape(`${category}, ${series.name}: ${label(value)}`)}</title></rect>`,
+          `height="${(y(0) - y(value)).toFixed(1)}" fill="${PALETTE[s % PALETTE.length]}"><title>${escapeXml(`${category}, ${series.name}: ${label(value)}`)}</title></rect>`,
       );
     });
     body.push(
-      `<text x="${(x0 + groupWidth * 0.4).toFixed(1)}" y="${y(0) + 16}" text-anchor="middle" fill="#374151">${escape(category)}</text>`,
+      `<text x="${(x0 + groupWidth * 0.4).toFixed(1)}" y="${y(0) + 16}" text-anchor="middle" fill="#374151">${escapeXml(category)}</text>`,
     );
   });
   return frame(chart.title, chart.yLabel, undefined, body);
@@ -111,11 +113,20 @@ export function lineChartSvg(chart: LineChart): string {
   const top = ticks.at(-1)!;
   const plotWidth = WIDTH - MARGIN.left - MARGIN.right - 20;
   const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom - 10;
-  const x = (v: number) => MARGIN.left + 10 + (xMax === xMin ? plotWidth / 2 : (plotWidth * (toX(v) - xMin)) / (xMax - xMin));
+  const x = (v: number) =>
+    MARGIN.left + 10 + (xMax === xMin ? plotWidth / 2 : (plotWidth * (toX(v) - xMin)) / (xMax - xMin));
   const y = (v: number) => MARGIN.top + 10 + plotHeight * (1 - v / top);
-  const body = [...yAxis(ticks, y), ...legend(chart.series.map((s) => s.name), chart.series.map((s) => s.dashed ?? false))];
+  const body = [
+    ...yAxis(ticks, y),
+    ...legend(
+      chart.series.map((s) => s.name),
+      chart.series.map((s) => s.dashed ?? false),
+    ),
+  ];
   for (const value of [...new Set(xs)].sort((a, b) => a - b)) {
-    body.push(`<text x="${x(value).toFixed(1)}" y="${y(0) + 16}" text-anchor="middle" fill="#374151">${label(value)}</text>`);
+    body.push(
+      `<text x="${x(value).toFixed(1)}" y="${y(0) + 16}" text-anchor="middle" fill="#374151">${label(value)}</text>`,
+    );
   }
   chart.series.forEach((series, s) => {
     const color = PALETTE[s % PALETTE.length];
@@ -124,7 +135,7 @@ export function lineChartSvg(chart: LineChart): string {
       `<polyline points="${path}" fill="none" stroke="${color}" stroke-width="2.5"${series.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
       ...series.points.map(
         (p) =>
-          `<circle cx="${x(p.x).toFixed(1)}" cy="${y(p.y).toFixed(1)}" r="3.5" fill="${color}"><title>${escape(`${series.name}: ${label(p.x)} → ${label(p.y)}`)}</title></circle>`,
+          `<circle cx="${x(p.x).toFixed(1)}" cy="${y(p.y).toFixed(1)}" r="3.5" fill="${color}"><title>${escapeXml(`${series.name}: ${label(p.x)} → ${label(p.y)}`)}</title></circle>`,
       ),
     );
   });

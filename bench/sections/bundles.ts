@@ -128,7 +128,14 @@ export const bundlesSection: Section = {
         `This machine runs Node ${process.version} on x86-64, Lambda runs Node 24 on arm64: compare the columns, not the absolute numbers with a Lambda Init Duration.`,
       '',
       table(
-        ['Function', 'Bundle (SDK bundled)', 'Init median', 'Bundle (SDK external)', 'Init median', 'Bundled − external (bundled ÷ external)'],
+        [
+          'Function',
+          'Bundle (SDK bundled)',
+          'Init median',
+          'Bundle (SDK external)',
+          'Init median',
+          'Bundled − external (bundled ÷ external)',
+        ],
         rows.map((r) => [
           r.name,
           kb(r.bundledBytes),
@@ -228,9 +235,12 @@ async function buildVariant(fn: DeployedFunction, dir: string, external: string[
   return stats;
 }
 
-type Meta = { outputs: Record<string, { entryPoint?: string; bytes: number; inputs: Record<string, { bytesInOutput: number }> }> };
+type Meta = {
+  outputs: Record<string, { entryPoint?: string; bytes: number; inputs: Record<string, { bytesInOutput: number }> }>;
+};
 
-const statsOf = (metafilePath: string): BundleStats => statsFromMeta(JSON.parse(readFileSync(metafilePath, 'utf8')) as Meta);
+const statsOf = (metafilePath: string): BundleStats =>
+  statsFromMeta(JSON.parse(readFileSync(metafilePath, 'utf8')) as Meta);
 
 function statsFromMeta(meta: Meta): BundleStats {
   const output = Object.values(meta.outputs).find((o) => o.entryPoint);
@@ -247,7 +257,12 @@ function statsFromMeta(meta: Meta): BundleStats {
     const nested = /node_modules\/@aws-sdk\/nested-clients\/dist-[^/]+\/submodules\/([^/]+)\//.exec(path)?.[1];
     if (nested) credential.add(nested === 'signin' ? 'Signin' : nested.toUpperCase());
   }
-  return { bytes: output.bytes, byPackage, serviceClients: [...service].sort(), credentialClients: [...credential].sort() };
+  return {
+    bytes: output.bytes,
+    byPackage,
+    serviceClients: [...service].sort(),
+    credentialClients: [...credential].sort(),
+  };
 }
 
 function packageOf(path: string): string {
@@ -261,13 +276,18 @@ function credentialChainBytes(fn: DeployedFunction): number {
   const meta = JSON.parse(readFileSync(fn.metafilePath, 'utf8')) as Meta;
   const output = Object.values(meta.outputs).find((o) => o.entryPoint)!;
   return Object.entries(output.inputs)
-    .filter(([path]) => /@aws-sdk\/(nested-clients|credential-provider-[^/]+)\/|@smithy\/credential-provider-imds\//.test(path))
+    .filter(([path]) =>
+      /@aws-sdk\/(nested-clients|credential-provider-[^/]+)\/|@smithy\/credential-provider-imds\//.test(path),
+    )
     .reduce((sum, [, input]) => sum + input.bytesInOutput, 0);
 }
 
 function usedClients(fn: DeployedFunction): string[] {
   const services = new Set(fn.actions.map((action) => action.split(':')[0]!));
-  return [...services].map((s) => CLIENT_FOR_SERVICE[s]).filter((c): c is string => Boolean(c)).sort();
+  return [...services]
+    .map((s) => CLIENT_FOR_SERVICE[s])
+    .filter((c): c is string => Boolean(c))
+    .sort();
 }
 
 const prettyClient = (client: string): string =>
@@ -300,7 +320,9 @@ async function timeImports(
   variants: { key: string; path: string }[],
   env: Record<string, string>,
 ): Promise<Record<string, InitTimes>> {
-  const times: Record<string, InitTimes> = Object.fromEntries(variants.map((v) => [v.key, { importMs: [], sinceStartMs: [] }]));
+  const times: Record<string, InitTimes> = Object.fromEntries(
+    variants.map((v) => [v.key, { importMs: [], sinceStartMs: [] }]),
+  );
   for (let run = -1; run < RUNS; run += 1) {
     for (const variant of run % 2 === 0 ? variants : [...variants].reverse()) {
       const sample = await importOnce(variant.path, env);
@@ -313,7 +335,10 @@ async function timeImports(
   return times;
 }
 
-function importOnce(path: string, env: Record<string, string>): Promise<{ importMs: number; sinceProcessStartMs: number }> {
+function importOnce(
+  path: string,
+  env: Record<string, string>,
+): Promise<{ importMs: number; sinceProcessStartMs: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD, pathToFileURL(path).href], {
       cwd: ROOT,
@@ -326,11 +351,14 @@ function importOnce(path: string, env: Record<string, string>): Promise<{ import
     child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
     child.on('error', reject);
     child.on('close', (status) => {
-      if (status !== 0) return reject(new Error(`importing ${relative(ROOT, path)} failed (exit ${status}): ${err.slice(0, 800)}`));
+      if (status !== 0)
+        return reject(new Error(`importing ${relative(ROOT, path)} failed (exit ${status}): ${err.slice(0, 800)}`));
       try {
         resolve(JSON.parse(out));
       } catch {
-        reject(new Error(`unexpected output importing ${relative(ROOT, path)}: ${out.slice(0, 200)} ${err.slice(0, 400)}`));
+        reject(
+          new Error(`unexpected output importing ${relative(ROOT, path)}: ${out.slice(0, 200)} ${err.slice(0, 400)}`),
+        );
       }
     });
   });

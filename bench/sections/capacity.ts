@@ -3,7 +3,14 @@ import { bearerCredential } from '../../lambdas/handlers/http/parse.js';
 import { parseFrame } from '../../lambdas/handlers/ws/frames.js';
 import { SETTINGS } from '../../lambdas/config/settings-contract.js';
 import { randomUUID } from 'node:crypto';
-import { BatchGetCommand, BatchWriteCommand, DeleteCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DeleteCommand,
+  PutCommand,
+  ScanCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoChatStore } from '../../lambdas/adapters/dynamo-chat-store.js';
 import { ItemCodec, keys } from '../../lambdas/adapters/item-codec.js';
@@ -114,14 +121,24 @@ export const capacitySection: Section = {
       const store = new DynamoChatStore({ ...storeOptions, client: measuredClient });
       const gateway = new RecordingGateway();
 
-      const operations = Object.fromEntries(OPERATIONS.map(([id]) => [id, [] as OperationCost[]])) as Record<OperationId, OperationCost[]>;
-      const sample = { broadcastRcu: [] as number[], posts: [] as number[], connectWcu: [] as number[], disconnectWcu: [] as number[] };
+      const operations = Object.fromEntries(OPERATIONS.map(([id]) => [id, [] as OperationCost[]])) as Record<
+        OperationId,
+        OperationCost[]
+      >;
+      const sample = {
+        broadcastRcu: [] as number[],
+        posts: [] as number[],
+        connectWcu: [] as number[],
+        disconnectWcu: [] as number[],
+      };
       let seeded = 0;
       for (const size of SIZES) {
         const t0 = Date.now();
         await seedUnrelated(seedClient, seeded, size);
         seeded = size;
-        ctx.log(`capacity: table holds ${size} unrelated rooms and connections (seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s); probing`);
+        ctx.log(
+          `capacity: table holds ${size} unrelated rooms and connections (seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s); probing`,
+        );
 
         const measure = async (id: OperationId, action: () => Promise<unknown>) => {
           meter.reset();
@@ -130,18 +147,37 @@ export const capacitySection: Section = {
           operations[id].push(costOf(meter.read(), gateway.posts.length));
         };
         const probe = await createProbe(store);
-        const deps = { store, gateway, verifier: tokenIsOwnerId, clock: systemClock, logger: silentLogger, metrics: uncountedMetrics, socketsPerRoomMember: BENCH_SOCKETS_PER_MEMBER };
-        const messageDeps = { ...deps, maxMessageLength: storeOptions.maxMessageLength, maxMessagesPerRoom: storeOptions.maxMessagesPerRoom, events: undefined };
+        const deps = {
+          store,
+          gateway,
+          verifier: tokenIsOwnerId,
+          clock: systemClock,
+          logger: silentLogger,
+          metrics: uncountedMetrics,
+          socketsPerRoomMember: BENCH_SOCKETS_PER_MEMBER,
+        };
+        const messageDeps = {
+          ...deps,
+          maxMessageLength: storeOptions.maxMessageLength,
+          maxMessagesPerRoom: storeOptions.maxMessagesPerRoom,
+          events: undefined,
+        };
         let connectionSeq = size * 10;
         const nextConnection = () => connectionIdLike((connectionSeq += 1), 'p');
         const connectTo = async (roomId: string, query: Record<string, string>) => {
           const connectionId = nextConnection();
-          await connect(deps, { connectionId, credentials: handshakeCredentials({ room: roomId, ...query }), connectedAtMs: Date.now() });
+          await connect(deps, {
+            connectionId,
+            credentials: handshakeCredentials({ room: roomId, ...query }),
+            connectedAtMs: Date.now(),
+          });
           return connectionId;
         };
 
         await measure('listRooms', () => listRooms(deps, bearerCredential(`Bearer ${probe.ownerId}`)));
-        await measure('history', () => getHistory(deps, probe.historyRoom.id, { visitorToken: probe.historyRoom.token }, {}));
+        await measure('history', () =>
+          getHistory(deps, probe.historyRoom.id, { visitorToken: probe.historyRoom.token }, {}),
+        );
         let visitor2 = '';
         await measure('connectVisitor', async () => {
           visitor2 = await connectTo(probe.room2.id, { visitor: probe.room2.token });
@@ -151,19 +187,45 @@ export const capacitySection: Section = {
           owner2 = await connectTo(probe.room2.id, { token: probe.ownerId });
         });
         await measure('connectInbox', () =>
-          connect(deps, { connectionId: nextConnection(), credentials: handshakeCredentials({ inbox: '1', token: probe.otherOwnerId }), connectedAtMs: Date.now() }),
+          connect(deps, {
+            connectionId: nextConnection(),
+            credentials: handshakeCredentials({ inbox: '1', token: probe.otherOwnerId }),
+            connectedAtMs: Date.now(),
+          }),
         );
         const visitor10 = await connectTo(probe.room10.id, { visitor: probe.room10.token });
         for (let i = 0; i < 9; i += 1) {
           await connectTo(probe.room10.id, i % 2 === 0 ? { token: probe.ownerId } : { visitor: probe.room10.token });
         }
-        await measure('message2', () => handleFrame(messageDeps, { connectionId: visitor2, frame: parseFrame(JSON.stringify({ message: MESSAGE })), arrivedAtMs: Date.now() }));
+        await measure('message2', () =>
+          handleFrame(messageDeps, {
+            connectionId: visitor2,
+            frame: parseFrame(JSON.stringify({ message: MESSAGE })),
+            arrivedAtMs: Date.now(),
+          }),
+        );
         const [newest] = (await store.listMessages(probe.room2.id, { limit: 1 })).messages;
         await measure('read', () =>
-          handleFrame(messageDeps, { connectionId: owner2, frame: parseFrame(JSON.stringify({ type: 'read', message_id: newest!.id })), arrivedAtMs: Date.now() }),
+          handleFrame(messageDeps, {
+            connectionId: owner2,
+            frame: parseFrame(JSON.stringify({ type: 'read', message_id: newest!.id })),
+            arrivedAtMs: Date.now(),
+          }),
         );
-        await measure('typing', () => handleFrame(messageDeps, { connectionId: visitor2, frame: parseFrame(JSON.stringify({ type: 'typing' })), arrivedAtMs: Date.now() }));
-        await measure('message10', () => handleFrame(messageDeps, { connectionId: visitor10, frame: parseFrame(JSON.stringify({ message: MESSAGE })), arrivedAtMs: Date.now() }));
+        await measure('typing', () =>
+          handleFrame(messageDeps, {
+            connectionId: visitor2,
+            frame: parseFrame(JSON.stringify({ type: 'typing' })),
+            arrivedAtMs: Date.now(),
+          }),
+        );
+        await measure('message10', () =>
+          handleFrame(messageDeps, {
+            connectionId: visitor10,
+            frame: parseFrame(JSON.stringify({ message: MESSAGE })),
+            arrivedAtMs: Date.now(),
+          }),
+        );
         await measure('disconnect', () => disconnect(deps, visitor2));
         await measure('start', () =>
           startChat(
@@ -174,7 +236,9 @@ export const capacitySection: Section = {
 
         // The aws-samples broadcast: Scan every connection id, post to each.
         sampleMeter.reset();
-        const scanned = await sampleClient.send(new ScanCommand({ TableName: SAMPLE_TABLE, ProjectionExpression: 'connectionId' }));
+        const scanned = await sampleClient.send(
+          new ScanCommand({ TableName: SAMPLE_TABLE, ProjectionExpression: 'connectionId' }),
+        );
         sample.broadcastRcu.push(sampleMeter.read().rcu);
         sample.posts.push(scanned.Items?.length ?? 0);
         sampleMeter.reset();
@@ -209,12 +273,31 @@ export const capacitySection: Section = {
 };
 
 /** Each store call of a message on its own, in a room of 2, to show where the units go. */
-async function measureMessageParts(store: DynamoChatStore, client: DynamoDBDocumentClient, meter: ReturnType<typeof attachCapacityMeter>) {
+async function measureMessageParts(
+  store: DynamoChatStore,
+  client: DynamoDBDocumentClient,
+  meter: ReturnType<typeof attachCapacityMeter>,
+) {
   const probe = await createProbe(store);
-  const deps = { store, gateway: new RecordingGateway(), verifier: tokenIsOwnerId, logger: silentLogger, metrics: uncountedMetrics, socketsPerRoomMember: BENCH_SOCKETS_PER_MEMBER };
+  const deps = {
+    store,
+    gateway: new RecordingGateway(),
+    verifier: tokenIsOwnerId,
+    logger: silentLogger,
+    metrics: uncountedMetrics,
+    socketsPerRoomMember: BENCH_SOCKETS_PER_MEMBER,
+  };
   const visitor = connectionIdLike(1, 'mp');
-  await connect(deps, { connectionId: visitor, credentials: handshakeCredentials({ room: probe.room2.id, visitor: probe.room2.token }), connectedAtMs: Date.now() });
-  await connect(deps, { connectionId: connectionIdLike(2, 'mp'), credentials: handshakeCredentials({ room: probe.room2.id, token: probe.ownerId }), connectedAtMs: Date.now() });
+  await connect(deps, {
+    connectionId: visitor,
+    credentials: handshakeCredentials({ room: probe.room2.id, visitor: probe.room2.token }),
+    connectedAtMs: Date.now(),
+  });
+  await connect(deps, {
+    connectionId: connectionIdLike(2, 'mp'),
+    credentials: handshakeCredentials({ room: probe.room2.id, token: probe.ownerId }),
+    connectedAtMs: Date.now(),
+  });
   const at = new Date().toISOString();
   const parts: Record<string, { rcu: number; wcu: number }> = {};
   const part = async (name: string, action: () => Promise<unknown>) => {
@@ -225,24 +308,49 @@ async function measureMessageParts(store: DynamoChatStore, client: DynamoDBDocum
   };
   await part('admitFrame (UpdateItem on the connection)', () => store.admitFrame(visitor, Date.now()));
   await part('putMessage (PutItem)', () =>
-    store.putMessage({ id: randomUUID(), roomId: probe.room2.id, senderType: 'visitor', content: MESSAGE, createdAt: at }),
+    store.putMessage({
+      id: randomUUID(),
+      roomId: probe.room2.id,
+      senderType: 'visitor',
+      content: MESSAGE,
+      createdAt: at,
+    }),
   );
-  const touched = { id: randomUUID(), roomId: probe.room2.id, senderType: 'visitor', content: MESSAGE, createdAt: at } as const;
+  const touched = {
+    id: randomUUID(),
+    roomId: probe.room2.id,
+    senderType: 'visitor',
+    content: MESSAGE,
+    createdAt: at,
+  } as const;
   await part('touchRoom (UpdateItem on the room)', () => store.touchRoom(touched, SETTINGS.maxMessagesPerRoom.default));
   await part('listRoomConnections (Query)', () => store.listRoomConnections(probe.room2.id));
   await part('listInboxConnections (Query)', () => store.listInboxConnections(probe.ownerId));
   // The owner reads the room's newest message (the one touchRoom just counted): the usual, one-write path.
-  await part('markRead (UpdateItem on the room: a read receipt)', () => store.markRead(touched, 'owner', new Date().toISOString()));
+  await part('markRead (UpdateItem on the room: a read receipt)', () =>
+    store.markRead(touched, 'owner', new Date().toISOString()),
+  );
   // What a keys-only owner index would add to the room list: each room read by key.
   for (const room of [probe.historyRoom, probe.room10]) {
-    await store.touchRoom({ id: randomUUID(), roomId: room.id, senderType: 'visitor', content: MESSAGE, createdAt: new Date().toISOString() }, SETTINGS.maxMessagesPerRoom.default);
+    await store.touchRoom(
+      {
+        id: randomUUID(),
+        roomId: room.id,
+        senderType: 'visitor',
+        content: MESSAGE,
+        createdAt: new Date().toISOString(),
+      },
+      SETTINGS.maxMessagesPerRoom.default,
+    );
   }
-  await part(`keys-only owner index alternative: BatchGetItem of the owner's ${PROBE_OWNER_ROOMS} rooms (the room list's extra read)`, () =>
-    client.send(
-      new BatchGetCommand({
-        RequestItems: { [TABLE]: { Keys: probe.rooms.map((room) => keys.room(room.id)) } },
-      }),
-    ),
+  await part(
+    `keys-only owner index alternative: BatchGetItem of the owner's ${PROBE_OWNER_ROOMS} rooms (the room list's extra read)`,
+    () =>
+      client.send(
+        new BatchGetCommand({
+          RequestItems: { [TABLE]: { Keys: probe.rooms.map((room) => keys.room(room.id)) } },
+        }),
+      ),
   );
   return parts;
 }
@@ -257,15 +365,31 @@ const BENCH_SOCKETS_PER_MEMBER = 1_000_000;
  * process). Owner tokens go through the real JwtOwnerVerifier (HS256) with a fake Secrets
  * Manager client. Also: the bytes the message handler logs, captured from stdout.
  */
-async function measureCpu(store: DynamoChatStore, maxMessageLength: number, maxMessagesPerRoom: number): Promise<CpuResults> {
+async function measureCpu(
+  store: DynamoChatStore,
+  maxMessageLength: number,
+  maxMessagesPerRoom: number,
+): Promise<CpuResults> {
   const secret = `bench-${randomUUID()}`;
   const secrets = { send: async () => ({ SecretString: secret }) } as unknown as SecretsManagerClient;
   const verifier = new JwtOwnerVerifier({
-    keySource: { kind: 'secret', secretArn: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:bench', client: secrets },
+    keySource: {
+      kind: 'secret',
+      secretArn: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:bench',
+      client: secrets,
+    },
     ownerClaim: 'user_id',
   });
   const gateway = new RecordingGateway();
-  const deps = { store, gateway, verifier, clock: systemClock, logger: silentLogger, metrics: uncountedMetrics, socketsPerRoomMember: BENCH_SOCKETS_PER_MEMBER };
+  const deps = {
+    store,
+    gateway,
+    verifier,
+    clock: systemClock,
+    logger: silentLogger,
+    metrics: uncountedMetrics,
+    socketsPerRoomMember: BENCH_SOCKETS_PER_MEMBER,
+  };
   const messageDeps = { ...deps, maxMessageLength, maxMessagesPerRoom, events: undefined };
   const probe = await createProbe(store);
   const token = await ownerToken(probe.ownerId, secret);
@@ -274,11 +398,27 @@ async function measureCpu(store: DynamoChatStore, maxMessageLength: number, maxM
   for (let i = 0; i < CPU_RUNS / 2; i += 1) {
     const room = { id: randomUUID(), token: randomUUID() };
     const at = new Date().toISOString();
-    await store.createRoom({ id: room.id, ownerId: probe.ownerId, visitorName: '', isActive: true, createdAt: at, updatedAt: at, visitorTokenHash: hashVisitorToken(room.token) });
+    await store.createRoom({
+      id: room.id,
+      ownerId: probe.ownerId,
+      visitorName: '',
+      isActive: true,
+      createdAt: at,
+      updatedAt: at,
+      visitorTokenHash: hashVisitorToken(room.token),
+    });
     const visitor = connectionIdLike(i, 'cv');
     const owner = connectionIdLike(i, 'co');
-    await connect(deps, { connectionId: visitor, credentials: handshakeCredentials({ room: room.id, visitor: room.token }), connectedAtMs: Date.now() });
-    await connect(deps, { connectionId: owner, credentials: handshakeCredentials({ room: room.id, token }), connectedAtMs: Date.now() });
+    await connect(deps, {
+      connectionId: visitor,
+      credentials: handshakeCredentials({ room: room.id, visitor: room.token }),
+      connectedAtMs: Date.now(),
+    });
+    await connect(deps, {
+      connectionId: owner,
+      credentials: handshakeCredentials({ room: room.id, token }),
+      connectedAtMs: Date.now(),
+    });
     rooms.push({ visitor, owner });
   }
   const cpuOf = async (action: (i: number) => Promise<unknown>) => {
@@ -294,12 +434,20 @@ async function measureCpu(store: DynamoChatStore, maxMessageLength: number, maxM
     // Each connection sends once, far below the per-connection rate limit.
     message2: await cpuOf((i) => {
       const room = rooms[(i + CPU_RUNS) % rooms.length]!;
-      return handleFrame(messageDeps, { connectionId: i < rooms.length ? room.visitor : room.owner, frame: parseFrame(JSON.stringify({ message: MESSAGE })), arrivedAtMs: Date.now() });
+      return handleFrame(messageDeps, {
+        connectionId: i < rooms.length ? room.visitor : room.owner,
+        frame: parseFrame(JSON.stringify({ message: MESSAGE })),
+        arrivedAtMs: Date.now(),
+      });
     }),
     listRooms: await cpuOf(() => listRooms(deps, bearerCredential(`Bearer ${token}`))),
     history: await cpuOf(() => getHistory(deps, probe.historyRoom.id, { visitorToken: probe.historyRoom.token }, {})),
     connectVisitor: await cpuOf((i) =>
-      connect(deps, { connectionId: connectionIdLike(i + 1, 'cx'), credentials: handshakeCredentials({ room: probe.room2.id, visitor: probe.room2.token }), connectedAtMs: Date.now() }),
+      connect(deps, {
+        connectionId: connectionIdLike(i + 1, 'cx'),
+        credentials: handshakeCredentials({ room: probe.room2.id, visitor: probe.room2.token }),
+        connectedAtMs: Date.now(),
+      }),
     ),
     disconnect: await cpuOf((i) => disconnect(deps, connectionIdLike(i + 1, 'cx'))),
     start: await cpuOf((i) =>
@@ -320,7 +468,10 @@ async function measureCpu(store: DynamoChatStore, maxMessageLength: number, maxM
     return true;
   }) as typeof process.stdout.write;
   try {
-    await handleFrame({ ...messageDeps, logger }, { connectionId: room.visitor, frame: parseFrame(JSON.stringify({ message: MESSAGE })), arrivedAtMs: Date.now() });
+    await handleFrame(
+      { ...messageDeps, logger },
+      { connectionId: room.visitor, frame: parseFrame(JSON.stringify({ message: MESSAGE })), arrivedAtMs: Date.now() },
+    );
   } finally {
     process.stdout.write = write;
   }
@@ -383,7 +534,9 @@ async function seedUnrelated(client: DynamoDBDocumentClient, from: number, to: n
   const createdAt = new Date(Date.now() - 3_600_000).toISOString();
   for (let i = from; i < to; i += 1) {
     const roomId = `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
-    const ownerId = `00000000-0000-4000-9000-${Math.floor(i / ROOMS_PER_UNRELATED_OWNER).toString(16).padStart(12, '0')}`;
+    const ownerId = `00000000-0000-4000-9000-${Math.floor(i / ROOMS_PER_UNRELATED_OWNER)
+      .toString(16)
+      .padStart(12, '0')}`;
     const connectionId = connectionIdLike(i, 'u');
     items.push({
       table: TABLE,
@@ -397,7 +550,10 @@ async function seedUnrelated(client: DynamoDBDocumentClient, from: number, to: n
         visitorTokenHash: hashVisitorToken(roomId),
       }),
     });
-    const rows = codec.connection({ connectionId, identity: { kind: 'room', roomId, ownerId, role: 'visitor' } }, Date.now());
+    const rows = codec.connection(
+      { connectionId, identity: { kind: 'room', roomId, ownerId, role: 'visitor' } },
+      Date.now(),
+    );
     items.push({ table: TABLE, item: rows.connection }, { table: TABLE, item: rows.membership });
     for (let m = 0; m < MESSAGES_PER_UNRELATED_ROOM; m += 1) {
       items.push({
@@ -475,7 +631,14 @@ function render(r: CapacityResults) {
       `silently miss connections). The sample has no rooms, so its "broadcast" reaches everyone; ours reaches the room.`,
     '',
     table(
-      ['Rooms and connections', 'Ours: message RCU / WCU (room of 2)', 'Ours: posts', 'Sample: message RCU (Scan)', 'Sample: posts', 'Sample: connect / disconnect WCU'],
+      [
+        'Rooms and connections',
+        'Ours: message RCU / WCU (room of 2)',
+        'Ours: posts',
+        'Sample: message RCU (Scan)',
+        'Sample: posts',
+        'Sample: connect / disconnect WCU',
+      ],
       r.sizes.map((size, i) => [
         size.toLocaleString('en-US'),
         cell(r.operations.message2[i]!),
@@ -495,9 +658,19 @@ function render(r: CapacityResults) {
         yLabel: 'capacity units per message',
         xLog: true,
         series: [
-          { name: 'ours, room of 2 (RCU + WCU)', points: r.sizes.map((x, i) => ({ x, y: r.operations.message2[i]!.rcu + r.operations.message2[i]!.wcu })) },
-          { name: 'ours, room of 10 (RCU + WCU)', points: r.sizes.map((x, i) => ({ x, y: r.operations.message10[i]!.rcu + r.operations.message10[i]!.wcu })), dashed: true },
-          { name: 'aws-samples Scan broadcast (RCU)', points: r.sizes.map((x, i) => ({ x, y: r.sample.broadcastRcu[i]! })) },
+          {
+            name: 'ours, room of 2 (RCU + WCU)',
+            points: r.sizes.map((x, i) => ({ x, y: r.operations.message2[i]!.rcu + r.operations.message2[i]!.wcu })),
+          },
+          {
+            name: 'ours, room of 10 (RCU + WCU)',
+            points: r.sizes.map((x, i) => ({ x, y: r.operations.message10[i]!.rcu + r.operations.message10[i]!.wcu })),
+            dashed: true,
+          },
+          {
+            name: 'aws-samples Scan broadcast (RCU)',
+            points: r.sizes.map((x, i) => ({ x, y: r.sample.broadcastRcu[i]! })),
+          },
         ],
       }),
       'Capacity per message versus table size, against the Scan-based sample',

@@ -33,7 +33,9 @@ export const costSection: Section = {
   async run(ctx: SectionContext) {
     const { capacity, roundtrips, load } = ctx.results;
     if (!capacity?.cpu || !roundtrips) {
-      throw new Error('the cost model needs the capacity and roundtrips measurements: run them first (npm run bench -- --only=roundtrips,capacity,cost)');
+      throw new Error(
+        'the cost model needs the capacity and roundtrips measurements: run them first (npm run bench -- --only=roundtrips,capacity,cost)',
+      );
     }
     const assembly = readAssembly();
     const { memoryMb, architecture } = messageFunction(assembly);
@@ -44,9 +46,15 @@ export const costSection: Section = {
     // ---- one chat message, hot path -----------------------------------------------------------
     const msg = capacity.operations.message2[0]!;
     const messageMs = model.durationMs('messageVisitor', 'message2');
-    const touchWru = Object.entries(capacity.parts ?? {}).find(([name]) => name.startsWith('touchRoom'))?.[1].wcu ?? Number.NaN;
+    const touchWru =
+      Object.entries(capacity.parts ?? {}).find(([name]) => name.startsWith('touchRoom'))?.[1].wcu ?? Number.NaN;
     const perMessage: LineItem[] = [
-      { item: 'API Gateway WebSocket: the frame sent by the client', quantity: 1, unit: 'message', pricePerMillion: PRICES.apiGateway.webSocketPerMillionMessages },
+      {
+        item: 'API Gateway WebSocket: the frame sent by the client',
+        quantity: 1,
+        unit: 'message',
+        pricePerMillion: PRICES.apiGateway.webSocketPerMillionMessages,
+      },
       {
         item: 'API Gateway WebSocket: broadcast frames (other socket + sender echo)',
         quantity: msg.posts,
@@ -54,9 +62,20 @@ export const costSection: Section = {
         pricePerMillion: PRICES.apiGateway.webSocketPerMillionMessages,
         note: 'measured posts, room of 2',
       },
-      { item: 'Lambda request ($default)', quantity: 1, unit: 'request', pricePerMillion: PRICES.lambda.perMillionRequests },
+      {
+        item: 'Lambda request ($default)',
+        quantity: 1,
+        unit: 'request',
+        pricePerMillion: PRICES.lambda.perMillionRequests,
+      },
       ...model.duration('Lambda duration ($default)', messageMs, 1),
-      { item: 'DynamoDB write request units', quantity: msg.wcu, unit: 'WRU', pricePerMillion: PRICES.dynamoDb.perMillionWriteRequestUnits, note: 'measured' },
+      {
+        item: 'DynamoDB write request units',
+        quantity: msg.wcu,
+        unit: 'WRU',
+        pricePerMillion: PRICES.dynamoDb.perMillionWriteRequestUnits,
+        note: 'measured',
+      },
       ...model.reads(msg, 'measured'),
       {
         item: 'EventBridge PutEvents (visitor messages only)',
@@ -65,17 +84,39 @@ export const costSection: Section = {
         pricePerMillion: PRICES.eventBridge.perMillionEvents,
         note: 'assumes half the messages come from visitors',
       },
-      model.logs('CloudWatch Logs: function log + platform lines + WebSocket access log', capacity.cpu.messageLogBytes + ASSUMED.platformLogBytesPerInvocation + accessLog.webSocket, 1),
+      model.logs(
+        'CloudWatch Logs: function log + platform lines + WebSocket access log',
+        capacity.cpu.messageLogBytes + ASSUMED.platformLogBytesPerInvocation + accessLog.webSocket,
+        1,
+      ),
     ];
 
     // ---- the session around the messages ------------------------------------------------------
     const ops = capacity.operations;
     const session: LineItem[] = [
-      { item: 'Connection minutes', quantity: SESSION.sockets * SESSION.minutes, unit: 'connection-minute', pricePerMillion: PRICES.apiGateway.webSocketPerMillionConnectionMinutes },
+      {
+        item: 'Connection minutes',
+        quantity: SESSION.sockets * SESSION.minutes,
+        unit: 'connection-minute',
+        pricePerMillion: PRICES.apiGateway.webSocketPerMillionConnectionMinutes,
+      },
       ...(frontDoor
-        ? [{ item: 'CloudFront requests (start, history, WebSocket upgrades)', quantity: 1 + SESSION.historyFetches + SESSION.sockets, unit: 'request', pricePerMillion: CLOUDFRONT_PER_MILLION_REQUESTS, note: 'front door deployed' }]
+        ? [
+            {
+              item: 'CloudFront requests (start, history, WebSocket upgrades)',
+              quantity: 1 + SESSION.historyFetches + SESSION.sockets,
+              unit: 'request',
+              pricePerMillion: CLOUDFRONT_PER_MILLION_REQUESTS,
+              note: 'front door deployed',
+            },
+          ]
         : []),
-      { item: 'HTTP API requests (start, history)', quantity: 1 + SESSION.historyFetches, unit: 'request', pricePerMillion: PRICES.apiGateway.httpPerMillionRequests },
+      {
+        item: 'HTTP API requests (start, history)',
+        quantity: 1 + SESSION.historyFetches,
+        unit: 'request',
+        pricePerMillion: PRICES.apiGateway.httpPerMillionRequests,
+      },
       {
         item: 'Lambda requests (start, $connect ×2, $disconnect ×2, history ×2)',
         quantity: 1 + 2 * SESSION.sockets + SESSION.historyFetches,
@@ -83,7 +124,11 @@ export const costSection: Section = {
         pricePerMillion: PRICES.lambda.perMillionRequests,
       },
       ...model.duration('Lambda duration: start', model.durationMs('start', 'start'), 1),
-      ...model.duration('Lambda duration: $connect', model.durationMs('connectVisitor', 'connectVisitor'), SESSION.sockets),
+      ...model.duration(
+        'Lambda duration: $connect',
+        model.durationMs('connectVisitor', 'connectVisitor'),
+        SESSION.sockets,
+      ),
       ...model.duration('Lambda duration: $disconnect', model.durationMs('disconnect', 'disconnect'), SESSION.sockets),
       ...model.duration('Lambda duration: history', model.durationMs('history', 'history'), SESSION.historyFetches),
       {
@@ -106,28 +151,66 @@ export const costSection: Section = {
       ),
     ];
 
-    const perMillion = (items: LineItem[], divisor = 1) => items.reduce((sum, i) => sum + (i.quantity * i.pricePerMillion) / divisor, 0);
+    const perMillion = (items: LineItem[], divisor = 1) =>
+      items.reduce((sum, i) => sum + (i.quantity * i.pricePerMillion) / divisor, 0);
     const hotPath = perMillion(perMessage);
     const sessionShare = perMillion(session, SESSION.messages);
 
     // ---- owner polling vs the inbox socket, per owner per day ------------------------------------
     const pollMs = model.durationMs('listRooms', 'listRooms');
     const pollItems = (polls: number): LineItem[] => [
-      ...(frontDoor ? [{ item: 'CloudFront requests', quantity: polls, unit: 'request', pricePerMillion: CLOUDFRONT_PER_MILLION_REQUESTS }] : []),
-      { item: 'HTTP API requests', quantity: polls, unit: 'request', pricePerMillion: PRICES.apiGateway.httpPerMillionRequests },
+      ...(frontDoor
+        ? [
+            {
+              item: 'CloudFront requests',
+              quantity: polls,
+              unit: 'request',
+              pricePerMillion: CLOUDFRONT_PER_MILLION_REQUESTS,
+            },
+          ]
+        : []),
+      {
+        item: 'HTTP API requests',
+        quantity: polls,
+        unit: 'request',
+        pricePerMillion: PRICES.apiGateway.httpPerMillionRequests,
+      },
       { item: 'Lambda requests', quantity: polls, unit: 'request', pricePerMillion: PRICES.lambda.perMillionRequests },
       ...model.duration('Lambda duration', pollMs, polls),
       ...model.reads(scaleCost(ops.listRooms[0]!, polls), 'measured: Query of the owner index, 5 rooms'),
-      model.logs('CloudWatch Logs (platform lines, access log)', polls * (ASSUMED.platformLogBytesPerInvocation + accessLog.http), 1),
+      model.logs(
+        'CloudWatch Logs (platform lines, access log)',
+        polls * (ASSUMED.platformLogBytesPerInvocation + accessLog.http),
+        1,
+      ),
     ];
     const pings = (24 * 60) / INBOX.pingEveryMinutes;
     const reconnects = 24 / INBOX.reconnectEveryHours;
     const inboxItems: LineItem[] = [
-      { item: 'Connection minutes', quantity: 24 * 60, unit: 'connection-minute', pricePerMillion: PRICES.apiGateway.webSocketPerMillionConnectionMinutes },
-      { item: `Keep-alive pings and pongs (every ${INBOX.pingEveryMinutes} min)`, quantity: 2 * pings, unit: 'message', pricePerMillion: PRICES.apiGateway.webSocketPerMillionMessages },
-      { item: 'Lambda requests (pings; reconnect every 2 h: $connect + $disconnect)', quantity: pings + 2 * reconnects, unit: 'request', pricePerMillion: PRICES.lambda.perMillionRequests },
+      {
+        item: 'Connection minutes',
+        quantity: 24 * 60,
+        unit: 'connection-minute',
+        pricePerMillion: PRICES.apiGateway.webSocketPerMillionConnectionMinutes,
+      },
+      {
+        item: `Keep-alive pings and pongs (every ${INBOX.pingEveryMinutes} min)`,
+        quantity: 2 * pings,
+        unit: 'message',
+        pricePerMillion: PRICES.apiGateway.webSocketPerMillionMessages,
+      },
+      {
+        item: 'Lambda requests (pings; reconnect every 2 h: $connect + $disconnect)',
+        quantity: pings + 2 * reconnects,
+        unit: 'request',
+        pricePerMillion: PRICES.lambda.perMillionRequests,
+      },
       ...model.duration('Lambda duration: pings', model.postOnlyMs(), pings),
-      ...model.duration('Lambda duration: reconnects', model.durationMs('connectVisitor', 'connectVisitor') + model.durationMs('disconnect', 'disconnect'), reconnects),
+      ...model.duration(
+        'Lambda duration: reconnects',
+        model.durationMs('connectVisitor', 'connectVisitor') + model.durationMs('disconnect', 'disconnect'),
+        reconnects,
+      ),
       {
         item: 'DynamoDB write request units (reconnects)',
         quantity: reconnects * (ops.connectInbox[0]!.wcu + ops.disconnect[0]!.wcu),
@@ -135,7 +218,16 @@ export const costSection: Section = {
         pricePerMillion: PRICES.dynamoDb.perMillionWriteRequestUnits,
         note: 'measured',
       },
-      ...(frontDoor ? [{ item: 'CloudFront requests (upgrades)', quantity: reconnects, unit: 'request', pricePerMillion: CLOUDFRONT_PER_MILLION_REQUESTS }] : []),
+      ...(frontDoor
+        ? [
+            {
+              item: 'CloudFront requests (upgrades)',
+              quantity: reconnects,
+              unit: 'request',
+              pricePerMillion: CLOUDFRONT_PER_MILLION_REQUESTS,
+            },
+          ]
+        : []),
     ];
     const perDay = (items: LineItem[]) => perMillion(items) / 1e6;
 
@@ -158,7 +250,9 @@ export const costSection: Section = {
       `- Logs: ${ASSUMED.platformLogBytesPerInvocation} bytes of START/END/REPORT per invocation; access-log lines estimated from the ` +
         `template's formats (${accessLog.webSocket} bytes WebSocket, ${accessLog.http} bytes HTTP). Data transfer and CloudFront ` +
         `data-out for the frames (a few hundred bytes each) are left out.`,
-      frontDoor ? `- CloudFront: $${CLOUDFRONT_PER_MILLION_REQUESTS.toFixed(2)} per million HTTPS requests (United States price); WebSocket frames are not requests.` : '',
+      frontDoor
+        ? `- CloudFront: $${CLOUDFRONT_PER_MILLION_REQUESTS.toFixed(2)} per million HTTPS requests (United States price); WebSocket frames are not requests.`
+        : '',
       '',
       `### Per million messages: ${usd(hotPath)} on the hot path, ${usd(hotPath + sessionShare)} with the sessions around them`,
       '',
@@ -184,11 +278,23 @@ export const costSection: Section = {
           ...POLL_SECONDS.map((s) => {
             const polls = (24 * 3600) / s;
             const day = perDay(pollItems(polls));
-            return [`Polling every ${s} s`, polls.toLocaleString('en-US'), usd(day, 5), usd(day * 30, 4), usd(day * 30 * 1000, 2)];
+            return [
+              `Polling every ${s} s`,
+              polls.toLocaleString('en-US'),
+              usd(day, 5),
+              usd(day * 30, 4),
+              usd(day * 30 * 1000, 2),
+            ];
           }),
           (() => {
             const day = perDay(inboxItems);
-            return [`Inbox socket (${code('?inbox=1')}), pinged every ${INBOX.pingEveryMinutes} min`, '—', usd(day, 5), usd(day * 30, 4), usd(day * 30 * 1000, 2)];
+            return [
+              `Inbox socket (${code('?inbox=1')}), pinged every ${INBOX.pingEveryMinutes} min`,
+              '—',
+              usd(day, 5),
+              usd(day * 30, 4),
+              usd(day * 30 * 1000, 2),
+            ];
           })(),
         ],
         ['l', 'r', 'r', 'r', 'r'],
@@ -200,12 +306,15 @@ export const costSection: Section = {
       '',
       load?.steps?.length
         ? `Cross-check: the local stack spent ${fmtNumber(load.steps.filter((s) => s.held).at(-1)?.stackCpuMsPerMessage ?? Number.NaN, 2)} ms of CPU per ` +
-          `delivered message at its highest held load (section 4) — gateway, dynalite and the sockets included — against ` +
-          `${fmtNumber(capacity.cpu.msPerOperation.message2 ?? Number.NaN, 2)} ms for the message use case alone (section 3).`
+            `delivered message at its highest held load (section 4) — gateway, dynalite and the sockets included — against ` +
+            `${fmtNumber(capacity.cpu.msPerOperation.message2 ?? Number.NaN, 2)} ms for the message use case alone (section 3).`
         : '',
     );
     ctx.results.cost = { hotPathPerMillion: hotPath, withSessionsPerMillion: hotPath + sessionShare };
-    return { markdown: md.filter((line, i, all) => line !== '' || all[i - 1] !== '').join('\n'), rerun: 'npm run bench -- --only=cost' };
+    return {
+      markdown: md.filter((line, i, all) => line !== '' || all[i - 1] !== '').join('\n'),
+      rerun: 'npm run bench -- --only=cost',
+    };
   },
 };
 
@@ -252,15 +361,36 @@ class CostModel {
 
   duration(item: string, ms: number, invocations: number): LineItem[] {
     const gbSeconds = (this.memoryMb / 1024) * (ms / 1000) * invocations;
-    return [{ item: `${item}: ${invocations === 1 ? '' : `${fmtNumber(invocations, 0)} × `}${ms} ms at ${this.memoryMb} MB`, quantity: gbSeconds, unit: 'GB-s', pricePerMillion: PRICES.lambda.armGbSecond * 1e6 }];
+    return [
+      {
+        item: `${item}: ${invocations === 1 ? '' : `${fmtNumber(invocations, 0)} × `}${ms} ms at ${this.memoryMb} MB`,
+        quantity: gbSeconds,
+        unit: 'GB-s',
+        pricePerMillion: PRICES.lambda.armGbSecond * 1e6,
+      },
+    ];
   }
 
   reads(cost: OperationCost, note: string): LineItem[] {
-    return [{ item: 'DynamoDB read request units', quantity: cost.rcu, unit: 'RRU', pricePerMillion: PRICES.dynamoDb.perMillionReadRequestUnits, note }];
+    return [
+      {
+        item: 'DynamoDB read request units',
+        quantity: cost.rcu,
+        unit: 'RRU',
+        pricePerMillion: PRICES.dynamoDb.perMillionReadRequestUnits,
+        note,
+      },
+    ];
   }
 
   logs(item: string, bytes: number, times: number): LineItem {
-    return { item, quantity: bytes * times, unit: 'byte', pricePerMillion: PRICES.cloudWatchLogs.perGbIngested / 1000, note: `$${PRICES.cloudWatchLogs.perGbIngested.toFixed(2)} per GB` };
+    return {
+      item,
+      quantity: bytes * times,
+      unit: 'byte',
+      pricePerMillion: PRICES.cloudWatchLogs.perGbIngested / 1000,
+      note: `$${PRICES.cloudWatchLogs.perGbIngested.toFixed(2)} per GB`,
+    };
   }
 }
 
@@ -278,7 +408,11 @@ const sumCosts = (costs: OperationCost[]): OperationCost => ({
   posts: 0,
 });
 
-const scaleCost = (cost: OperationCost, times: number): OperationCost => ({ ...cost, rcu: cost.rcu * times, wcu: cost.wcu * times });
+const scaleCost = (cost: OperationCost, times: number): OperationCost => ({
+  ...cost,
+  rcu: cost.rcu * times,
+  wcu: cost.wcu * times,
+});
 
 /** Bytes of one access-log line: the template's format with typical values in place of $context variables. */
 function accessLogBytes(template: Template): { http: number; webSocket: number } {
@@ -311,8 +445,25 @@ function itemTable(items: LineItem[], divisor: number, costHeader = 'Per million
   return table(
     ['Item', 'Quantity', 'Unit', 'Price per million units', costHeader, 'Note'],
     [
-      ...items.map((i) => [i.item, fmtNumber(i.quantity, i.quantity % 1 === 0 ? 0 : 3), i.unit, usd(i.pricePerMillion, 4), usd((i.quantity * i.pricePerMillion) / divisor, divisor === 1 ? 3 : 5), i.note ?? '']),
-      ['**Total**', '', '', '', `**${usd(items.reduce((s, i) => s + (i.quantity * i.pricePerMillion) / divisor, 0), divisor === 1 ? 2 : 5)}**`, ''],
+      ...items.map((i) => [
+        i.item,
+        fmtNumber(i.quantity, i.quantity % 1 === 0 ? 0 : 3),
+        i.unit,
+        usd(i.pricePerMillion, 4),
+        usd((i.quantity * i.pricePerMillion) / divisor, divisor === 1 ? 3 : 5),
+        i.note ?? '',
+      ]),
+      [
+        '**Total**',
+        '',
+        '',
+        '',
+        `**${usd(
+          items.reduce((s, i) => s + (i.quantity * i.pricePerMillion) / divisor, 0),
+          divisor === 1 ? 2 : 5,
+        )}**`,
+        '',
+      ],
     ],
     ['l', 'r', 'l', 'r', 'r', 'l'],
   );
@@ -329,4 +480,6 @@ function largest(items: LineItem[], total: number): string {
 
 const usd = (value: number, digits = 2) => `$${value.toFixed(digits)}`;
 const fmtNumber = (value: number, digits: number) =>
-  Number.isFinite(value) ? value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : 'n/a';
+  Number.isFinite(value)
+    ? value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+    : 'n/a';

@@ -96,7 +96,15 @@ export const loadSection: Section = {
             const visitorToken = randomUUID();
             const id = randomUUID();
             const at = new Date().toISOString();
-            await store.createRoom({ id, ownerId, visitorName: 'Load', isActive: true, createdAt: at, updatedAt: at, visitorTokenHash: hashVisitorToken(visitorToken) });
+            await store.createRoom({
+              id,
+              ownerId,
+              visitorName: 'Load',
+              isActive: true,
+              createdAt: at,
+              updatedAt: at,
+              visitorTokenHash: hashVisitorToken(visitorToken),
+            });
             const visitor = await ChatSocket.open(`${ws}/ws/chat/${id}/?visitor=${visitorToken}`);
             const owner = await ChatSocket.open(`${ws}/ws/chat/${id}/?token=${await ownerToken(ownerId, jwtSecret)}`);
             sockets.push(visitor, owner);
@@ -155,10 +163,15 @@ export const loadSection: Section = {
           }, 5);
         });
         const drainStart = performance.now();
-        const pending = () => texts.filter((t) => sent.get(t)!.other.length === 0 || sent.get(t)!.echo.length === 0).length;
+        const pending = () =>
+          texts.filter((t) => sent.get(t)!.other.length === 0 || sent.get(t)!.echo.length === 0).length;
         let waiting = pending();
         let lastProgress = performance.now();
-        while (waiting > 0 && performance.now() - drainStart < DRAIN_MAX_MS && performance.now() - lastProgress < DRAIN_IDLE_MS) {
+        while (
+          waiting > 0 &&
+          performance.now() - drainStart < DRAIN_MAX_MS &&
+          performance.now() - lastProgress < DRAIN_IDLE_MS
+        ) {
           await sleep(50);
           const now = pending();
           if (now < waiting) lastProgress = performance.now();
@@ -184,7 +197,8 @@ export const loadSection: Section = {
           p99: quantile(latencies, 0.99),
           max: Math.max(...latencies),
           stackCpuMsPerMessage:
-            (cpuAfter.userMs + cpuAfter.systemMs - cpuBefore.userMs - cpuBefore.systemMs) / Math.max(1, delivered.length),
+            (cpuAfter.userMs + cpuAfter.systemMs - cpuBefore.userMs - cpuBefore.systemMs) /
+            Math.max(1, delivered.length),
           held: true,
         };
         const problems = [
@@ -231,7 +245,19 @@ function render(r: LoadResults, perConnectionLimit: number, cores: number) {
       `message: gateway, functions and dynalite together, the only figure here that says anything about Lambda duration.`,
     '',
     table(
-      ['Offered', 'Sent', 'Delivered', 'Sustained', 'p50', 'p95', 'p99', 'max', 'Lost / dup. / refused', 'Stack CPU per message', 'Held'],
+      [
+        'Offered',
+        'Sent',
+        'Delivered',
+        'Sustained',
+        'p50',
+        'p95',
+        'p99',
+        'max',
+        'Lost / dup. / refused',
+        'Stack CPU per message',
+        'Held',
+      ],
       r.steps.map((s) => [
         `${s.offeredPerSecond}/s`,
         s.sent,
@@ -254,7 +280,10 @@ function render(r: LoadResults, perConnectionLimit: number, cores: number) {
         title: 'Send-to-receive latency vs offered load (local stack)',
         xLabel: 'offered messages per second',
         yLabel: 'latency (ms)',
-        series: (['p50', 'p95', 'p99'] as const).map((q) => ({ name: q, points: r.steps.map((s) => ({ x: s.offeredPerSecond, y: s[q] })) })),
+        series: (['p50', 'p95', 'p99'] as const).map((q) => ({
+          name: q,
+          points: r.steps.map((s) => ({ x: s.offeredPerSecond, y: s[q] })),
+        })),
       }),
       'Latency percentiles versus offered message rate',
     ),

@@ -115,8 +115,21 @@ async function measureInProcess(
         eventCalls.push({ operation: 'PutEvents', start, end: performance.now() });
       },
     };
-    const deps = { store, gateway, verifier: tokenIsOwnerId, clock: systemClock, logger: silentLogger, metrics: uncountedMetrics, socketsPerRoomMember: SETTINGS.socketsPerRoomMember.default };
-    const messageDeps = { ...deps, events, maxMessageLength: options.maxMessageLength, maxMessagesPerRoom: options.maxMessagesPerRoom };
+    const deps = {
+      store,
+      gateway,
+      verifier: tokenIsOwnerId,
+      clock: systemClock,
+      logger: silentLogger,
+      metrics: uncountedMetrics,
+      socketsPerRoomMember: SETTINGS.socketsPerRoomMember.default,
+    };
+    const messageDeps = {
+      ...deps,
+      events,
+      maxMessageLength: options.maxMessageLength,
+      maxMessagesPerRoom: options.maxMessagesPerRoom,
+    };
     const startDeps = { ...deps, wsUrlFor: (roomId: string) => `ws://localhost/ws/chat/${roomId}/` };
     const ownerId = randomUUID();
     let seq = 0;
@@ -153,14 +166,36 @@ async function measureInProcess(
       await timed(
         'start',
         async () => {
-          room = await startChat(startDeps, { userId: ownerId, visitorName: undefined, sourceIp: `192.0.2.${(ip += 1)}` });
+          room = await startChat(startDeps, {
+            userId: ownerId,
+            visitorName: undefined,
+            sourceIp: `192.0.2.${(ip += 1)}`,
+          });
         },
         keep,
       );
       const visitor = connectionIdLike((seq += 1), 'v');
       const owner = connectionIdLike((seq += 1), 'o');
-      await timed('connectVisitor', () => connect(deps, { connectionId: visitor, credentials: handshakeCredentials({ room: room.room_id, visitor: room.visitor_token }), connectedAtMs: Date.now() }), keep);
-      await timed('connectOwner', () => connect(deps, { connectionId: owner, credentials: handshakeCredentials({ room: room.room_id, token: ownerId }), connectedAtMs: Date.now() }), keep);
+      await timed(
+        'connectVisitor',
+        () =>
+          connect(deps, {
+            connectionId: visitor,
+            credentials: handshakeCredentials({ room: room.room_id, visitor: room.visitor_token }),
+            connectedAtMs: Date.now(),
+          }),
+        keep,
+      );
+      await timed(
+        'connectOwner',
+        () =>
+          connect(deps, {
+            connectionId: owner,
+            credentials: handshakeCredentials({ room: room.room_id, token: ownerId }),
+            connectedAtMs: Date.now(),
+          }),
+        keep,
+      );
       for (const [id, from, to] of [
         ['messageVisitor', visitor, owner],
         ['messageOwner', owner, visitor],
@@ -168,7 +203,11 @@ async function measureInProcess(
         reset();
         const received = gateway.nextPostTo(to);
         const t0 = performance.now();
-        const done = handleFrame(messageDeps, { connectionId: from, frame: parseFrame(JSON.stringify({ message: `hello ${rep}` })), arrivedAtMs: Date.now() });
+        const done = handleFrame(messageDeps, {
+          connectionId: from,
+          frame: parseFrame(JSON.stringify({ message: `hello ${rep}` })),
+          arrivedAtMs: Date.now(),
+        });
         const post = await received;
         await done;
         if (keep) record(id, post.end - t0, calls(t0, post.start));
@@ -181,7 +220,11 @@ async function measureInProcess(
         reset();
         const received = gateway.nextPostTo(to);
         const t0 = performance.now();
-        const done = handleFrame(messageDeps, { connectionId: from, frame: parseFrame(JSON.stringify(frame)), arrivedAtMs: Date.now() });
+        const done = handleFrame(messageDeps, {
+          connectionId: from,
+          frame: parseFrame(JSON.stringify(frame)),
+          arrivedAtMs: Date.now(),
+        });
         const post = await received;
         await done;
         if (keep) record(id, post.end - t0, calls(t0, post.start));
@@ -225,10 +268,14 @@ async function measureOnLocalStack(ctx: SectionContext, delayMs: number): Promis
       environment: environmentOf({ wsCallbackUrl: callbackUrl }),
       services,
     });
-    ctx.log(`roundtrips: local stack ready in ${(ready.startMs / 1000).toFixed(1)} s (${ready.dynamoDb}, ${delayMs} ms delay)`);
+    ctx.log(
+      `roundtrips: local stack ready in ${(ready.startMs / 1000).toFixed(1)} s (${ready.dynamoDb}, ${delayMs} ms delay)`,
+    );
     const served = ready.environment[envName('wsCallbackUrl')];
     if (served !== callbackUrl) {
-      throw new Error(`the functions got ${envName('wsCallbackUrl')}=${served}, not the delay proxy ${callbackProxy.url}`);
+      throw new Error(
+        `the functions got ${envName('wsCallbackUrl')}=${served}, not the delay proxy ${callbackProxy.url}`,
+      );
     }
     const http = `http://127.0.0.1:${port}`;
     const ws = `ws://127.0.0.1:${port}`;
@@ -252,7 +299,8 @@ async function measureOnLocalStack(ctx: SectionContext, delayMs: number): Promis
     const fetchJson = async (url: string, init?: RequestInit) => {
       const response = await fetch(url, init);
       const body = (await response.json()) as Record<string, unknown>;
-      if (!response.ok) throw new Error(`${init?.method ?? 'GET'} ${url}: HTTP ${response.status} ${JSON.stringify(body)}`);
+      if (!response.ok)
+        throw new Error(`${init?.method ?? 'GET'} ${url}: HTTP ${response.status} ${JSON.stringify(body)}`);
       return body;
     };
 
@@ -319,9 +367,11 @@ async function measureOnLocalStack(ctx: SectionContext, delayMs: number): Promis
 // ---- analysis and report ---------------------------------------------------------------
 
 /** The operations of each wave of calls (see callWaves), sorted for a stable report. */
-const waves = (calls: readonly Call[]): string[][] => callWaves(calls).map((wave) => wave.map((call) => call.operation).sort());
+const waves = (calls: readonly Call[]): string[][] =>
+  callWaves(calls).map((wave) => wave.map((call) => call.operation).sort());
 
-const isDynamo = (operation: string) => /^(GetItem|PutItem|UpdateItem|DeleteItem|Query|Scan|BatchWriteItem)$/.test(operation);
+const isDynamo = (operation: string) =>
+  /^(GetItem|PutItem|UpdateItem|DeleteItem|Query|Scan|BatchWriteItem)$/.test(operation);
 
 function describeWaves(waves: string[][]): string {
   return waves
@@ -370,10 +420,20 @@ function render(r: RoundTripResults) {
   const check = (ops: TimedOperation[] | undefined, doubled: TimedOperation[] | undefined) => {
     const message = ops?.find((op) => op.id === 'messageVisitor');
     if (!message) return undefined;
-    const trips = timedRoundTrips(message, doubled?.find((b) => b.id === message.id), r.delayMs);
+    const trips = timedRoundTrips(
+      message,
+      doubled?.find((b) => b.id === message.id),
+      r.delayMs,
+    );
     const dynamo = dynamoWaves(message.waves);
     const lastIsPost = message.waves.at(-1)?.includes('PostToConnection') ?? false;
-    return { met: dynamo <= 2 && lastIsPost, trips, dynamo, calls: message.waves.length, units: median(message.elapsedMs) / r.delayMs };
+    return {
+      met: dynamo <= 2 && lastIsPost,
+      trips,
+      dynamo,
+      calls: message.waves.length,
+      units: median(message.elapsedMs) / r.delayMs,
+    };
   };
   const inProcess = check(r.inProcess, r.inProcessDouble)!;
   const local = check(r.localStack, r.localStackDouble);
@@ -432,8 +492,11 @@ function render(r: RoundTripResults) {
         met,
         detail:
           `${inProcess.dynamo} DynamoDB wave(s) (UpdateItem on the connection; then the message put, the room touch and both connection queries side by side), ` +
-          `then PostToConnection, in process` + (local ? ' and on the local stack' : ' (local stack not measured)') +
-          `; send to receive ${fmt(inProcess.units, 2)}` + (local ? ` / ${fmt(local.units, 2)}` : '') + ` × ${r.delayMs} ms`,
+          `then PostToConnection, in process` +
+          (local ? ' and on the local stack' : ' (local stack not measured)') +
+          `; send to receive ${fmt(inProcess.units, 2)}` +
+          (local ? ` / ${fmt(local.units, 2)}` : '') +
+          ` × ${r.delayMs} ms`,
       },
     ],
     rerun: 'npm run bench -- --only=roundtrips',

@@ -1,4 +1,10 @@
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { systemClock } from '../domain/deps.js';
 import {
   otherSide,
@@ -214,7 +220,13 @@ export class DynamoChatStore implements ChatStore {
   async markRead(message: ChatMessage, reader: SenderType, readAt: string): Promise<ReadOutcome> {
     const key = timeIndexKey(message);
     const read = readAttributes(reader);
-    const names = { '#id': read.id, '#key': read.key, '#at': read.at, '#count': read.count, '#otherSent': sentAttribute(otherSide(reader)) };
+    const names = {
+      '#id': read.id,
+      '#key': read.key,
+      '#at': read.at,
+      '#count': read.count,
+      '#otherSent': sentAttribute(otherSide(reader)),
+    };
     const forward = 'attribute_exists(pk) AND (attribute_not_exists(#key) OR #key < :key)';
     const values = { ':id': message.id, ':key': key, ':readAt': readAt };
     const set = 'SET #id = :id, #key = :key, #at = :readAt, #count = ';
@@ -314,7 +326,9 @@ export class DynamoChatStore implements ChatStore {
   }
 
   async deleteMessage(roomId: string, messageId: string): Promise<void> {
-    await this.table.client.send(new DeleteCommand({ TableName: this.table.tableName, Key: keys.message(roomId, messageId) }));
+    await this.table.client.send(
+      new DeleteCommand({ TableName: this.table.tableName, Key: keys.message(roomId, messageId) }),
+    );
   }
 
   async getMessage(roomId: string, messageId: string): Promise<ChatMessage | undefined> {
@@ -381,12 +395,19 @@ export class DynamoChatStore implements ChatStore {
     if (typing) {
       // The typing relay's time rides on the admission: a frame is relayed when the last relay
       // is older than the interval. Refused, the frame is admitted (or refused) as any other.
-      const row = await this.limiter.admitOnRow(key, frames, arrivedAtMs, { name: TYPING_RELAY, everyMs: typing.everyMs });
+      const row = await this.limiter.admitOnRow(key, frames, arrivedAtMs, {
+        name: TYPING_RELAY,
+        everyMs: typing.everyMs,
+      });
       if (row) return { admitted: true, identity: toIdentity(row), relayTyping: true };
     }
     const row =
       frames.limit === 0
-        ? (await this.table.client.send(new GetCommand({ TableName: this.table.tableName, Key: key, ConsistentRead: true }))).Item
+        ? (
+            await this.table.client.send(
+              new GetCommand({ TableName: this.table.tableName, Key: key, ConsistentRead: true }),
+            )
+          ).Item
         : await this.limiter.admitOnRow(key, frames, arrivedAtMs);
     if (row) return { admitted: true, identity: toIdentity(row), ...(typing ? { relayTyping: false } : {}) };
     if (frames.limit === 0) return { admitted: false, reason: 'unknown-connection' };
@@ -399,17 +420,25 @@ export class DynamoChatStore implements ChatStore {
 
   async removeConnectionById(connectionId: string): Promise<ConnectionIdentity | undefined> {
     const { Attributes } = await this.table.client.send(
-      new DeleteCommand({ TableName: this.table.tableName, Key: keys.connection(connectionId), ReturnValues: 'ALL_OLD' }),
+      new DeleteCommand({
+        TableName: this.table.tableName,
+        Key: keys.connection(connectionId),
+        ReturnValues: 'ALL_OLD',
+      }),
     );
     if (!Attributes) return undefined;
     const identity = toIdentity(Attributes);
-    await this.table.client.send(new DeleteCommand({ TableName: this.table.tableName, Key: membershipKey({ connectionId, identity }) }));
+    await this.table.client.send(
+      new DeleteCommand({ TableName: this.table.tableName, Key: membershipKey({ connectionId, identity }) }),
+    );
     return identity;
   }
 
   async removeKnownConnection(connection: Connection): Promise<void> {
     await Promise.all([
-      this.table.client.send(new DeleteCommand({ TableName: this.table.tableName, Key: keys.connection(connection.connectionId) })),
+      this.table.client.send(
+        new DeleteCommand({ TableName: this.table.tableName, Key: keys.connection(connection.connectionId) }),
+      ),
       this.table.client.send(new DeleteCommand({ TableName: this.table.tableName, Key: membershipKey(connection) })),
     ]);
   }
@@ -451,7 +480,9 @@ export class DynamoChatStore implements ChatStore {
 
   /** A consistent GetItem; undefined when the item is missing or expired. */
   private async getItem(key: Item): Promise<Item | undefined> {
-    const { Item } = await this.table.client.send(new GetCommand({ TableName: this.table.tableName, Key: key, ConsistentRead: true }));
+    const { Item } = await this.table.client.send(
+      new GetCommand({ TableName: this.table.tableName, Key: key, ConsistentRead: true }),
+    );
     return Item && !this.expired(Item) ? Item : undefined;
   }
 

@@ -36,7 +36,9 @@ export class EventBridgePublisher implements ChatEventPublisher {
     // PutEvents reports per-entry failures in a 200 response; surface them as errors.
     if (result.FailedEntryCount) {
       const entry = result.Entries?.find((e) => e.ErrorCode);
-      throw new Error(`PutEvents rejected the event: ${entry?.ErrorCode ?? 'unknown'} ${entry?.ErrorMessage ?? ''}`.trim());
+      throw new Error(
+        `PutEvents rejected the event: ${entry?.ErrorCode ?? 'unknown'} ${entry?.ErrorMessage ?? ''}`.trim(),
+      );
     }
   }
 }

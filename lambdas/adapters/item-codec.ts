@@ -32,9 +32,15 @@ export const sortKeyPrefixes = { roomConnection: CONNECTION, inboxConnection: IN
 export const keys = {
   room: (roomId: string) => ({ pk: `${ROOM}${roomId}`, sk: 'ROOM' }),
   message: (roomId: string, messageId: string) => ({ pk: `${ROOM}${roomId}`, sk: `${MESSAGE}${messageId}` }),
-  roomConnection: (roomId: string, connectionId: string) => ({ pk: `${ROOM}${roomId}`, sk: `${CONNECTION}${connectionId}` }),
+  roomConnection: (roomId: string, connectionId: string) => ({
+    pk: `${ROOM}${roomId}`,
+    sk: `${CONNECTION}${connectionId}`,
+  }),
   connection: (connectionId: string) => ({ pk: `${CONNECTION}${connectionId}`, sk: 'CONN' }),
-  inboxConnection: (ownerId: string, connectionId: string) => ({ pk: `${OWNER}${ownerId}`, sk: `${INBOX}${connectionId}` }),
+  inboxConnection: (ownerId: string, connectionId: string) => ({
+    pk: `${OWNER}${ownerId}`,
+    sk: `${INBOX}${connectionId}`,
+  }),
   startRate: (sourceKey: string) => ({ pk: `${START_RATE}${sourceKey}`, sk: 'RATE' }),
   ownerStartRate: (ownerId: string) => ({ pk: `${OWNER_START_RATE}${ownerId}`, sk: 'RATE' }),
   roomPartition: (roomId: string) => `${ROOM}${roomId}`,

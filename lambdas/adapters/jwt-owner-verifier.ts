@@ -76,10 +76,12 @@ export class JwtOwnerVerifier implements OwnerTokenVerifier {
     if (!this.secretKey) {
       const source = this.options.keySource as Extract<OwnerKeySource, { kind: 'secret' }>;
       const client = source.client ?? new SecretsManagerClient({});
-      this.secretKey = client.send(new GetSecretValueCommand({ SecretId: source.secretArn })).then(({ SecretString }) => {
-        if (!SecretString) throw new Error('The JWT signing secret is empty');
-        return new TextEncoder().encode(SecretString);
-      });
+      this.secretKey = client
+        .send(new GetSecretValueCommand({ SecretId: source.secretArn }))
+        .then(({ SecretString }) => {
+          if (!SecretString) throw new Error('The JWT signing secret is empty');
+          return new TextEncoder().encode(SecretString);
+        });
       this.secretKey.catch(() => {
         this.secretKey = undefined;
       });

@@ -12,7 +12,9 @@ export async function queryAll(table: TableClient, input: Omit<QueryCommandInput
   const items: Item[] = [];
   let startKey: Item | undefined;
   do {
-    const page = await table.client.send(new QueryCommand({ TableName: table.tableName, ...input, ExclusiveStartKey: startKey }));
+    const page = await table.client.send(
+      new QueryCommand({ TableName: table.tableName, ...input, ExclusiveStartKey: startKey }),
+    );
     items.push(...(page.Items ?? []));
     startKey = page.LastEvaluatedKey;
   } while (startKey);
@@ -20,7 +22,10 @@ export async function queryAll(table: TableClient, input: Omit<QueryCommandInput
 }
 
 /** How many items the query counts (`Select: 'COUNT'`, after its filter), across all its pages. */
-export async function countAll(table: TableClient, input: Omit<QueryCommandInput, 'TableName' | 'Select'>): Promise<number> {
+export async function countAll(
+  table: TableClient,
+  input: Omit<QueryCommandInput, 'TableName' | 'Select'>,
+): Promise<number> {
   let count = 0;
   let startKey: Item | undefined;
   do {

@@ -103,7 +103,11 @@ export class SlidingWindowLimiter {
    * whether that many fell within `repeated.windowMs`; undefined when the row does not exist.
    * Only a refused event pays for this write.
    */
-  async logRefusal(key: Item, repeated: { count: number; withinMs: number }, nowMs: number): Promise<{ repeated: boolean } | undefined> {
+  async logRefusal(
+    key: Item,
+    repeated: { count: number; withinMs: number },
+    nowMs: number,
+  ): Promise<{ repeated: boolean } | undefined> {
     const { count, withinMs } = repeated;
     const update = logUpdate(REFUSED, count, nowMs);
     try {

@@ -9,7 +9,8 @@ import { SETTINGS } from './settings-contract.js';
 export function verifierFromEnv(): JwtOwnerVerifier {
   const secretArn = optionalEnv('jwtSecretArn');
   const jwksUrl = optionalEnv('jwtJwksUrl');
-  if (!secretArn === !jwksUrl) throw new Error(`Set exactly one of ${SETTINGS.jwtSecretArn.env} and ${SETTINGS.jwtJwksUrl.env}`);
+  if (!secretArn === !jwksUrl)
+    throw new Error(`Set exactly one of ${SETTINGS.jwtSecretArn.env} and ${SETTINGS.jwtJwksUrl.env}`);
   return new JwtOwnerVerifier({
     keySource: secretArn ? { kind: 'secret', secretArn } : { kind: 'jwks', url: jwksUrl as string },
     ownerClaim: optionalEnv('jwtOwnerClaim') ?? SETTINGS.jwtOwnerClaim.default,

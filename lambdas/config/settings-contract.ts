@@ -264,34 +264,45 @@ export type SettingName = keyof typeof SETTINGS;
  * bundles (which import SETTINGS for names, defaults and ranges) leave the prose out.
  */
 export const settingDocs = (): Record<SettingName, string> => ({
-  jwtSecretArn: 'existing Secrets Manager secret holding the Django HS256 signing key: its complete ARN, with the 6-character suffix',
+  jwtSecretArn:
+    'existing Secrets Manager secret holding the Django HS256 signing key: its complete ARN, with the 6-character suffix',
   jwtJwksUrl: 'JWKS URL (RS256/ES256, e.g. Cognito) instead of the shared secret; `https://`',
   jwtOwnerClaim: 'claim carrying the owner id (a claim name: letters, digits, `_ . : -`)',
   jwtIssuer: 'checked when set (compared exactly: no spaces, at most 512 characters)',
   jwtAudience: 'checked when set (compared exactly: no spaces, at most 512 characters)',
   frontDoor: '`false` deploys without CloudFront (raw endpoints only); `true` or `false` only',
-  domainName: "custom domain of the front door, lowercase, no wildcard (CloudFront's rule); certificate `arn:aws:acm:us-east-1:<account>:certificate/<id>`",
-  certificateArn: "custom domain of the front door, lowercase, no wildcard (CloudFront's rule); certificate `arn:aws:acm:us-east-1:<account>:certificate/<id>`",
-  hostedZoneId: "Route 53 zone for the alias records: the id alone (`Z...`, no `/hostedzone/`) and the zone's name, which must contain `domainName`",
-  hostedZoneName: "Route 53 zone for the alias records: the id alone (`Z...`, no `/hostedzone/`) and the zone's name, which must contain `domainName`",
+  domainName:
+    "custom domain of the front door, lowercase, no wildcard (CloudFront's rule); certificate `arn:aws:acm:us-east-1:<account>:certificate/<id>`",
+  certificateArn:
+    "custom domain of the front door, lowercase, no wildcard (CloudFront's rule); certificate `arn:aws:acm:us-east-1:<account>:certificate/<id>`",
+  hostedZoneId:
+    "Route 53 zone for the alias records: the id alone (`Z...`, no `/hostedzone/`) and the zone's name, which must contain `domainName`",
+  hostedZoneName:
+    "Route 53 zone for the alias records: the id alone (`Z...`, no `/hostedzone/`) and the zone's name, which must contain `domainName`",
   webAclArn: 'WAFv2 web ACL of CLOUDFRONT scope: `arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>`',
-  corsAllowedOrigins: 'origins a browser page may call the REST API from: `*` (any, without credentials; no cookies are used) or a comma-separated list of `https://host[:port]` / `http://host[:port]` origins, each exactly as the browser sends it (no path, no trailing slash)',
+  corsAllowedOrigins:
+    'origins a browser page may call the REST API from: `*` (any, without credentials; no cookies are used) or a comma-separated list of `https://host[:port]` / `http://host[:port]` origins, each exactly as the browser sends it (no path, no trailing slash)',
   maxMessageLength: 'characters (Unicode code points) per message',
   maxMessagesPerRoom: 'messages one room may hold (1 to 1,000,000); the next is refused with `room_full`',
-  messagesPerSecondPerConnection: 'frames per socket (every frame: messages, pings, invalid ones), sliding one-second window by arrival time (at most 50); `0` turns it off',
-  roomStartsPerMinutePerIp: 'chats one address may start per minute (at most 100); an IPv6 address counts by its /64; `0` turns it off',
-  roomStartsPerHourPerOwner: 'new chats one owner may be sent per sliding hour, from any address (at most 100); `0` turns it off',
+  messagesPerSecondPerConnection:
+    'frames per socket (every frame: messages, pings, invalid ones), sliding one-second window by arrival time (at most 50); `0` turns it off',
+  roomStartsPerMinutePerIp:
+    'chats one address may start per minute (at most 100); an IPv6 address counts by its /64; `0` turns it off',
+  roomStartsPerHourPerOwner:
+    'new chats one owner may be sent per sliding hour, from any address (at most 100); `0` turns it off',
   socketsPerRoomMember: 'open sockets one visitor token, or one owner, may hold in one room (1-50)',
   throttleRatePerSecond: 'API Gateway stage throttling, both APIs',
   throttleBurst: 'API Gateway stage throttling, both APIs',
   messageRetentionDays: 'delete messages / idle rooms after this many days (DynamoDB TTL)',
   roomRetentionDays: 'delete messages / idle rooms after this many days (DynamoDB TTL)',
   connectionTtlSeconds: "socket rows expire this long after connecting (2-hour minimum: API Gateway's own limit)",
-  eventBusName: 'EventBridge bus of the push hook, by name (not ARN: 1-256 letters, digits, `. - _ /`); `""` turns it off',
+  eventBusName:
+    'EventBridge bus of the push hook, by name (not ARN: 1-256 letters, digits, `. - _ /`); `""` turns it off',
   alarmEmail: 'e-mail subscribed to the alarm topic',
   logRetentionDays: `Lambda logs, the API stages' access logs and the distribution's access log; one of the periods CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(', ')}`,
   stageName: 'WebSocket stage (1-64 letters, digits, `_` or `-`)',
-  stackName: 'CloudFormation stack name (1-128 letters, digits or `-`, starting with a letter); `npm start` and the bench serve whatever stack the app synthesized',
+  stackName:
+    'CloudFormation stack name (1-128 letters, digits or `-`, starting with a letter); `npm start` and the bench serve whatever stack the app synthesized',
   tableName: 'the DynamoDB table',
   wsCallbackUrl: "the WebSocket stage's management endpoint (https://<api>.execute-api.<region>.amazonaws.com/<stage>)",
   wsUrlTemplate: "a room's WebSocket URL with `{room_id}` (and, locally, `{host}`) to fill in",
@@ -301,7 +312,9 @@ export const settingDocs = (): Record<SettingName, string> => ({
 });
 
 /** Every environment variable the functions read, by setting name. */
-export type EnvSettingName = { [K in SettingName]: (typeof SETTINGS)[K] extends { env: string } ? K : never }[SettingName];
+export type EnvSettingName = {
+  [K in SettingName]: (typeof SETTINGS)[K] extends { env: string } ? K : never;
+}[SettingName];
 
 /** The environment variable of a setting: `envName('tableName')` is 'TABLE_NAME'. */
 export const envName = <K extends EnvSettingName>(name: K): (typeof SETTINGS)[K]['env'] => SETTINGS[name].env;
@@ -315,7 +328,9 @@ export const ENV_NAMES: readonly string[] = Object.values(SETTINGS as Record<str
  * A function environment from setting values, keyed by the contract's names. The stack,
  * the local stack and the tests build environments this way, never by writing names out.
  */
-export function environmentOf(values: Partial<Record<EnvSettingName, string | number | undefined>>): Record<string, string> {
+export function environmentOf(
+  values: Partial<Record<EnvSettingName, string | number | undefined>>,
+): Record<string, string> {
   const environment: Record<string, string> = {};
   for (const [name, value] of Object.entries(values) as [EnvSettingName, string | number | undefined][]) {
     if (value !== undefined) environment[envName(name)] = String(value);

@@ -59,13 +59,16 @@ async function identify(
   const roomId = credentials.room.toLowerCase();
 
   if (credentials.ownerToken) {
-    const [ownerId, room] = await Promise.all([deps.verifier.verify(credentials.ownerToken), deps.store.getRoom(roomId)]);
-    if (!room || !room.isActive || room.ownerId !== ownerId) throw new ForbiddenError('Room not available.');
+    const [ownerId, room] = await Promise.all([
+      deps.verifier.verify(credentials.ownerToken),
+      deps.store.getRoom(roomId),
+    ]);
+    if (!room?.isActive || room.ownerId !== ownerId) throw new ForbiddenError('Room not available.');
     return { kind: 'room', roomId, ownerId, role: 'owner' };
   }
   if (credentials.visitorToken) {
     const room = await deps.store.getRoom(roomId);
-    if (!room || !room.isActive || !visitorTokenMatches(credentials.visitorToken, room.visitorTokenHash)) {
+    if (!room?.isActive || !visitorTokenMatches(credentials.visitorToken, room.visitorTokenHash)) {
       throw new ForbiddenError('Room not available.');
     }
     return { kind: 'room', roomId, ownerId: room.ownerId, role: 'visitor' };
@@ -90,7 +93,7 @@ async function confirmRoomMembership(deps: ConnectDeps, connection: Connection, 
     await deps.store.removeKnownConnection(connection);
     throw error;
   };
-  if (!room || !room.isActive) return refuse(new ForbiddenError('Room not available.'));
+  if (!room?.isActive) return refuse(new ForbiddenError('Room not available.'));
 
   const cap = deps.socketsPerRoomMember;
   const peers = members.filter((member) => member.role === connection.identity.role).sort(byHandshake);
@@ -124,16 +127,14 @@ async function confirmRoomMembership(deps: ConnectDeps, connection: Connection, 
 }
 
 const byHandshake = (a: RoomConnection, b: RoomConnection) =>
-  (a.connectedAt ?? 0) - (b.connectedAt ?? 0) || (a.connectionId < b.connectionId ? -1 : a.connectionId > b.connectionId ? 1 : 0);
+  (a.connectedAt ?? 0) - (b.connectedAt ?? 0) ||
+  (a.connectionId < b.connectionId ? -1 : a.connectionId > b.connectionId ? 1 : 0);
 
 const tooManySockets = (cap: number) =>
   new TooManyRequestsError(`At most ${cap} open sockets per member in one room; close one first.`);
 
 /** $disconnect: forget the socket. Idempotent: a connection already cleaned up is fine. */
-export async function disconnect(
-  deps: Pick<ChatDeps, 'store' | 'logger'>,
-  connectionId: string,
-): Promise<void> {
+export async function disconnect(deps: Pick<ChatDeps, 'store' | 'logger'>, connectionId: string): Promise<void> {
   const identity = await deps.store.removeConnectionById(connectionId);
   deps.logger.info('disconnected', { connectionId, known: identity !== undefined });
 }

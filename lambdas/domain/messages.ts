@@ -87,7 +87,9 @@ export async function handleFrame(deps: MessageDeps, request: FrameRequest): Pro
     if (refused && error.disconnect) {
       await deps.gateway
         .disconnect(connectionId)
-        .catch((failure: unknown) => deps.logger.warn('disconnect_failed', { connectionId, error: describeError(failure) }));
+        .catch((failure: unknown) =>
+          deps.logger.warn('disconnect_failed', { connectionId, error: describeError(failure) }),
+        );
     }
   }
 }
@@ -151,7 +153,12 @@ async function relayTyping(deps: MessageDeps, connectionId: string, identity: Ro
  * unread_count when the owner read. A position that does not move forward is answered to the
  * sender alone, with the position as it stands.
  */
-async function markRead(deps: MessageDeps, connectionId: string, identity: RoomIdentity, messageId: string): Promise<void> {
+async function markRead(
+  deps: MessageDeps,
+  connectionId: string,
+  identity: RoomIdentity,
+  messageId: string,
+): Promise<void> {
   const { roomId, ownerId, role } = identity;
   const message = await deps.store.getMessage(roomId, messageId);
   if (!message) throw new FrameRefusedError('unknown_message', 'message_id is not a message of this room.');
@@ -176,7 +183,10 @@ async function markRead(deps: MessageDeps, connectionId: string, identity: RoomI
     identity: { kind: 'room', roomId, ownerId, role: c.role },
   }));
   if (!roomTargets.some((t) => t.connectionId === connectionId)) roomTargets.push({ connectionId, identity });
-  const inboxTargets: Connection[] = inbox.map((id) => ({ connectionId: id, identity: { kind: 'inbox', ownerId, role: 'owner' } }));
+  const inboxTargets: Connection[] = inbox.map((id) => ({
+    connectionId: id,
+    identity: { kind: 'inbox', ownerId, role: 'owner' },
+  }));
   const [toRoom, toInbox] = await Promise.all([
     fanOut(deps, roomTargets, receipt),
     fanOut(deps, inboxTargets, { type: 'room.updated', room: toRoomView(outcome.room, 'owner') }),
@@ -329,7 +339,11 @@ async function publishVisitorMessage(
       ...(unread === undefined ? {} : { unreadCount: Math.max(0, unread) }),
     });
   } catch (error) {
-    deps.logger.error('push_event_failed', { roomId: message.roomId, messageId: message.id, error: describeError(error) });
+    deps.logger.error('push_event_failed', {
+      roomId: message.roomId,
+      messageId: message.id,
+      error: describeError(error),
+    });
     deps.metrics.count(CHAT_METRICS.PushEventsFailed);
   }
 }

@@ -104,7 +104,11 @@ export function listResponse(path: string, page: { items: unknown[]; continuatio
 
 /** The request body as text (API Gateway base64-encodes bodies it considers binary). */
 export const bodyText = (event: HttpEvent): string | undefined =>
-  event.body === undefined ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  event.body === undefined
+    ? undefined
+    : event.isBase64Encoded
+      ? Buffer.from(event.body, 'base64').toString('utf8')
+      : event.body;
 
 /**
  * The caller's address, used only for abuse limits. Behind the front door the TCP peer is

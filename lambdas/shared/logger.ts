@@ -44,9 +44,7 @@ export function loggerFor(keys: Record<string, unknown>, context?: Context): Log
     child.addContext(context);
   }
   child.appendKeys(keys);
-  const at =
-    (level: 'debug' | 'info' | 'warn' | 'error') =>
-    (message: string, extra?: Record<string, unknown>) =>
-      extra ? child[level](message, extra) : child[level](message);
+  const at = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, extra?: Record<string, unknown>) =>
+    extra ? child[level](message, extra) : child[level](message);
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }

@@ -29,7 +29,14 @@ const ACCESS_LOG_FIELDS = {
  * to the function (aws/serverless-application-model#1603), which would refuse it with 405.
  * With no OPTIONS route, API Gateway answers preflights itself from the CORS configuration.
  */
-export const ROUTE_METHODS = [HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE, HttpMethod.HEAD];
+export const ROUTE_METHODS = [
+  HttpMethod.GET,
+  HttpMethod.POST,
+  HttpMethod.PUT,
+  HttpMethod.PATCH,
+  HttpMethod.DELETE,
+  HttpMethod.HEAD,
+];
 
 /** Response headers a browser page may read: the retry delay of a 429 and paging links. */
 export const CORS_EXPOSED_HEADERS = ['retry-after', 'link'];
@@ -78,7 +85,7 @@ export class ChatHttpApi extends Construct {
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
-        'Owner routes verify the HS256 JWT in the Lambda (the HTTP API JWT authorizer accepts only JWKS-published asymmetric keys), visitor access is checked against the room\'s token hash, and chat start is public by the client contract.',
+        "Owner routes verify the HS256 JWT in the Lambda (the HTTP API JWT authorizer accepts only JWKS-published asymmetric keys), visitor access is checked against the room's token hash, and chat start is public by the client contract.",
     });
   }
 

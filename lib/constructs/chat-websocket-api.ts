@@ -42,7 +42,9 @@ export class ChatWebSocketApi extends Construct {
     this.api = new WebSocketApi(this, 'Api', {
       description: 'Car chat live messages (WebSocket; docs/api.md)',
       connectRouteOptions: { integration: new WebSocketLambdaIntegration('ConnectIntegration', props.connectHandler) },
-      disconnectRouteOptions: { integration: new WebSocketLambdaIntegration('DisconnectIntegration', props.disconnectHandler) },
+      disconnectRouteOptions: {
+        integration: new WebSocketLambdaIntegration('DisconnectIntegration', props.disconnectHandler),
+      },
       defaultRouteOptions: { integration: new WebSocketLambdaIntegration('MessageIntegration', props.messageHandler) },
     });
     const accessLog = jsonAccessLog(this, props.logRetention, ACCESS_LOG_FIELDS);

@@ -1,4 +1,14 @@
-import { Aws, CfnCondition, Duration, Fn, Names, RemovalPolicy, Stack, Validations, type CfnResource } from 'aws-cdk-lib';
+import {
+  Aws,
+  CfnCondition,
+  Duration,
+  Fn,
+  Names,
+  RemovalPolicy,
+  Stack,
+  Validations,
+  type CfnResource,
+} from 'aws-cdk-lib';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import {
   AllowedMethods,
@@ -23,7 +33,13 @@ import {
 import { HttpOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { ARecord, AaaaRecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { CloudFrontTarget } from 'aws-cdk-lib/aws-route53-targets';
-import { CfnDelivery, CfnDeliveryDestination, CfnDeliverySource, LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import {
+  CfnDelivery,
+  CfnDeliveryDestination,
+  CfnDeliverySource,
+  LogGroup,
+  type RetentionDays,
+} from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ORIGIN_VERIFY_HEADER } from '../../lambdas/shared/origin-verify.js';
 import { wsViewerRequestCode } from '../front-door/ws-viewer-request.js';
@@ -65,7 +81,6 @@ export interface FrontDoorProps {
   webAclArn?: string;
 }
 
-
 /**
  * One domain for the clients' URLs (docs/api.md): /api/* to the HTTP API and /ws/* to the WebSocket
  * stage, whose CloudFront Function maps /ws/chat/<room_id>/ onto the stage root. Nothing
@@ -106,7 +121,8 @@ export class FrontDoor extends Construct {
     });
     // At most 10 headers fit in an origin request policy; this list has 10.
     const forward = new OriginRequestPolicy(this, 'ForwardToApi', {
-      comment: 'Chat API: every query string, the CORS and WebSocket handshake headers and the viewer address; never Host',
+      comment:
+        'Chat API: every query string, the CORS and WebSocket handshake headers and the viewer address; never Host',
       queryStringBehavior: OriginRequestQueryStringBehavior.all(),
       cookieBehavior: OriginRequestCookieBehavior.none(),
       headerBehavior: OriginRequestHeaderBehavior.allowList(
@@ -203,7 +219,9 @@ export class FrontDoor extends Construct {
    * and the API stages' access logs (which see every request CloudFront forwards) remain.
    */
   private addAccessLog(retention: RetentionDays): void {
-    const inUsEast1 = new CfnCondition(this, 'AccessLogRegion', { expression: Fn.conditionEquals(Aws.REGION, 'us-east-1') });
+    const inUsEast1 = new CfnCondition(this, 'AccessLogRegion', {
+      expression: Fn.conditionEquals(Aws.REGION, 'us-east-1'),
+    });
     const logGroup = new LogGroup(this, 'AccessLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
     const name = Names.uniqueResourceName(this, { maxLength: 50 });
     const source = new CfnDeliverySource(this, 'AccessLogSource', {

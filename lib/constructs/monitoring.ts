@@ -15,7 +15,12 @@ import { Alias } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { CHAT_METRICS, METRICS_NAMESPACE, SERVICE_NAME, type ChatMetricName } from '../../lambdas/shared/metric-names.js';
+import {
+  CHAT_METRICS,
+  METRICS_NAMESPACE,
+  SERVICE_NAME,
+  type ChatMetricName,
+} from '../../lambdas/shared/metric-names.js';
 import type { ChatFunction } from './chat-function.js';
 import type { ChatHttpApi } from './chat-http-api.js';
 import type { ChatWebSocketApi } from './chat-websocket-api.js';
@@ -90,7 +95,11 @@ export class Monitoring extends Construct {
     const failedPushEvents = chatMetric(CHAT_METRICS.PushEventsFailed);
     this.alarm('PushEventsFailedAlarm', failedPushEvents, 'Push-hook events could not be published');
     const internalFrames = chatMetric(CHAT_METRICS.FramesAnsweredInternal);
-    this.alarm('FramesAnsweredInternalAlarm', internalFrames, 'WebSocket frames answered with code "internal" (a store or post failure)');
+    this.alarm(
+      'FramesAnsweredInternalAlarm',
+      internalFrames,
+      'WebSocket frames answered with code "internal" (a store or post failure)',
+    );
 
     const messageFn = props.messageFunction;
     const perMinute = (metric: ChatMetricName) => chatMetric(metric, Duration.minutes(1));
@@ -125,7 +134,12 @@ export class Monitoring extends Construct {
         [
           new GraphWidget({
             title: 'Messages stored and broadcast posts',
-            left: [CHAT_METRICS.MessagesStored, CHAT_METRICS.PostsSent, CHAT_METRICS.PostsGone, CHAT_METRICS.PostsFailed].map(perMinute),
+            left: [
+              CHAT_METRICS.MessagesStored,
+              CHAT_METRICS.PostsSent,
+              CHAT_METRICS.PostsGone,
+              CHAT_METRICS.PostsFailed,
+            ].map(perMinute),
           }),
           new GraphWidget({
             title: 'Limits hit',
@@ -161,4 +175,10 @@ const liveMetric = (metricName: string, dimensionsMap: Record<string, string>) =
 
 /** One of the chat's own metrics, as the functions emit it: the namespace and the service dimension alone. */
 const chatMetric = (metricName: ChatMetricName, period = FIVE_MINUTES) =>
-  new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: SERVICE_NAME }, statistic: 'Sum', period });
+  new Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    dimensionsMap: { service: SERVICE_NAME },
+    statistic: 'Sum',
+    period,
+  });

@@ -14,6 +14,7 @@ var STAGE_PATH = '__STAGE_PATH__';
 var ROOM_PATH = /^\/ws\/chat\/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\/?$/;
 var INBOX_PATH = /^\/ws\/inbox\/?$/;
 
+// biome-ignore lint/correctness/noUnusedVariables: CloudFront calls the function named handler.
 function handler(event) {
   var request = event.request;
   var query = request.querystring || {};

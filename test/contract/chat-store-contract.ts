@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ChatMessage, ConnectionIdentity, Room } from '../../lambdas/domain/model.js';
-import { REPEATED_REFUSALS, type ChatStore } from '../../lambdas/domain/ports.js';
+import { type Admission, type ChatStore, REPEATED_REFUSALS } from '../../lambdas/domain/ports.js';
 import { START_LIMIT_WINDOWS } from '../../lambdas/domain/start-limit.js';
 
 /**
@@ -53,8 +53,7 @@ const newMessage = (roomId: string, second: number, overrides: Partial<ChatMessa
   ...overrides,
 });
 
-const byTimeKey = (a: ChatMessage, b: ChatMessage) =>
-  `${a.createdAt}#${a.id}` < `${b.createdAt}#${b.id}` ? -1 : 1;
+const byTimeKey = (a: ChatMessage, b: ChatMessage) => (`${a.createdAt}#${a.id}` < `${b.createdAt}#${b.id}` ? -1 : 1);
 
 export function chatStoreContract(subject: ChatStoreSubject): void {
   const store = (limits: Partial<StoreLimits> = {}) => subject.make({ ...LIMITS, ...limits });
@@ -116,7 +115,9 @@ export function chatStoreContract(subject: ChatStoreSubject): void {
     it('lists every room of an owner even when they fill more than one read page', async () => {
       const s = store();
       const ownerId = randomUUID();
-      const rooms = [1, 2, 3, 4, 5, 6].map((i) => newRoom({ ownerId, visitorName: `${i}${LARGE_TEXT}`, updatedAt: at(i) }));
+      const rooms = [1, 2, 3, 4, 5, 6].map((i) =>
+        newRoom({ ownerId, visitorName: `${i}${LARGE_TEXT}`, updatedAt: at(i) }),
+      );
       for (const room of rooms) await s.createRoom(room);
 
       const listed = await s.listRoomsByOwner(ownerId);
@@ -164,10 +165,18 @@ export function chatStoreContract(subject: ChatStoreSubject): void {
           room: { updatedAt: at(20), sentBy: { visitor: 1, owner: 1 }, lastMessage: preview(newest) },
         });
         await expect(touch(s, room.id, 20, 10, { senderType: 'owner' })).resolves.toMatchObject({ outcome: 'counted' });
-        expect(await s.getRoom(room.id)).toMatchObject({ updatedAt: at(20), sentBy: { visitor: 1, owner: 2 }, lastMessage: preview(newest) });
+        expect(await s.getRoom(room.id)).toMatchObject({
+          updatedAt: at(20),
+          sentBy: { visitor: 1, owner: 2 },
+          lastMessage: preview(newest),
+        });
         // Three counted: a maximum of three is now full, and a refused message moves nothing.
         await expect(touch(s, room.id, 30, 3)).resolves.toEqual({ outcome: 'full' });
-        expect(await s.getRoom(room.id)).toMatchObject({ updatedAt: at(20), sentBy: { visitor: 1, owner: 2 }, lastMessage: preview(newest) });
+        expect(await s.getRoom(room.id)).toMatchObject({
+          updatedAt: at(20),
+          sentBy: { visitor: 1, owner: 2 },
+          lastMessage: preview(newest),
+        });
       });
 
       it('refuses a closed room as closed, even when it is also full, and an unknown room as closed', async () => {
@@ -191,11 +200,17 @@ export function chatStoreContract(subject: ChatStoreSubject): void {
         await s.uncountMessage(room.id, 'visitor');
 
         await expect(touch(s, room.id, 2, 2)).resolves.toMatchObject({ outcome: 'counted' });
-        await expect(touch(s, room.id, 4, 2)).resolves.toMatchObject({ outcome: 'counted', room: { sentBy: { visitor: 2 } } });
+        await expect(touch(s, room.id, 4, 2)).resolves.toMatchObject({
+          outcome: 'counted',
+          room: { sentBy: { visitor: 2 } },
+        });
         await expect(touch(s, room.id, 6, 2)).resolves.toEqual({ outcome: 'full' });
         await s.uncountMessage(room.id, 'visitor');
         expect((await s.getRoom(room.id))?.sentBy).toEqual({ visitor: 1 });
-        await expect(touch(s, room.id, 7, 2)).resolves.toMatchObject({ outcome: 'counted', room: { sentBy: { visitor: 1, owner: 1 } } });
+        await expect(touch(s, room.id, 7, 2)).resolves.toMatchObject({
+          outcome: 'counted',
+          room: { sentBy: { visitor: 1, owner: 1 } },
+        });
         await expect(touch(s, room.id, 8, 2)).resolves.toEqual({ outcome: 'full' });
 
         const unknown = randomUUID();
@@ -230,7 +245,10 @@ export function chatStoreContract(subject: ChatStoreSubject): void {
 
         const outcome = await s.markRead(v6, 'owner', at(100));
 
-        expect(outcome).toEqual({ moved: true, room: expect.objectContaining({ id: room.id, lastRead: { owner: position(v6, 3, at(100)) } }) });
+        expect(outcome).toEqual({
+          moved: true,
+          room: expect.objectContaining({ id: room.id, lastRead: { owner: position(v6, 3, at(100)) } }),
+        });
         await expect(s.getRoom(room.id)).resolves.toEqual(outcome?.room);
       });
 
@@ -238,13 +256,19 @@ export function chatStoreContract(subject: ChatStoreSubject): void {
         const s = store();
         const { room, o3, v4 } = await conversation(s);
 
-        await expect(s.markRead(v4, 'owner', at(100))).resolves.toMatchObject({ moved: true, room: { lastRead: { owner: position(v4, 2, at(100)) } } });
+        await expect(s.markRead(v4, 'owner', at(100))).resolves.toMatchObject({
+          moved: true,
+          room: { lastRead: { owner: position(v4, 2, at(100)) } },
+        });
         // The visitor's position is its own: the owner's one message.
         await expect(s.markRead(o3, 'visitor', at(101))).resolves.toMatchObject({
           moved: true,
           room: { lastRead: { owner: position(v4, 2, at(100)), visitor: position(o3, 1, at(101)) } },
         });
-        expect((await s.getRoom(room.id))?.lastRead).toEqual({ owner: position(v4, 2, at(100)), visitor: position(o3, 1, at(101)) });
+        expect((await s.getRoom(room.id))?.lastRead).toEqual({
+          owner: position(v4, 2, at(100)),
+          visitor: position(o3, 1, at(101)),
+        });
       });
 
       it('moves only forward: the same or an older message leaves the position and answers it', async () => {
@@ -252,9 +276,18 @@ export function chatStoreContract(subject: ChatStoreSubject): void {
         const { room, v2, v4, v6 } = await conversation(s);
         await s.markRead(v4, 'owner', at(100));
 
-        await expect(s.markRead(v4, 'owner', at(101))).resolves.toMatchObject({ moved: false, room: { lastRead: { owner: position(v4, 2, at(100)) } } });
-        await expect(s.markRead(v2, 'owner', at(102))).resolves.toMatchObject({ moved: false, room: { lastRead: { owner: position(v4, 2, at(100)) } } });
-        await expect(s.markRead(v6, 'owner', at(103))).resolves.toMatchObject({ moved: true, room: { lastRead: { owner: position(v6, 3, at(103)) } } });
+        await expect(s.markRead(v4, 'owner', at(101))).resolves.toMatchObject({
+          moved: false,
+          room: { lastRead: { owner: position(v4, 2, at(100)) } },
+        });
+        await expect(s.markRead(v2, 'owner', at(102))).resolves.toMatchObject({
+          moved: false,
+          room: { lastRead: { owner: position(v4, 2, at(100)) } },
+        });
+        await expect(s.markRead(v6, 'owner', at(103))).resolves.toMatchObject({
+          moved: true,
+          room: { lastRead: { owner: position(v6, 3, at(103)) } },
+        });
         expect((await s.getRoom(room.id))?.lastRead).toEqual({ owner: position(v6, 3, at(103)) });
       });
 
@@ -348,7 +381,10 @@ export function chatStoreContract(subject: ChatStoreSubject): void {
         const s = store();
         const { roomId, messages } = await seeded(s);
 
-        await expect(s.listMessages(roomId, { limit: 3 })).resolves.toEqual({ messages: messages.slice(-3), more: true });
+        await expect(s.listMessages(roomId, { limit: 3 })).resolves.toEqual({
+          messages: messages.slice(-3),
+          more: true,
+        });
         await expect(s.listMessages(roomId, { limit: messages.length })).resolves.toEqual({ messages, more: false });
         await expect(s.listMessages(roomId, { limit: 100 })).resolves.toEqual({ messages, more: false });
       });
@@ -357,7 +393,10 @@ export function chatStoreContract(subject: ChatStoreSubject): void {
         const s = store();
         const { roomId, messages } = await seeded(s);
 
-        await expect(s.listMessages(roomId, { before: messages[3] })).resolves.toEqual({ messages: messages.slice(0, 3), more: false });
+        await expect(s.listMessages(roomId, { before: messages[3] })).resolves.toEqual({
+          messages: messages.slice(0, 3),
+          more: false,
+        });
         await expect(s.listMessages(roomId, { before: messages[3], limit: 2 })).resolves.toEqual({
           messages: messages.slice(1, 3),
           more: true,
@@ -369,13 +408,22 @@ export function chatStoreContract(subject: ChatStoreSubject): void {
         const s = store();
         const { roomId, messages } = await seeded(s);
 
-        await expect(s.listMessages(roomId, { after: messages[5] })).resolves.toEqual({ messages: messages.slice(6), more: false });
+        await expect(s.listMessages(roomId, { after: messages[5] })).resolves.toEqual({
+          messages: messages.slice(6),
+          more: false,
+        });
         await expect(s.listMessages(roomId, { after: messages[1], limit: 2 })).resolves.toEqual({
           messages: messages.slice(2, 4),
           more: true,
         });
-        await expect(s.listMessages(roomId, { after: messages[6] })).resolves.toEqual({ messages: [messages[7]], more: false });
-        await expect(s.listMessages(roomId, { after: messages.at(-1) })).resolves.toEqual({ messages: [], more: false });
+        await expect(s.listMessages(roomId, { after: messages[6] })).resolves.toEqual({
+          messages: [messages[7]],
+          more: false,
+        });
+        await expect(s.listMessages(roomId, { after: messages.at(-1) })).resolves.toEqual({
+          messages: [],
+          more: false,
+        });
       });
 
       it('after and before answer what lies strictly between; an empty range answers nothing', async () => {
@@ -390,9 +438,18 @@ export function chatStoreContract(subject: ChatStoreSubject): void {
           messages: messages.slice(2, 4),
           more: true,
         });
-        await expect(s.listMessages(roomId, { after: messages[3], before: messages[4] })).resolves.toEqual({ messages: [], more: false });
-        await expect(s.listMessages(roomId, { after: messages[4], before: messages[2] })).resolves.toEqual({ messages: [], more: false });
-        await expect(s.listMessages(roomId, { after: messages[4], before: messages[4] })).resolves.toEqual({ messages: [], more: false });
+        await expect(s.listMessages(roomId, { after: messages[3], before: messages[4] })).resolves.toEqual({
+          messages: [],
+          more: false,
+        });
+        await expect(s.listMessages(roomId, { after: messages[4], before: messages[2] })).resolves.toEqual({
+          messages: [],
+          more: false,
+        });
+        await expect(s.listMessages(roomId, { after: messages[4], before: messages[4] })).resolves.toEqual({
+          messages: [],
+          more: false,
+        });
       });
 
       it('asks fits of each message in reading order and stops at the first it refuses (the response budget)', async () => {
@@ -405,7 +462,12 @@ export function chatStoreContract(subject: ChatStoreSubject): void {
         };
 
         await expect(s.listMessages(roomId, { fits })).resolves.toEqual({ messages: messages.slice(-3), more: true });
-        expect(asked).toEqual(messages.slice(-4).map((m) => m.id).reverse());
+        expect(asked).toEqual(
+          messages
+            .slice(-4)
+            .map((m) => m.id)
+            .reverse(),
+        );
 
         asked.length = 0;
         await expect(s.listMessages(roomId, { after: messages[0], fits })).resolves.toEqual({
@@ -416,19 +478,30 @@ export function chatStoreContract(subject: ChatStoreSubject): void {
 
         // A limit reached first is not a refusal: fits is not asked beyond it.
         asked.length = 0;
-        await expect(s.listMessages(roomId, { limit: 2, fits })).resolves.toEqual({ messages: messages.slice(-2), more: true });
+        await expect(s.listMessages(roomId, { limit: 2, fits })).resolves.toEqual({
+          messages: messages.slice(-2),
+          more: true,
+        });
         expect(asked).toHaveLength(2);
       });
 
       it('reads a history larger than one read page whole, and a limit within it', async () => {
         const s = store();
         const roomId = randomUUID();
-        const messages = [1, 2, 3, 4, 5, 6].map((second) => newMessage(roomId, second, { content: `${second}${LARGE_TEXT}` }));
+        const messages = [1, 2, 3, 4, 5, 6].map((second) =>
+          newMessage(roomId, second, { content: `${second}${LARGE_TEXT}` }),
+        );
         for (const message of messages) await s.putMessage(message);
 
         await expect(s.listMessages(roomId, {})).resolves.toEqual({ messages, more: false });
-        await expect(s.listMessages(roomId, { after: messages[0] })).resolves.toEqual({ messages: messages.slice(1), more: false });
-        await expect(s.listMessages(roomId, { limit: 5 })).resolves.toEqual({ messages: messages.slice(1), more: true });
+        await expect(s.listMessages(roomId, { after: messages[0] })).resolves.toEqual({
+          messages: messages.slice(1),
+          more: false,
+        });
+        await expect(s.listMessages(roomId, { limit: 5 })).resolves.toEqual({
+          messages: messages.slice(1),
+          more: true,
+        });
       });
     });
   });
@@ -437,7 +510,7 @@ export function chatStoreContract(subject: ChatStoreSubject): void {
     const roomSocket = (roomId: string, role: 'visitor' | 'owner' = 'visitor'): ConnectionIdentity => ({
       kind: 'room',
       roomId,
-      ownerId: 'owner-of-' + roomId,
+      ownerId: `owner-of-${roomId}`,
       role,
     });
     const inboxSocket = (ownerId: string): ConnectionIdentity => ({ kind: 'inbox', ownerId, role: 'owner' });
@@ -473,7 +546,11 @@ export function chatStoreContract(subject: ChatStoreSubject): void {
 
         await expect(s.admitFrame(connectionId, NOW)).resolves.toEqual({ admitted: true, identity });
         await expect(s.admitFrame(connectionId, NOW + 500)).resolves.toEqual({ admitted: true, identity });
-        await expect(s.admitFrame(connectionId, NOW + 999)).resolves.toEqual({ admitted: false, reason: 'rate-limited', repeated: false });
+        await expect(s.admitFrame(connectionId, NOW + 999)).resolves.toEqual({
+          admitted: false,
+          reason: 'rate-limited',
+          repeated: false,
+        });
         // A second after the oldest admitted frame: it leaves the window. A refused frame never counted.
         await expect(s.admitFrame(connectionId, NOW + 1000)).resolves.toEqual({ admitted: true, identity });
         await expect(s.admitFrame(connectionId, NOW + 1499)).resolves.toMatchObject({ admitted: false });
@@ -481,7 +558,10 @@ export function chatStoreContract(subject: ChatStoreSubject): void {
       });
 
       it('answers unknown-connection for a socket it does not know, with or without a limit', async () => {
-        await expect(store().admitFrame(randomUUID(), NOW)).resolves.toEqual({ admitted: false, reason: 'unknown-connection' });
+        await expect(store().admitFrame(randomUUID(), NOW)).resolves.toEqual({
+          admitted: false,
+          reason: 'unknown-connection',
+        });
         await expect(store({ messagesPerSecond: 0 }).admitFrame(randomUUID(), NOW)).resolves.toEqual({
           admitted: false,
           reason: 'unknown-connection',
@@ -494,7 +574,8 @@ export function chatStoreContract(subject: ChatStoreSubject): void {
         const identity = inboxSocket(randomUUID());
         await s.saveConnection({ connectionId, identity }, NOW);
 
-        for (let i = 0; i < 5; i += 1) await expect(s.admitFrame(connectionId, NOW)).resolves.toEqual({ admitted: true, identity });
+        for (let i = 0; i < 5; i += 1)
+          await expect(s.admitFrame(connectionId, NOW)).resolves.toEqual({ admitted: true, identity });
       });
 
       it('says repeated once REPEATED_REFUSALS.count refusals fall within REPEATED_REFUSALS.withinMs', async () => {
@@ -514,7 +595,7 @@ export function chatStoreContract(subject: ChatStoreSubject): void {
         const spread = randomUUID();
         await s.saveConnection({ connectionId: spread, identity: inboxSocket(randomUUID()) }, NOW);
         const step = REPEATED_REFUSALS.withinMs / (REPEATED_REFUSALS.count - 1);
-        let last;
+        let last: Admission | undefined;
         for (let i = 0; i < REPEATED_REFUSALS.count; i += 1) {
           const time = NOW + Math.ceil(i * step);
           await s.admitFrame(spread, time);
@@ -534,12 +615,24 @@ export function chatStoreContract(subject: ChatStoreSubject): void {
         const identity = roomSocket(randomUUID());
         await s.saveConnection({ connectionId, identity }, NOW);
 
-        await expect(s.admitFrame(connectionId, NOW, typing)).resolves.toEqual({ admitted: true, identity, relayTyping: true });
-        await expect(s.admitFrame(connectionId, NOW + 1999, typing)).resolves.toEqual({ admitted: true, identity, relayTyping: false });
+        await expect(s.admitFrame(connectionId, NOW, typing)).resolves.toEqual({
+          admitted: true,
+          identity,
+          relayTyping: true,
+        });
+        await expect(s.admitFrame(connectionId, NOW + 1999, typing)).resolves.toEqual({
+          admitted: true,
+          identity,
+          relayTyping: false,
+        });
         // A frame that is not typing neither relays nor moves the relay time.
         await expect(s.admitFrame(connectionId, NOW + 1999)).resolves.toEqual({ admitted: true, identity });
         // The interval counts from the last relay, not from the last typing frame.
-        await expect(s.admitFrame(connectionId, NOW + 2000, typing)).resolves.toEqual({ admitted: true, identity, relayTyping: true });
+        await expect(s.admitFrame(connectionId, NOW + 2000, typing)).resolves.toEqual({
+          admitted: true,
+          identity,
+          relayTyping: true,
+        });
         await expect(s.admitFrame(connectionId, NOW + 3999, typing)).resolves.toMatchObject({ relayTyping: false });
       });
 
@@ -560,8 +653,16 @@ export function chatStoreContract(subject: ChatStoreSubject): void {
         await s.saveConnection({ connectionId, identity }, NOW);
         await s.admitFrame(connectionId, NOW);
 
-        await expect(s.admitFrame(connectionId, NOW + 500, typing)).resolves.toEqual({ admitted: false, reason: 'rate-limited', repeated: false });
-        await expect(s.admitFrame(connectionId, NOW + 1000, typing)).resolves.toEqual({ admitted: true, identity, relayTyping: true });
+        await expect(s.admitFrame(connectionId, NOW + 500, typing)).resolves.toEqual({
+          admitted: false,
+          reason: 'rate-limited',
+          repeated: false,
+        });
+        await expect(s.admitFrame(connectionId, NOW + 1000, typing)).resolves.toEqual({
+          admitted: true,
+          identity,
+          relayTyping: true,
+        });
       });
 
       it('throttles the relay with the frame limit disabled too, and answers unknown-connection for an unknown socket', async () => {
@@ -570,10 +671,24 @@ export function chatStoreContract(subject: ChatStoreSubject): void {
         const identity = inboxSocket(randomUUID());
         await s.saveConnection({ connectionId, identity }, NOW);
 
-        await expect(s.admitFrame(connectionId, NOW, typing)).resolves.toEqual({ admitted: true, identity, relayTyping: true });
-        await expect(s.admitFrame(connectionId, NOW + 1, typing)).resolves.toEqual({ admitted: true, identity, relayTyping: false });
-        await expect(s.admitFrame(randomUUID(), NOW, typing)).resolves.toEqual({ admitted: false, reason: 'unknown-connection' });
-        await expect(store().admitFrame(randomUUID(), NOW, typing)).resolves.toEqual({ admitted: false, reason: 'unknown-connection' });
+        await expect(s.admitFrame(connectionId, NOW, typing)).resolves.toEqual({
+          admitted: true,
+          identity,
+          relayTyping: true,
+        });
+        await expect(s.admitFrame(connectionId, NOW + 1, typing)).resolves.toEqual({
+          admitted: true,
+          identity,
+          relayTyping: false,
+        });
+        await expect(s.admitFrame(randomUUID(), NOW, typing)).resolves.toEqual({
+          admitted: false,
+          reason: 'unknown-connection',
+        });
+        await expect(store().admitFrame(randomUUID(), NOW, typing)).resolves.toEqual({
+          admitted: false,
+          reason: 'unknown-connection',
+        });
       });
     });
 
@@ -607,7 +722,9 @@ export function chatStoreContract(subject: ChatStoreSubject): void {
       await s.removeKnownConnection({ connectionId: inbox!, identity: inboxSocket(ownerId) });
       await s.removeKnownConnection({ connectionId: inbox!, identity: inboxSocket(ownerId) });
 
-      await expect(s.listRoomConnections(roomId)).resolves.toEqual([{ connectionId: other, role: 'owner', connectedAt: 2 }]);
+      await expect(s.listRoomConnections(roomId)).resolves.toEqual([
+        { connectionId: other, role: 'owner', connectedAt: 2 },
+      ]);
       await expect(s.listInboxConnections(ownerId)).resolves.toEqual([]);
       await expect(s.admitFrame(room!, 1)).resolves.toEqual({ admitted: false, reason: 'unknown-connection' });
       await expect(s.removeConnectionById(inbox!)).resolves.toBeUndefined();

@@ -5,7 +5,12 @@ import { CHAT_FUNCTIONS } from '../../lib/functions.js';
 import { HttpRouter } from '../../local/http-routes.js';
 import { synthChatStack } from './synth.js';
 
-type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
+type Resource = {
+  Type: string;
+  Properties: Record<string, any>;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+};
 type TemplateJson = { Resources: Record<string, Resource>; Outputs: Record<string, unknown> };
 
 let json: TemplateJson;
@@ -89,7 +94,7 @@ describe('REST API', () => {
   });
 
   it.each([
-    ['/api/chat/rooms/', "GET /api/chat/rooms/:"],
+    ['/api/chat/rooms/', 'GET /api/chat/rooms/:'],
     ['/api/chat/rooms/<id>', 'GET /api/chat/rooms/<id>/:'],
     ['/api/chat/rooms/<id>/', 'GET /api/chat/rooms/<id>/:'],
     ['/api/chat/rooms/<id>/messages/', 'GET /api/chat/rooms/<id>/messages/'],
@@ -119,7 +124,10 @@ describe('REST API', () => {
 
   it('throttles the stage and writes access logs without the query string', () => {
     const stage = resourcesOf('AWS::ApiGatewayV2::Stage').find(([, s]) => s.Properties.StageName === '$default')![1];
-    expect(stage.Properties.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 });
+    expect(stage.Properties.DefaultRouteSettings).toMatchObject({
+      ThrottlingRateLimit: 200,
+      ThrottlingBurstLimit: 400,
+    });
     const format = stage.Properties.AccessLogSettings.Format as string;
     expect(format).toContain('$context.requestId');
     expect(format).not.toMatch(/querystring|\$context\.path|header/i);
@@ -248,7 +256,7 @@ describe('least privilege', () => {
 
   it.each([
     ['POST /api/chat/start/', ['DeleteItem', 'PutItem', 'Query', 'UpdateItem']],
-    ["GET /api/chat/rooms/:", ['Query']],
+    ['GET /api/chat/rooms/:', ['Query']],
     ['GET /api/chat/rooms/<id>/:', ['GetItem']],
     ['GET /api/chat/rooms/<id>/messages/', ['GetItem', 'Query']],
     ['WebSocket $connect', ['DeleteItem', 'GetItem', 'PutItem', 'Query']],
@@ -269,7 +277,8 @@ describe('least privilege', () => {
       expect(actionsOf(fnId, 'execute-api:').length > 0).toBe(declared.postsToSockets);
       const env = json.Resources[fnId]!.Properties.Environment.Variables;
       expect('WS_CALLBACK_URL' in env).toBe(declared.postsToSockets);
-      for (const setting of declared.settings.filter((name) => name !== 'originVerifySecret')) expect(env).toHaveProperty(envName(setting));
+      for (const setting of declared.settings.filter((name) => name !== 'originVerifySecret'))
+        expect(env).toHaveProperty(envName(setting));
     },
   );
 
@@ -301,7 +310,11 @@ describe('functions', () => {
     const functions = resourcesOf('AWS::Lambda::Function');
     expect(functions).toHaveLength(8);
     for (const [, fn] of functions) {
-      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler' });
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+      });
     }
   });
 
@@ -329,7 +342,9 @@ describe('functions', () => {
 
 describe('settings', () => {
   it('verifies with a JWKS URL instead of a secret when one is given', () => {
-    const jwks = synthChatStack({ jwtJwksUrl: 'https://cognito-idp.eu-central-1.amazonaws.com/pool/.well-known/jwks.json' })
+    const jwks = synthChatStack({
+      jwtJwksUrl: 'https://cognito-idp.eu-central-1.amazonaws.com/pool/.well-known/jwks.json',
+    })
       .template()
       .toJSON() as TemplateJson;
     const types = Object.values(jwks.Resources).map((r) => r.Type);
@@ -401,7 +416,10 @@ describe('settings', () => {
     const connect = Object.values(json.Resources).find(
       (r) => r.Type === 'AWS::Lambda::Function' && String(r.Properties.Description).startsWith('WebSocket $connect'),
     )!;
-    expect(connect.Properties.Environment.Variables).toMatchObject({ ROOM_STARTS_PER_HOUR_PER_OWNER: '30', SOCKETS_PER_ROOM_MEMBER: '5' });
+    expect(connect.Properties.Environment.Variables).toMatchObject({
+      ROOM_STARTS_PER_HOUR_PER_OWNER: '30',
+      SOCKETS_PER_ROOM_MEMBER: '5',
+    });
   });
 });
 

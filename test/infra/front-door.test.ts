@@ -7,8 +7,8 @@ type Resource = { Type: string; Properties: Record<string, any> };
 const resources = (context: Record<string, unknown> = {}) =>
   Object.values((synthChatStack(context).template().toJSON() as { Resources: Record<string, Resource> }).Resources);
 
-const distributionOf = (all: Resource[]) => all.find((r) => r.Type === 'AWS::CloudFront::Distribution')!.Properties
-  .DistributionConfig;
+const distributionOf = (all: Resource[]) =>
+  all.find((r) => r.Type === 'AWS::CloudFront::Distribution')!.Properties.DistributionConfig;
 
 describe('front door', () => {
   const all = resources();
@@ -65,7 +65,12 @@ describe('front door', () => {
     expect(policy.HeadersConfig.HeaderBehavior).toBe('whitelist');
     const headers = policy.HeadersConfig.Headers.map((h: string) => h.toLowerCase());
     expect(headers).toEqual(
-      expect.arrayContaining(['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol', 'cloudfront-viewer-address']),
+      expect.arrayContaining([
+        'sec-websocket-key',
+        'sec-websocket-version',
+        'sec-websocket-protocol',
+        'cloudfront-viewer-address',
+      ]),
     );
     expect(headers).not.toContain('host');
     expect(headers).not.toContain('x-forwarded-for');
@@ -75,7 +80,9 @@ describe('front door', () => {
     const policy = all.find((r) => r.Type === 'AWS::CloudFront::OriginRequestPolicy')!.Properties
       .OriginRequestPolicyConfig;
     const headers = policy.HeadersConfig.Headers.map((h: string) => h.toLowerCase());
-    expect(headers).toEqual(expect.arrayContaining(['origin', 'access-control-request-method', 'access-control-request-headers']));
+    expect(headers).toEqual(
+      expect.arrayContaining(['origin', 'access-control-request-method', 'access-control-request-headers']),
+    );
     // CloudFront's quota: at most 10 headers in an origin request policy.
     expect(headers.length).toBeLessThanOrEqual(10);
     const api = config.CacheBehaviors.find((b: { PathPattern: string }) => b.PathPattern === '/api/*');
@@ -102,7 +109,9 @@ describe('front door', () => {
       Resources: Record<string, Resource & { Condition?: string }>;
     };
     const logResources = Object.values(json.Resources).filter(
-      (r) => r.Type.startsWith('AWS::Logs::Delivery') || JSON.stringify(r).includes('FrontDoor') && r.Type === 'AWS::Logs::LogGroup',
+      (r) =>
+        r.Type.startsWith('AWS::Logs::Delivery') ||
+        (JSON.stringify(r).includes('FrontDoor') && r.Type === 'AWS::Logs::LogGroup'),
     );
     expect(logResources).toHaveLength(4);
     const conditions = new Set(logResources.map((r) => r.Condition));
@@ -137,7 +146,9 @@ describe('front door', () => {
       MinimumProtocolVersion: 'TLSv1.2_2021',
       SslSupportMethod: 'sni-only',
     });
-    expect(customConfig.WebACLId).toBe('arn:aws:wafv2:us-east-1:123456789012:global/webacl/chat/a1b2c3d4-5678-90ab-cdef-111122223333');
+    expect(customConfig.WebACLId).toBe(
+      'arn:aws:wafv2:us-east-1:123456789012:global/webacl/chat/a1b2c3d4-5678-90ab-cdef-111122223333',
+    );
     const records = custom.filter((r) => r.Type === 'AWS::Route53::RecordSet').map((r) => r.Properties.Type);
     expect(records.sort()).toEqual(['A', 'AAAA']);
     const start = custom.find(
@@ -195,14 +206,18 @@ describe('operations', () => {
   });
 
   it('names every function the same service the metrics are emitted under', () => {
-    const chatFunctions = all.filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.TABLE_NAME);
+    const chatFunctions = all.filter(
+      (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.TABLE_NAME,
+    );
     expect(chatFunctions).toHaveLength(8);
-    for (const fn of chatFunctions) expect(fn.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME).toBe(SERVICE_NAME);
+    for (const fn of chatFunctions)
+      expect(fn.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME).toBe(SERVICE_NAME);
   });
 
   it('sends every alarm to one encrypted topic with the configured e-mail subscription', () => {
     expect(alarms.length).toBeGreaterThan(0);
-    for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^MonitoringAlarms/) }]);
+    for (const alarm of alarms)
+      expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^MonitoringAlarms/) }]);
     const topic = all.find((r) => r.Type === 'AWS::SNS::Topic')!.Properties;
     expect(JSON.stringify(topic.KmsMasterKeyId)).toContain('alias/aws/sns');
     const subscription = all.find((r) => r.Type === 'AWS::SNS::Subscription')!.Properties;
@@ -220,6 +235,7 @@ describe('WebSocket stage', () => {
       .filter((r) => r.Type === 'AWS::ApiGatewayV2::Stage')
       .map((r) => r.Properties.DefaultRouteSettings);
     expect(stages).toHaveLength(2);
-    for (const settings of stages) expect(settings).toMatchObject({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
+    for (const settings of stages)
+      expect(settings).toMatchObject({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
   });
 });

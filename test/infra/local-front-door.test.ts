@@ -32,9 +32,14 @@ function recordingFunction(events: Recorded[], result: unknown = { statusCode: 2
 const templateOf = (context: Record<string, unknown> = {}) => synthChatStack(context).template().toJSON() as Template;
 
 const httpApiOf = (template: Template) =>
-  Object.entries(template.Resources!).find(([, r]) => r.Type === 'AWS::ApiGatewayV2::Api' && r.Properties?.ProtocolType === 'HTTP')!;
+  Object.entries(template.Resources!).find(
+    ([, r]) => r.Type === 'AWS::ApiGatewayV2::Api' && r.Properties?.ProtocolType === 'HTTP',
+  )!;
 
-async function serve(handler: Parameters<typeof createServer>[1] & object, upgrade?: WebSocketGateway): Promise<{ url: string; server: Server }> {
+async function serve(
+  handler: Parameters<typeof createServer>[1] & object,
+  upgrade?: WebSocketGateway,
+): Promise<{ url: string; server: Server }> {
   const server = createServer(handler);
   if (upgrade) server.on('upgrade', (req, socket, head) => void upgrade.handleUpgrade(req, socket, head));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -93,8 +98,13 @@ describe('the local front door, from the default template', () => {
     const response = await fetch(`${http.url}/api/chat/rooms`, { headers: viewerHeaders });
     expect(response.status).toBe(200);
     const seen = events[0]!.headers;
-    expect(seen).toMatchObject({ authorization: 'Bearer abc', origin: 'https://carinfopro.uz', 'user-agent': 'test-agent' });
-    for (const stripped of ['cookie', 'referer', 'x-custom', 'accept-language']) expect(seen).not.toHaveProperty(stripped);
+    expect(seen).toMatchObject({
+      authorization: 'Bearer abc',
+      origin: 'https://carinfopro.uz',
+      'user-agent': 'test-agent',
+    });
+    for (const stripped of ['cookie', 'referer', 'x-custom', 'accept-language'])
+      expect(seen).not.toHaveProperty(stripped);
     expect(seen['cloudfront-viewer-address']).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(seen[ORIGIN_VERIFY_HEADER]).toBe('verify-value');
   });
@@ -110,7 +120,8 @@ describe('the local front door, from the default template', () => {
     const seen = Object.fromEntries(Object.entries(events[0]!.headers).map(([k, v]) => [k.toLowerCase(), v]));
     expect(seen).toMatchObject({ origin: 'https://carinfopro.uz', 'user-agent': 'test-agent' });
     expect(seen['sec-websocket-key']).toBeDefined();
-    for (const stripped of ['cookie', 'referer', 'x-custom', 'accept-language']) expect(seen).not.toHaveProperty(stripped);
+    for (const stripped of ['cookie', 'referer', 'x-custom', 'accept-language'])
+      expect(seen).not.toHaveProperty(stripped);
     expect(seen[ORIGIN_VERIFY_HEADER]).toBe('verify-value');
   });
 
@@ -118,7 +129,11 @@ describe('the local front door, from the default template', () => {
     events.length = 0;
     const preflight = await fetch(`${http.url}/api/chat/rooms`, {
       method: 'OPTIONS',
-      headers: { origin: 'https://carinfopro.uz', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+      headers: {
+        origin: 'https://carinfopro.uz',
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'authorization',
+      },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
@@ -145,7 +160,11 @@ describe('the local HTTP API, from a template with corsAllowedOrigins=https://al
         {
           routeKey: 'GET /api/chat/rooms',
           // A CORS header the function sets is dropped: API Gateway ignores them.
-          fn: recordingFunction(events, { statusCode: 200, headers: { 'access-control-allow-origin': '*' }, body: '[]' }),
+          fn: recordingFunction(events, {
+            statusCode: 200,
+            headers: { 'access-control-allow-origin': '*' },
+            body: '[]',
+          }),
         },
       ],
       log: () => undefined,

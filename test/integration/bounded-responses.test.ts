@@ -112,7 +112,9 @@ describe('a history larger than a Lambda response', () => {
     const page = await get(`/api/chat/rooms/${roomId}/messages/?limit=200`, token);
     expect(page.response.status).toBe(200);
     expect((JSON.parse(page.text) as HistoryItem[]).map((m) => m.id)).toEqual(seededIds.slice(COUNT - 200));
-    expect(linkOf(page.response, 'prev')).toBe(`/api/chat/rooms/${roomId}/messages/?before=${seededIds[COUNT - 200]}&limit=200`);
+    expect(linkOf(page.response, 'prev')).toBe(
+      `/api/chat/rooms/${roomId}/messages/?before=${seededIds[COUNT - 200]}&limit=200`,
+    );
 
     const forward = await get(`/api/chat/rooms/${roomId}/messages/?after=${seededIds[0]}`, token);
     expect(forward.response.status).toBe(200);

@@ -41,7 +41,10 @@ describe('a page on another origin, in Chromium', () => {
     const rooms = await owner.evaluate((base, jwt) => window.chat.rooms(base, jwt), api, token);
     expect(rooms.status).toBe(200);
     expect(rooms.body.map((r) => r.id)).toContain(room.room_id);
-    await owner.evaluate((url) => window.chat.connect(url), `${local.stack.wsUrl}/ws/chat/${room.room_id}/?token=${token}`);
+    await owner.evaluate(
+      (url) => window.chat.connect(url),
+      `${local.stack.wsUrl}/ws/chat/${room.room_id}/?token=${token}`,
+    );
 
     await owner.evaluate(() => window.chat.send('Salom, men egasiman'));
     // Interval polling: a background tab gets no animation frames, waitForFunction's default.
@@ -52,12 +55,17 @@ describe('a page on another origin, in Chromium', () => {
     );
     await visitor.evaluate(() => window.chat.send('Mashinangiz yo‘lni to‘sib qo‘ydi'));
     await owner.waitForFunction(
-      () => window.chat.received.some((f) => f.sender_type === 'visitor' && f.message === 'Mashinangiz yo‘lni to‘sib qo‘ydi'),
+      () =>
+        window.chat.received.some(
+          (f) => f.sender_type === 'visitor' && f.message === 'Mashinangiz yo‘lni to‘sib qo‘ydi',
+        ),
       waitOptions,
     );
 
     // The browser did preflight both calls, and the local API Gateway answered them itself.
-    const preflights = local.gatewayLines.filter((line) => line.startsWith('OPTIONS') && line.includes('CORS preflight'));
+    const preflights = local.gatewayLines.filter(
+      (line) => line.startsWith('OPTIONS') && line.includes('CORS preflight'),
+    );
     expect(preflights.some((line) => line.includes('/api/chat/start/'))).toBe(true);
     expect(preflights.some((line) => line.includes('/api/chat/rooms/'))).toBe(true);
   });

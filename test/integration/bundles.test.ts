@@ -12,7 +12,8 @@ import { ASSEMBLY_DIR, ensureSynthesized, templatePathOf } from '../../local/syn
 const MAX_BUNDLE_BYTES = 320 * 1024;
 
 /** The SDK's credential chain beyond the environment provider: never called in Lambda. */
-const UNUSED_CREDENTIAL_CODE = /@aws-sdk\/(credential-provider-(node|ini|sso|process|web-identity|http|login)|nested-clients|token-providers)\//;
+const UNUSED_CREDENTIAL_CODE =
+  /@aws-sdk\/(credential-provider-(node|ini|sso|process|web-identity|http|login)|nested-clients|token-providers)\//;
 
 type Meta = { outputs: Record<string, { entryPoint?: string; inputs: Record<string, { bytesInOutput: number }> }> };
 let bundles: { name: string; dir: string }[];
@@ -42,11 +43,22 @@ describe('deployed bundles', () => {
     for (const bundle of bundles) {
       const meta = JSON.parse(readFileSync(join(bundle.dir, 'index.meta.json'), 'utf8')) as Meta;
       const output = Object.values(meta.outputs).find((o) => o.entryPoint)!;
-      const inputs = Object.entries(output.inputs).filter(([, input]) => input.bytesInOutput > 0).map(([path]) => path);
-      expect(inputs.filter((path) => UNUSED_CREDENTIAL_CODE.test(path)), bundle.name).toEqual([]);
-      expect(inputs.some((path) => path.includes('@aws-sdk/credential-provider-env/')), bundle.name).toBe(true);
+      const inputs = Object.entries(output.inputs)
+        .filter(([, input]) => input.bytesInOutput > 0)
+        .map(([path]) => path);
+      expect(
+        inputs.filter((path) => UNUSED_CREDENTIAL_CODE.test(path)),
+        bundle.name,
+      ).toEqual([]);
+      expect(
+        inputs.some((path) => path.includes('@aws-sdk/credential-provider-env/')),
+        bundle.name,
+      ).toBe(true);
       // mnemonist's LRU cache is replaced too (lambdas/shared/lru-cache.ts): the bundles run it.
-      expect(inputs.filter((path) => /node_modules\/(mnemonist|obliterator)\//.test(path)), bundle.name).toEqual([]);
+      expect(
+        inputs.filter((path) => /node_modules\/(mnemonist|obliterator)\//.test(path)),
+        bundle.name,
+      ).toEqual([]);
     }
   });
 });

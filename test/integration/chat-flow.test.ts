@@ -22,7 +22,8 @@ const local = useLocalStack({
 });
 
 /** Lines the gateway writes when a handler throws instead of answering. */
-const handlerFailures = () => local.gatewayLines.filter((line) => /^\$(connect|default|disconnect): /.test(line) || / 5\d\d \(/.test(line));
+const handlerFailures = () =>
+  local.gatewayLines.filter((line) => /^\$(connect|default|disconnect): /.test(line) || / 5\d\d \(/.test(line));
 
 describe('one side disconnects', () => {
   it('the remaining side still sends and receives, the closed socket is no target, and history keeps everything', async () => {
@@ -39,7 +40,9 @@ describe('one side disconnects', () => {
     owner.ws.close();
     await owner.closed;
     // $disconnect has run once the room holds only the visitor's socket.
-    await expect.poll(() => roomConnectionIds(local.stack, room.room_id), { timeout: 5000 }).toEqual([visitorConnection]);
+    await expect
+      .poll(() => roomConnectionIds(local.stack, room.room_id), { timeout: 5000 })
+      .toEqual([visitorConnection]);
 
     const after = await sendAndEcho(visitor, 'after the owner left');
     await barrier([visitor]);
@@ -50,7 +53,10 @@ describe('one side disconnects', () => {
     expect(push).toHaveLength(1);
     expect(push[0]!.detail.owner_online).toBe(false);
 
-    expect((await local.api.messages(room.room_id, { token })).map((m) => m.content)).toEqual(['before', 'after the owner left']);
+    expect((await local.api.messages(room.room_id, { token })).map((m) => m.content)).toEqual([
+      'before',
+      'after the owner left',
+    ]);
     expect(handlerFailures()).toEqual([]);
     visitor.ws.close();
   });
@@ -71,7 +77,10 @@ describe('one side disconnects', () => {
     expect(framesOf(owner).map((f) => f.message)).toEqual(['hello', 'are you there?']);
     expect(echo).toMatchObject({ sender_type: 'owner', room_id: room.room_id });
 
-    expect((await local.api.messages(room.room_id, { visitor: room.visitor_token })).map((m) => m.content)).toEqual(['hello', 'are you there?']);
+    expect((await local.api.messages(room.room_id, { visitor: room.visitor_token })).map((m) => m.content)).toEqual([
+      'hello',
+      'are you there?',
+    ]);
     // Whichever came first, $disconnect or a GoneException, the visitor's socket is forgotten.
     await expect.poll(() => roomConnectionIds(local.stack, room.room_id), { timeout: 5000 }).toEqual([ownerConnection]);
     expect(handlerFailures()).toEqual([]);
@@ -155,7 +164,9 @@ describe('room isolation', () => {
     const b = await local.api.startChat(ownerId);
     const c = await local.api.startChat(randomUUID());
     for (const other of [b, c]) {
-      expect(await refusalOf(local.api.roomUrl(other.room_id, `visitor=${a.visitor_token}`))).toBe('handshake refused: 403');
+      expect(await refusalOf(local.api.roomUrl(other.room_id, `visitor=${a.visitor_token}`))).toBe(
+        'handshake refused: 403',
+      );
       const read = await local.api.history(other.room_id, { visitor: a.visitor_token });
       expect(read.status).toBe(403);
       expect(read.body).toEqual({ detail: expect.any(String) });
@@ -188,7 +199,9 @@ describe('handshake refusals', () => {
     expect(await refusalOf(url(`token=${otherOwner}`))).toBe('handshake refused: 403');
     expect(await refusalOf(url(''))).toBe('handshake refused: 401');
     expect(await refusalOf(local.api.roomUrl(randomUUID(), `token=${good}`))).toBe('handshake refused: 403');
-    expect(await refusalOf(local.api.roomUrl(randomUUID(), `visitor=${room.visitor_token}`))).toBe('handshake refused: 403');
+    expect(await refusalOf(local.api.roomUrl(randomUUID(), `visitor=${room.visitor_token}`))).toBe(
+      'handshake refused: 403',
+    );
 
     // The REST API judges the same tokens the same way.
     for (const [token, status] of [
@@ -198,7 +211,10 @@ describe('handshake refusals', () => {
       [otherOwner, 403],
       [good, 200],
     ] as const) {
-      expect((await local.api.history(room.room_id, { token })).status, `history with a token expecting ${status}`).toBe(status);
+      expect(
+        (await local.api.history(room.room_id, { token })).status,
+        `history with a token expecting ${status}`,
+      ).toBe(status);
     }
   });
 });
@@ -250,7 +266,10 @@ describe('bad frames', () => {
     await barrier([visitor, owner]);
     expect(framesOf(visitor).slice(bad.length)).toEqual([fromVisitor, fromOwner]);
     expect(framesOf(owner).slice(bad.length)).toEqual([fromVisitor, fromOwner]);
-    expect((await local.api.messages(room.room_id, { token })).map((m) => m.id)).toEqual([fromVisitor.id, fromOwner.id]);
+    expect((await local.api.messages(room.room_id, { token })).map((m) => m.id)).toEqual([
+      fromVisitor.id,
+      fromOwner.id,
+    ]);
     await closeAll([visitor, owner]);
   });
 });

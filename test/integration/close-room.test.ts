@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { barrier, broadcastOf, closeAll, framesOf, roomConnectionIds, sendAndEcho, type Frame } from './support/chat.js';
+import {
+  barrier,
+  broadcastOf,
+  closeAll,
+  framesOf,
+  roomConnectionIds,
+  sendAndEcho,
+  type Frame,
+} from './support/chat.js';
 import { MANY_ROOM_STARTS, useLocalStack } from './support/local-stack-fixture.js';
 import { openSocket, refusalOf, type TestSocket } from './support/ws-client.js';
 
@@ -10,7 +18,10 @@ const local = useLocalStack({ environment: { ...MANY_ROOM_STARTS, SOCKETS_PER_RO
 
 /** Resolves true once the socket is closed, false if it is still open after `ms`. */
 const closedWithin = (socket: TestSocket, ms: number) =>
-  Promise.race([socket.closed.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms))]);
+  Promise.race([
+    socket.closed.then(() => true),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms)),
+  ]);
 
 describe('closing a room', () => {
   it('is refused to anyone but its owner, and a refused close changes nothing', async () => {
@@ -26,7 +37,10 @@ describe('closing a room', () => {
     expect(anonymous.status).toBe(401);
     expect(await anonymous.json()).toEqual({ detail: expect.any(String) });
     // The visitor token is no owner credential.
-    const byVisitor = await fetch(`${local.stack.httpUrl}/api/chat/rooms/${room.room_id}/close/?visitor=${room.visitor_token}`, { method: 'POST' });
+    const byVisitor = await fetch(
+      `${local.stack.httpUrl}/api/chat/rooms/${room.room_id}/close/?visitor=${room.visitor_token}`,
+      { method: 'POST' },
+    );
     expect(byVisitor.status).toBe(401);
     const wrongMethod = await local.api.closeRoom(room.room_id, token, 'GET');
     expect(wrongMethod.status).toBe(405);
@@ -40,7 +54,9 @@ describe('closing a room', () => {
     await barrier([visitor]);
     expect(framesOf(visitor).map((f) => f.message)).toEqual(['still here']);
     expect(await refusalOf(local.api.roomUrl(room.room_id, `token=${token}`))).toBe('accepted');
-    await expect.poll(() => local.api.listRooms(token), { timeout: 5000 }).toEqual([expect.objectContaining({ id: room.room_id, is_active: true })]);
+    await expect
+      .poll(() => local.api.listRooms(token), { timeout: 5000 })
+      .toEqual([expect.objectContaining({ id: room.room_id, is_active: true })]);
     visitor.ws.close();
   });
 
@@ -80,12 +96,16 @@ describe('closing a room', () => {
     }
 
     // No new socket, for either side.
-    expect(await refusalOf(local.api.roomUrl(room.room_id, `visitor=${room.visitor_token}`))).toBe('handshake refused: 403');
+    expect(await refusalOf(local.api.roomUrl(room.room_id, `visitor=${room.visitor_token}`))).toBe(
+      'handshake refused: 403',
+    );
     expect(await refusalOf(local.api.roomUrl(room.room_id, `token=${token}`))).toBe('handshake refused: 403');
 
     // The history stays readable to both sides, all of it.
     const expected = [hello.id, reply.id];
-    expect((await local.api.messages(room.room_id, { visitor: room.visitor_token })).map((m) => m.id)).toEqual(expected);
+    expect((await local.api.messages(room.room_id, { visitor: room.visitor_token })).map((m) => m.id)).toEqual(
+      expected,
+    );
     expect((await local.api.messages(room.room_id, { token })).map((m) => m.id)).toEqual(expected);
 
     // The room list shows it inactive (the list is a GSI: eventually consistent).
@@ -119,7 +139,9 @@ describe('closing a room', () => {
       const room = await local.api.startChat(ownerId);
       // Visitor and owner sockets connect concurrently; the close is sent in the middle of them.
       const attempt = (i: number) =>
-        openSocket(local.api.roomUrl(room.room_id, i % 4 === 0 ? `token=${token}` : `visitor=${room.visitor_token}`)).then(
+        openSocket(
+          local.api.roomUrl(room.room_id, i % 4 === 0 ? `token=${token}` : `visitor=${room.visitor_token}`),
+        ).then(
           (socket) => socket,
           () => undefined,
         );
@@ -130,10 +152,14 @@ describe('closing a room', () => {
       const opened = (await Promise.all([...first, ...second])).filter((s): s is TestSocket => s !== undefined);
 
       // Every socket that got through the handshake is closed by the server, none is left open.
-      const stillOpen = (await Promise.all(opened.map((s) => closedWithin(s, 5000)))).filter((closed) => !closed).length;
+      const stillOpen = (await Promise.all(opened.map((s) => closedWithin(s, 5000)))).filter(
+        (closed) => !closed,
+      ).length;
       expect(stillOpen, `round ${round}: sockets left open in the closed room`).toBe(0);
       await expect.poll(() => roomConnectionIds(local.stack, room.room_id), { timeout: 5000 }).toEqual([]);
-      expect(await refusalOf(local.api.roomUrl(room.room_id, `visitor=${room.visitor_token}`))).toBe('handshake refused: 403');
+      expect(await refusalOf(local.api.roomUrl(room.room_id, `visitor=${room.visitor_token}`))).toBe(
+        'handshake refused: 403',
+      );
       await closeAll(opened);
     }
   });

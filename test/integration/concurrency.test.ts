@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { barrier, broadcastsOf, closeAll, framesOf, isBroadcast, sendAndEcho, type StartedRoom } from './support/chat.js';
+import {
+  barrier,
+  broadcastsOf,
+  closeAll,
+  framesOf,
+  isBroadcast,
+  sendAndEcho,
+  type StartedRoom,
+} from './support/chat.js';
 import { backendKind } from './support/dynamodb-backend.js';
 import { MANY_ROOM_STARTS, useLocalStack } from './support/local-stack-fixture.js';
 import type { TestSocket } from './support/ws-client.js';
@@ -42,7 +50,10 @@ describe(`${ROOMS} rooms at once`, () => {
     const members: Member[] = await Promise.all(
       owners.map(async (ownerId) => {
         const room = await local.api.startChat(ownerId);
-        const [visitor, owner] = await Promise.all([local.api.visitorSocket(room), local.api.ownerSocket(room.room_id, tokens[ownerId]!)]);
+        const [visitor, owner] = await Promise.all([
+          local.api.visitorSocket(room),
+          local.api.ownerSocket(room.room_id, tokens[ownerId]!),
+        ]);
         return { room, visitor, owner };
       }),
     );
@@ -79,7 +90,10 @@ describe(`${ROOMS} rooms at once`, () => {
           expect(broadcasts.every((b) => b.room_id === room.room_id)).toBe(true);
           expect(new Set(broadcasts.map((b) => b.id)).size).toBe(2 * MESSAGES_PER_SIDE);
           for (const side of ['visitor', 'owner'] as const) {
-            expect(broadcasts.filter((b) => b.sender_type === side).map((b) => b.message), `room ${i}, ${side}`).toEqual(sent[side]);
+            expect(
+              broadcasts.filter((b) => b.sender_type === side).map((b) => b.message),
+              `room ${i}, ${side}`,
+            ).toEqual(sent[side]);
           }
           return new Map(broadcasts.map((b) => [b.id, b]));
         });
@@ -91,7 +105,13 @@ describe(`${ROOMS} rooms at once`, () => {
         expect(new Set(history.map((m) => m.id))).toEqual(new Set(seen[0]!.keys()));
         for (const item of history) {
           const broadcast = seen[0]!.get(item.id)!;
-          expect(item).toEqual({ id: broadcast.id, room_id: room.room_id, sender_type: broadcast.sender_type, content: broadcast.message, created_at: broadcast.created_at });
+          expect(item).toEqual({
+            id: broadcast.id,
+            room_id: room.room_id,
+            sender_type: broadcast.sender_type,
+            content: broadcast.message,
+            created_at: broadcast.created_at,
+          });
         }
         // Oldest first, and each side's messages in the order sent.
         const times = history.map((m) => m.created_at);

@@ -23,7 +23,8 @@ const preflight = (origin: string) =>
     headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
   });
 
-const corsHeaders = (response: Response) => [...response.headers.keys()].filter((name) => name.startsWith('access-control-'));
+const corsHeaders = (response: Response) =>
+  [...response.headers.keys()].filter((name) => name.startsWith('access-control-'));
 
 afterAll(() => rmSync(assemblyDir, { recursive: true, force: true }));
 
@@ -61,7 +62,11 @@ describe('with corsAllowedOrigins=https://allowed.example', () => {
     it('the visitor page on another origin cannot start a chat', async () => {
       const page = await site.open(browser);
       const outcome = await page.evaluate(
-        (api, ownerId) => window.chat.start(api, ownerId).then(() => 'allowed', (error: Error) => `${error.name}: ${error.message}`),
+        (api, ownerId) =>
+          window.chat.start(api, ownerId).then(
+            () => 'allowed',
+            (error: Error) => `${error.name}: ${error.message}`,
+          ),
         local.stack.httpUrl,
         randomUUID(),
       );

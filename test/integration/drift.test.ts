@@ -76,7 +76,8 @@ describe('the local stack serves the synthesized template', () => {
       for (const [name, value] of Object.entries<unknown>(fn.Properties!.Environment?.Variables ?? {})) {
         expect(local.stack.served.environment, `${id} ${name}`).toHaveProperty(name);
         expect(process.env[name], `${id} ${name}`).toBe(local.stack.served.environment[name]);
-        if (typeof value === 'string' && !localOverrides.has(name)) expect(process.env[name], `${id} ${name}`).toBe(value);
+        if (typeof value === 'string' && !localOverrides.has(name))
+          expect(process.env[name], `${id} ${name}`).toBe(value);
       }
     }
   });

@@ -31,7 +31,9 @@ beforeAll(async () => {
   const [[logicalId, table]] = Object.entries(Template.fromStack(stack).findResources('AWS::DynamoDB::Table')) as [
     [string, { Properties: Record<string, unknown> }],
   ];
-  await ensureTables(dynamoDb.endpoint, REGION, [{ input: createTableInput({ logicalId, properties: table.Properties }, TABLE) }]);
+  await ensureTables(dynamoDb.endpoint, REGION, [
+    { input: createTableInput({ logicalId, properties: table.Properties }, TABLE) },
+  ]);
   client = DynamoDBDocumentClient.from(new DynamoDBClient(localClientConfig(dynamoDb.endpoint, REGION)), {
     marshallOptions: { removeUndefinedValues: true },
   });
@@ -66,7 +68,10 @@ describe(`DynamoChatStore on ${backendKind()}: retention`, () => {
 
   it('leaves rooms and messages past their retention out of every read, by the injected clock, before TTL deletes them', async () => {
     const clock = new MovableClock(T0);
-    const store = makeStore({ clock, retention: { connectionSeconds: 3600, roomSeconds: RETENTION, messageSeconds: RETENTION } });
+    const store = makeStore({
+      clock,
+      retention: { connectionSeconds: 3600, roomSeconds: RETENTION, messageSeconds: RETENTION },
+    });
     const ownerId = randomUUID();
     const iso = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
     const room: Room = {
@@ -105,7 +110,10 @@ describe(`DynamoChatStore on ${backendKind()}: retention`, () => {
     await expect(store.getMessage(room.id, late[0]!.id)).resolves.toEqual(late[0]);
     await expect(store.listMessages(room.id, {})).resolves.toEqual({ messages: late, more: false });
     // Reading forward with a limit pages past the expired ones (each page asks for Limit items).
-    await expect(store.listMessages(room.id, { after: early[0], limit: 1 })).resolves.toEqual({ messages: [late[0]], more: true });
+    await expect(store.listMessages(room.id, { after: early[0], limit: 1 })).resolves.toEqual({
+      messages: [late[0]],
+      more: true,
+    });
 
     clock.ms = T0 + (50 + RETENTION - 1) * 1000;
     await expect(store.getRoom(room.id)).resolves.toMatchObject({ updatedAt: iso(50) });

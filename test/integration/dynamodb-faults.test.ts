@@ -20,7 +20,8 @@ import { useLocalStack } from './support/local-stack-fixture.js';
  */
 const local = useLocalStack({ dynamoDbFaults: true });
 
-const errorFor = (clientId: string) => (frames: Frame[]) => frames.some((f) => f.code !== undefined && f.client_id === clientId);
+const errorFor = (clientId: string) => (frames: Frame[]) =>
+  frames.some((f) => f.code !== undefined && f.client_id === clientId);
 
 describe('DynamoDB unavailable', () => {
   it('answers every message with an internal error carrying its client_id; retried later, each is stored once', async () => {
@@ -32,8 +33,10 @@ describe('DynamoDB unavailable', () => {
 
     local.faults.fail(() => true);
     try {
-      for (const [i, clientId] of clientIds.entries()) visitor.ws.send(JSON.stringify({ message: `down ${i}`, client_id: clientId }));
-      for (const clientId of clientIds) await waitForFrames(visitor, errorFor(clientId), `the error for ${clientId}`, 20_000);
+      for (const [i, clientId] of clientIds.entries())
+        visitor.ws.send(JSON.stringify({ message: `down ${i}`, client_id: clientId }));
+      for (const clientId of clientIds)
+        await waitForFrames(visitor, errorFor(clientId), `the error for ${clientId}`, 20_000);
     } finally {
       local.faults.heal();
     }

@@ -24,7 +24,14 @@ interface RawResponse {
 /** An HTTP request with any Host header (fetch cannot set one), as a rebinding page would send. */
 function rawRequest(
   port: number,
-  options: { method?: string; path?: string; host?: string; headers?: Record<string, string>; body?: string; address?: string },
+  options: {
+    method?: string;
+    path?: string;
+    host?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    address?: string;
+  },
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
@@ -70,13 +77,20 @@ async function startChat(base: string, ownerId = randomUUID()) {
 describe('the Host check (DNS rebinding)', () => {
   it("refuses an HTTP request whose Host is not one of the stack's names with 403", async () => {
     const port = local.stack.port;
-    const start = { method: 'POST', path: '/api/chat/start/', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user_id: randomUUID() }) };
+    const start = {
+      method: 'POST',
+      path: '/api/chat/start/',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user_id: randomUUID() }),
+    };
     for (const host of [`rebind.attacker.example:${port}`, `192.0.2.10:${port}`, `localhost:${port + 1}`]) {
       const refused = await rawRequest(port, { ...start, host });
       expect(refused, host).toEqual({ status: 403, body: JSON.stringify({ message: 'Forbidden' }) });
     }
     expect((await rawRequest(port, { ...start, host: `127.0.0.1:${port}` })).status).toBe(201);
-    expect(local.gatewayLines.some((line) => line.includes('rebind.attacker.example') && line.includes('403'))).toBe(true);
+    expect(local.gatewayLines.some((line) => line.includes('rebind.attacker.example') && line.includes('403'))).toBe(
+      true,
+    );
   });
 
   it('refuses a WebSocket handshake with another Host with 403', async () => {
@@ -102,7 +116,7 @@ describe('the Host check (DNS rebinding)', () => {
 
 describe('the client port', () => {
   it('answers a Secrets Manager call on any path like any unknown request, with 404 and no key', async () => {
-    for (const path of ['/', '/api/chat/start/', services().pathname + '/']) {
+    for (const path of ['/', '/api/chat/start/', `${services().pathname}/`]) {
       const response = await rawRequest(local.stack.port, { ...getSecretValue(secretArn()), path });
       expect(response.status, path).toBe(path === '/api/chat/start/' ? 400 : 404);
       expect(response.body).not.toContain(local.stack.jwtSecret);
@@ -119,7 +133,11 @@ describe('the client port', () => {
     for (const prefix of ['', services().pathname]) {
       for (const method of ['GET', 'POST', 'DELETE']) {
         const path = `${prefix}/@connections/${encodeURIComponent(connectionId!)}`;
-        const response = await rawRequest(local.stack.port, { method, path, body: method === 'POST' ? '{"forged":true}' : undefined });
+        const response = await rawRequest(local.stack.port, {
+          method,
+          path,
+          body: method === 'POST' ? '{"forged":true}' : undefined,
+        });
         expect(response.status, `${method} ${path}`).toBe(404);
       }
     }
@@ -147,7 +165,10 @@ describe('the services port', () => {
     ];
     for (const attempt of attempts) {
       const response = await rawRequest(port, { ...getSecretValue(secretArn()), ...attempt });
-      expect(response, JSON.stringify(attempt)).toEqual({ status: 403, body: JSON.stringify({ message: 'Forbidden' }) });
+      expect(response, JSON.stringify(attempt)).toEqual({
+        status: 403,
+        body: JSON.stringify({ message: 'Forbidden' }),
+      });
     }
     const management = await rawRequest(port, { path: `/@connections/${encodeURIComponent('L0SM9cOFvHcCIhw=')}` });
     expect(management.status).toBe(403);
@@ -156,7 +177,9 @@ describe('the services port', () => {
   });
 
   it('is not reachable at another loopback address (it is bound to 127.0.0.1, not every interface)', async () => {
-    await expect(rawRequest(Number(services().port), { ...getSecretValue(secretArn()), address: '127.0.0.2' })).rejects.toThrow();
+    await expect(
+      rawRequest(Number(services().port), { ...getSecretValue(secretArn()), address: '127.0.0.2' }),
+    ).rejects.toThrow();
   });
 
   it('answers the functions, which hold the secret, with the signing key', async () => {
@@ -168,35 +191,45 @@ describe('the services port', () => {
 });
 
 describe('ws_url follows the Host the client used', () => {
-  it.each(['127.0.0.1', 'localhost'])('gives a client that came to %s a ws_url on that name, which connects', async (name) => {
-    const base = `http://${name}:${local.stack.port}`;
-    const room = await startChat(base);
-    expect(room.ws_url).toBe(`ws://${name}:${local.stack.port}/ws/chat/${room.room_id}/`);
+  it.each(['127.0.0.1', 'localhost'])(
+    'gives a client that came to %s a ws_url on that name, which connects',
+    async (name) => {
+      const base = `http://${name}:${local.stack.port}`;
+      const room = await startChat(base);
+      expect(room.ws_url).toBe(`ws://${name}:${local.stack.port}/ws/chat/${room.room_id}/`);
 
-    const visitor = await openSocket(`${room.ws_url}?visitor=${room.visitor_token}`);
-    expect((await sendAndEcho(visitor, `via ${name}`)).room_id).toBe(room.room_id);
-    visitor.ws.close();
-  });
+      const visitor = await openSocket(`${room.ws_url}?visitor=${room.visitor_token}`);
+      expect((await sendAndEcho(visitor, `via ${name}`)).room_id).toBe(room.room_id);
+      visitor.ws.close();
+    },
+  );
 });
 
 describe('a frame whose action names a connection route', () => {
-  it.each(['$disconnect', '$connect'])('goes to $default ("%s" is no message route) and the socket stays remembered', async (action) => {
-    const ownerId = randomUUID();
-    const room = await startChat(local.stack.httpUrl, ownerId);
-    const visitor = await openSocket(`${local.stack.wsUrl}/ws/chat/${room.room_id}/?visitor=${room.visitor_token}`);
-    const owner = await openSocket(`${local.stack.wsUrl}/ws/chat/${room.room_id}/?token=${await local.api.ownerToken(ownerId)}`);
-    const before = await roomConnectionIds(local.stack, room.room_id);
-    expect(before).toHaveLength(2);
+  it.each(['$disconnect', '$connect'])(
+    'goes to $default ("%s" is no message route) and the socket stays remembered',
+    async (action) => {
+      const ownerId = randomUUID();
+      const room = await startChat(local.stack.httpUrl, ownerId);
+      const visitor = await openSocket(`${local.stack.wsUrl}/ws/chat/${room.room_id}/?visitor=${room.visitor_token}`);
+      const owner = await openSocket(
+        `${local.stack.wsUrl}/ws/chat/${room.room_id}/?token=${await local.api.ownerToken(ownerId)}`,
+      );
+      const before = await roomConnectionIds(local.stack, room.room_id);
+      expect(before).toHaveLength(2);
 
-    visitor.ws.send(JSON.stringify({ action: action }));
-    // $default answers the sender: a frame without a message is refused with an error frame.
-    expect(await visitor.next((frame) => typeof (frame as { error?: unknown }).error === 'string')).toMatchObject({ error: expect.any(String) });
-    expect(await roomConnectionIds(local.stack, room.room_id)).toEqual(before);
+      visitor.ws.send(JSON.stringify({ action: action }));
+      // $default answers the sender: a frame without a message is refused with an error frame.
+      expect(await visitor.next((frame) => typeof (frame as { error?: unknown }).error === 'string')).toMatchObject({
+        error: expect.any(String),
+      });
+      expect(await roomConnectionIds(local.stack, room.room_id)).toEqual(before);
 
-    // The socket still sends and receives.
-    const message = await sendAndEcho(visitor, `after the ${action} frame`);
-    expect(await broadcastOf(owner, `after the ${action} frame`)).toEqual(message);
-    visitor.ws.close();
-    owner.ws.close();
-  });
+      // The socket still sends and receives.
+      const message = await sendAndEcho(visitor, `after the ${action} frame`);
+      expect(await broadcastOf(owner, `after the ${action} frame`)).toEqual(message);
+      visitor.ws.close();
+      owner.ws.close();
+    },
+  );
 });

@@ -67,7 +67,14 @@ describe('a message with client_id', () => {
     expect(framesOf(owner)).toEqual([original, original, original, original]);
     const history = await local.api.messages(room.room_id, { token });
     expect(history).toEqual([
-      { id: original.id, room_id: room.room_id, sender_type: 'visitor', content: 'Salom', created_at: original.created_at, client_id: clientId },
+      {
+        id: original.id,
+        room_id: room.room_id,
+        sender_type: 'visitor',
+        content: 'Salom',
+        created_at: original.created_at,
+        client_id: clientId,
+      },
     ]);
     // The push is published for each, with the one message id.
     const pushes = putEventsEntries(local.gatewayLines).filter((e) => e.detail.message_id === original.id);

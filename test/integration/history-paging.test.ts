@@ -40,13 +40,20 @@ const seeded = (from: number, to: number) => sent.slice(from - 1, to).map((b) =>
 const idOf = (n: number) => sent[n - 1]!.id;
 
 describe('the whole history', () => {
-  it("is every message, oldest first, in the original shape with content", async () => {
+  it('is every message, oldest first, in the original shape with content', async () => {
     const history = await local.api.messages(room.room_id, owner);
     expect(history).toHaveLength(COUNT);
     expect(history).toEqual(
-      sent.map((b) => ({ id: b.id, room_id: room.room_id, sender_type: b.sender_type, content: b.message, created_at: b.created_at })),
+      sent.map((b) => ({
+        id: b.id,
+        room_id: room.room_id,
+        sender_type: b.sender_type,
+        content: b.message,
+        created_at: b.created_at,
+      })),
     );
-    for (const item of history) expect(Object.keys(item).sort()).toEqual(['content', 'created_at', 'id', 'room_id', 'sender_type']);
+    for (const item of history)
+      expect(Object.keys(item).sort()).toEqual(['content', 'created_at', 'id', 'room_id', 'sender_type']);
     expect(history.map((m) => m.sender_type).slice(0, 2)).toEqual(['owner', 'visitor']);
   });
 
@@ -99,7 +106,9 @@ describe('catching up with after', () => {
   });
 
   it('combined with before gives what lies strictly between, and nothing for reversed bounds', async () => {
-    expect(ids(await local.api.messages(room.room_id, owner, `after=${idOf(5)}&before=${idOf(10)}`))).toEqual(seeded(6, 9));
+    expect(ids(await local.api.messages(room.room_id, owner, `after=${idOf(5)}&before=${idOf(10)}`))).toEqual(
+      seeded(6, 9),
+    );
     expect(await local.api.messages(room.room_id, owner, `after=${idOf(5)}&before=${idOf(6)}`)).toEqual([]);
     expect(await local.api.messages(room.room_id, owner, `after=${idOf(10)}&before=${idOf(5)}`)).toEqual([]);
   });

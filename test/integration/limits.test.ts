@@ -1,4 +1,3 @@
-
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -63,7 +62,11 @@ describe('chats started per address', () => {
       { 'x-forwarded-for': '203.0.113.7' },
       { 'cloudfront-viewer-address': '203.0.113.8:443' },
       { 'cloudfront-viewer-address': '203.0.113.9:443', [ORIGIN_VERIFY_HEADER]: 'a guess' },
-      { 'x-forwarded-for': '203.0.113.10', 'cloudfront-viewer-address': '203.0.113.10:443', 'x-real-ip': '203.0.113.10' },
+      {
+        'x-forwarded-for': '203.0.113.10',
+        'cloudfront-viewer-address': '203.0.113.10:443',
+        'x-real-ip': '203.0.113.10',
+      },
     ];
     for (const headers of forgeries) {
       const forged = await startChatFrom(local.stack, address, randomUUID(), headers);
@@ -77,7 +80,7 @@ describe('chats started per address', () => {
 });
 
 describe('chats started per owner and hour', () => {
-  it('refuses the owner\'s start past the limit from any address, with 429, a detail naming it and Retry-After', async () => {
+  it("refuses the owner's start past the limit from any address, with 429, a detail naming it and Retry-After", async () => {
     const ownerId = randomUUID();
     for (let i = 1; i <= STARTS_PER_HOUR_PER_OWNER; i += 1) {
       expect((await startChatFrom(local.stack, `127.0.1.${i}`, ownerId)).status, `start #${i}`).toBe(201);
@@ -87,15 +90,18 @@ describe('chats started per owner and hour', () => {
     expect(refused.body).toEqual({ detail: expect.stringMatching(/owner/) });
     expect(refused.headers['retry-after']).toBe('3600');
     // The owner's room list holds the admitted rooms only; another owner still gets chats.
-    await expect.poll(async () => (await local.api.listRooms(await local.api.ownerToken(ownerId))).length, { timeout: 5000 }).toBe(
-      STARTS_PER_HOUR_PER_OWNER,
-    );
+    await expect
+      .poll(async () => (await local.api.listRooms(await local.api.ownerToken(ownerId))).length, { timeout: 5000 })
+      .toBe(STARTS_PER_HOUR_PER_OWNER);
     expect((await startChatFrom(local.stack, '127.0.1.99', randomUUID())).status).toBe(201);
   });
 
   it('counts two addresses of one IPv6 /64 as one client (the start use case on this table)', async () => {
     const store = new DynamoChatStore({
-      ...storeOptionsFromEnv({ ...local.stack.served.environment, ROOM_STARTS_PER_MINUTE_PER_IP: String(STARTS_PER_MINUTE) }),
+      ...storeOptionsFromEnv({
+        ...local.stack.served.environment,
+        ROOM_STARTS_PER_MINUTE_PER_IP: String(STARTS_PER_MINUTE),
+      }),
       client: DynamoDBDocumentClient.from(new DynamoDBClient(localClientConfig(local.stack.dynamoDbEndpoint)), {
         marshallOptions: { removeUndefinedValues: true },
       }),
@@ -129,7 +135,11 @@ describe('messages per connection', () => {
 
     const burst = Array.from({ length: MESSAGES_PER_SECOND + 3 }, (_, i) => `burst ${i + 1}`);
     for (const text of burst) visitor.ws.send(JSON.stringify({ message: text }));
-    const answers = await waitForFrames(visitor, (frames) => frames.length === burst.length, `an answer to each of the ${burst.length} frames`);
+    const answers = await waitForFrames(
+      visitor,
+      (frames) => frames.length === burst.length,
+      `an answer to each of the ${burst.length} frames`,
+    );
     // Well within one second the first three are taken and the rest refused, in order.
     const admitted = answers.slice(0, MESSAGES_PER_SECOND) as unknown as Broadcast[];
     expect(admitted.map((b) => b.message)).toEqual(burst.slice(0, MESSAGES_PER_SECOND));
@@ -185,8 +195,12 @@ describe('the front door', () => {
     const room = await startFrom('127.0.0.6');
     const auth = `visitor=${room.visitor_token}`;
     expect(await refusalOf(`${local.stack.wsUrl}/ws/chat/not-a-uuid/?${auth}`)).toBe('handshake refused: 404');
-    expect(await refusalOf(`${local.stack.wsUrl}/ws/chat/${room.room_id}/extra/?${auth}`)).toBe('handshake refused: 404');
-    expect(await refusalOf(`${local.stack.wsUrl}/ws/chat/?${auth}&room=${room.room_id}`)).toBe('handshake refused: 404');
+    expect(await refusalOf(`${local.stack.wsUrl}/ws/chat/${room.room_id}/extra/?${auth}`)).toBe(
+      'handshake refused: 404',
+    );
+    expect(await refusalOf(`${local.stack.wsUrl}/ws/chat/?${auth}&room=${room.room_id}`)).toBe(
+      'handshake refused: 404',
+    );
     expect(await refusalOf(`${local.stack.wsUrl}/ws/other?${auth}`)).toBe('handshake refused: 404');
     expect(await refusalOf(`${local.stack.wsUrl}/ws/inbox/extra/?token=x`)).toBe('handshake refused: 404');
     // The control: the room's own path is accepted.
@@ -199,14 +213,18 @@ describe('the front door', () => {
     const [a, b] = [await startFrom('127.0.0.7', ownerId), await startFrom('127.0.0.7', ownerId)];
 
     // Room B's token on room A's path is judged against A, whatever the query says.
-    expect(await refusalOf(`${local.stack.wsUrl}/ws/chat/${a.room_id}/?visitor=${b.visitor_token}&room=${b.room_id}`)).toBe(
-      'handshake refused: 403',
-    );
+    expect(
+      await refusalOf(`${local.stack.wsUrl}/ws/chat/${a.room_id}/?visitor=${b.visitor_token}&room=${b.room_id}`),
+    ).toBe('handshake refused: 403');
 
     const ownerOfA = await local.api.ownerSocket(a.room_id, token);
     const ownerOfB = await local.api.ownerSocket(b.room_id, token);
-    const visitorOfA = await openSocket(`${local.stack.wsUrl}/ws/chat/${a.room_id}/?visitor=${a.visitor_token}&room=${b.room_id}`);
-    const ownerAsInbox = await openSocket(`${local.stack.wsUrl}/ws/chat/${a.room_id}/?token=${token}&inbox=1&room=${b.room_id}`);
+    const visitorOfA = await openSocket(
+      `${local.stack.wsUrl}/ws/chat/${a.room_id}/?visitor=${a.visitor_token}&room=${b.room_id}`,
+    );
+    const ownerAsInbox = await openSocket(
+      `${local.stack.wsUrl}/ws/chat/${a.room_id}/?token=${token}&inbox=1&room=${b.room_id}`,
+    );
 
     const fromVisitor = await sendAndEcho(visitorOfA, 'posted on A with ?room=B');
     const fromOwner = await sendAndEcho(ownerAsInbox, 'posted on A with ?inbox=1');

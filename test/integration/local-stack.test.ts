@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiGatewayManagementApiClient, GetConnectionCommand, GoneException } from '@aws-sdk/client-apigatewaymanagementapi';
+import {
+  ApiGatewayManagementApiClient,
+  GetConnectionCommand,
+  GoneException,
+} from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { LocalStackError } from '../../local/errors.js';
@@ -11,7 +15,7 @@ import { startLocalStack } from '../../local/local-stack.js';
 import { signOwnerToken } from '../../local/owner-token.js';
 import { localClientConfig } from './support/dynamodb-backend.js';
 import { useLocalStack } from './support/local-stack-fixture.js';
-import { openSocket, refusalOf } from './support/ws-client.js';
+import { openSocket, refusalOf, type TestSocket } from './support/ws-client.js';
 
 const local = useLocalStack();
 
@@ -25,12 +29,15 @@ async function startChat(ownerId: string, path = '/api/chat/start/') {
   return (await response.json()) as { room_id: string; visitor_token: string; ws_path: string; ws_url: string };
 }
 
-const roomUrl = (roomId: string, query: string, slash = '/') => `${local.stack.wsUrl}/ws/chat/${roomId}${slash}?${query}`;
+const roomUrl = (roomId: string, query: string, slash = '/') =>
+  `${local.stack.wsUrl}/ws/chat/${roomId}${slash}?${query}`;
 
 /** The connection ids DynamoDB holds (the clients never learn their own). */
 async function storedConnectionIds(): Promise<string[]> {
   const client = new DynamoDBClient(localClientConfig(local.stack.dynamoDbEndpoint));
-  const { Items = [] } = await client.send(new ScanCommand({ TableName: Object.values(local.stack.served.tables)[0]! }));
+  const { Items = [] } = await client.send(
+    new ScanCommand({ TableName: Object.values(local.stack.served.tables)[0]! }),
+  );
   client.destroy();
   return Items.filter((item) => item.sk?.S === 'CONN').map((item) => item.connection_id!.S!);
 }
@@ -59,15 +66,23 @@ describe("the clients' flow (docs/api.md)", () => {
     });
     expect(asOwner.status).toBe(200);
     expect(await asOwner.json()).toEqual([expect.objectContaining(expected)]);
-    const asVisitor = await fetch(`${local.stack.httpUrl}/api/chat/rooms/${room.room_id}/messages/?visitor=${room.visitor_token}`);
+    const asVisitor = await fetch(
+      `${local.stack.httpUrl}/api/chat/rooms/${room.room_id}/messages/?visitor=${room.visitor_token}`,
+    );
     expect(asVisitor.status).toBe(200);
     expect(await asVisitor.json()).toEqual([expect.objectContaining(expected)]);
 
-    const rooms = await fetch(`${local.stack.httpUrl}/api/chat/rooms/`, { headers: { authorization: `Bearer ${token}` } });
-    expect(await rooms.json()).toEqual([expect.objectContaining({ id: room.room_id, owner_id: ownerId, visitor_name: 'Ali', is_active: true })]);
+    const rooms = await fetch(`${local.stack.httpUrl}/api/chat/rooms/`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(await rooms.json()).toEqual([
+      expect.objectContaining({ id: room.room_id, owner_id: ownerId, visitor_name: 'Ali', is_active: true }),
+    ]);
 
     // The push hook reached the EventBridge stub.
-    expect(local.gatewayLines.some((line) => line.includes('PutEvents') && line.includes(String(toVisitor!.id)))).toBe(true);
+    expect(local.gatewayLines.some((line) => line.includes('PutEvents') && line.includes(String(toVisitor!.id)))).toBe(
+      true,
+    );
     visitor.ws.close();
     owner.ws.close();
   });
@@ -77,7 +92,12 @@ describe("the clients' flow (docs/api.md)", () => {
     const room = await startChat(ownerId, '/api/chat/start');
     const token = await signOwnerToken(ownerId, local.stack.jwtSecret);
     const auth = { authorization: `Bearer ${token}` };
-    for (const path of ['/api/chat/rooms', '/api/chat/rooms/', `/api/chat/rooms/${room.room_id}/messages`, `/api/chat/rooms/${room.room_id}/messages/`]) {
+    for (const path of [
+      '/api/chat/rooms',
+      '/api/chat/rooms/',
+      `/api/chat/rooms/${room.room_id}/messages`,
+      `/api/chat/rooms/${room.room_id}/messages/`,
+    ]) {
       expect((await fetch(`${local.stack.httpUrl}${path}`, { headers: auth })).status, path).toBe(200);
     }
     const socket = await openSocket(roomUrl(room.room_id, `visitor=${room.visitor_token}`, ''));
@@ -107,7 +127,11 @@ describe('the HTTP API', () => {
   it("answers a cross-origin preflight from the template's CORS configuration (any origin by default), never through a function", async () => {
     const preflight = await fetch(`${local.stack.httpUrl}/api/chat/rooms/`, {
       method: 'OPTIONS',
-      headers: { origin: 'http://app.test', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+      headers: {
+        origin: 'http://app.test',
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'authorization',
+      },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
@@ -140,16 +164,21 @@ describe('the WebSocket handshake', () => {
 describe('the management API (on the loopback services server)', () => {
   it('answers 410 GoneException for an unknown connection, as the SDK expects', async () => {
     for (const method of ['GET', 'POST', 'DELETE']) {
-      const response = await fetch(`${local.stack.servicesUrl}/@connections/${encodeURIComponent('L0SM9cOFvHcCIhw=')}`, {
-        method,
-        body: method === 'POST' ? '{}' : undefined,
-      });
+      const response = await fetch(
+        `${local.stack.servicesUrl}/@connections/${encodeURIComponent('L0SM9cOFvHcCIhw=')}`,
+        {
+          method,
+          body: method === 'POST' ? '{}' : undefined,
+        },
+      );
       expect(response.status, method).toBe(410);
       expect(response.headers.get('x-amzn-errortype')).toBe('GoneException');
       expect(await response.json()).toEqual({ message: expect.any(String) });
     }
     const client = new ApiGatewayManagementApiClient(localClientConfig(local.stack.servicesUrl));
-    await expect(client.send(new GetConnectionCommand({ ConnectionId: 'gone/+=' }))).rejects.toBeInstanceOf(GoneException);
+    await expect(client.send(new GetConnectionCommand({ ConnectionId: 'gone/+=' }))).rejects.toBeInstanceOf(
+      GoneException,
+    );
     client.destroy();
   });
 
@@ -190,17 +219,22 @@ describe("API Gateway's frame and message limits", () => {
     const socket = await openSocket(roomUrl(room.room_id, `visitor=${room.visitor_token}`));
     const body = JSON.stringify({ message: 'x'.repeat(90 * 1024) });
     const fragments = (text: string) => text.match(/[\s\S]{1,30720}/g)!;
-    fragments(body).forEach((part, i, all) => socket.ws.send(part, { fin: i === all.length - 1 }));
+    const sendFragments = (ws: TestSocket, parts: string[]) => {
+      for (const [i, part] of parts.entries()) ws.ws.send(part, { fin: i === parts.length - 1 });
+    };
+    sendFragments(socket, fragments(body));
     expect(await socket.next()).toEqual({ error: expect.stringContaining('at most'), code: 'message_too_long' });
 
-    fragments('x'.repeat(150 * 1024)).forEach((part, i, all) => socket.ws.send(part, { fin: i === all.length - 1 }));
+    sendFragments(socket, fragments('x'.repeat(150 * 1024)));
     expect((await socket.closed).code).toBe(1009);
   });
 });
 
 describe('one local stack per process', () => {
   it('refuses a second start, since the bundles keep their first configuration', async () => {
-    await expect(startLocalStack({ port: 0, dynamodb: 'memory', log: () => undefined })).rejects.toThrow(/already started/);
+    await expect(startLocalStack({ port: 0, dynamodb: 'memory', log: () => undefined })).rejects.toThrow(
+      /already started/,
+    );
   });
 });
 
@@ -261,14 +295,20 @@ describe('the drift guard', () => {
   it('fails naming the variable whose intrinsic has no local value', () => {
     const resolve = () =>
       resolveEnvironment(
-        { functions: new Map([['Fn', fakeFunction({ TABLE_NAME: { Ref: 'Table' }, QUEUE_URL: { Ref: 'Queue' } })]]), resourceTypes },
+        {
+          functions: new Map([['Fn', fakeFunction({ TABLE_NAME: { Ref: 'Table' }, QUEUE_URL: { Ref: 'Queue' } })]]),
+          resourceTypes,
+        },
         values,
       );
     expect(resolve).toThrow(LocalStackError);
     expect(resolve).toThrow(/QUEUE_URL of Fn: Ref to Queue \(AWS::SQS::Queue\)/);
     expect(() =>
       resolveEnvironment(
-        { functions: new Map([['Fn', fakeFunction({ HOST: { 'Fn::GetAtt': ['Distribution', 'DomainName'] } })]]), resourceTypes },
+        {
+          functions: new Map([['Fn', fakeFunction({ HOST: { 'Fn::GetAtt': ['Distribution', 'DomainName'] } })]]),
+          resourceTypes,
+        },
         values,
       ),
     ).toThrow(/HOST of Fn: Fn::GetAtt/);
@@ -292,11 +332,20 @@ describe('the drift guard', () => {
     });
     const integration = (api: string, fnId: string) => ({
       Type: 'AWS::ApiGatewayV2::Integration',
-      Properties: { ApiId: { Ref: api }, IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0', IntegrationUri: { 'Fn::GetAtt': [fnId, 'Arn'] } },
+      Properties: {
+        ApiId: { Ref: api },
+        IntegrationType: 'AWS_PROXY',
+        PayloadFormatVersion: '2.0',
+        IntegrationUri: { 'Fn::GetAtt': [fnId, 'Arn'] },
+      },
     });
     const route = (api: string, key: string, integrationId: string) => ({
       Type: 'AWS::ApiGatewayV2::Route',
-      Properties: { ApiId: { Ref: api }, RouteKey: key, Target: { 'Fn::Join': ['', ['integrations/', { Ref: integrationId }]] } },
+      Properties: {
+        ApiId: { Ref: api },
+        RouteKey: key,
+        Target: { 'Fn::Join': ['', ['integrations/', { Ref: integrationId }]] },
+      },
     });
     const template = {
       Resources: {
@@ -314,7 +363,14 @@ describe('the drift guard', () => {
     };
     writeFileSync(join(dir, 'Fake.template.json'), JSON.stringify(template));
     await expect(
-      startLocalStack({ assemblyDir: dir, stackName: 'Fake', synth: false, port: 0, dynamodb: 'memory', log: () => undefined }),
+      startLocalStack({
+        assemblyDir: dir,
+        stackName: 'Fake',
+        synth: false,
+        port: 0,
+        dynamodb: 'memory',
+        log: () => undefined,
+      }),
     ).rejects.toThrow(/QUEUE_URL of Fn: Ref to Queue \(AWS::SQS::Queue\) has no local value/);
   });
 });

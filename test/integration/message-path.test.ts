@@ -69,14 +69,20 @@ describe('a full room', () => {
     for (let i = 1; i < MAX_MESSAGES_PER_ROOM; i += 1) await sendAndEcho(visitor, `message ${i}`);
     const overflow = randomUUID();
     owner.ws.send(JSON.stringify({ message: 'one too many', client_id: overflow }));
-    expect(await answerTo(owner, overflow)).toEqual({ error: expect.any(String), code: 'room_full', client_id: overflow });
+    expect(await answerTo(owner, overflow)).toEqual({
+      error: expect.any(String),
+      code: 'room_full',
+      client_id: overflow,
+    });
 
     // A retry of a message that was stored is not a new one: answered with its echo.
     const retried = await sendAndEcho(visitor, 'message 0', { client_id: first });
     expect(retried.client_id).toBe(first);
 
     const history = await local.api.messages(room.room_id, { token });
-    expect(history.map((m) => m.content)).toEqual(Array.from({ length: MAX_MESSAGES_PER_ROOM }, (_, i) => `message ${i}`));
+    expect(history.map((m) => m.content)).toEqual(
+      Array.from({ length: MAX_MESSAGES_PER_ROOM }, (_, i) => `message ${i}`),
+    );
     await closeAll([visitor, owner]);
   });
 });

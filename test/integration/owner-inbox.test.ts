@@ -7,7 +7,17 @@ import { refusalOf, type TestSocket } from './support/ws-client.js';
 /** The owner's inbox socket: every room of that owner, on every device, and nobody else's. */
 const local = useLocalStack({ environment: MANY_ROOM_STARTS });
 
-const ROOM_VIEW_KEYS = ['created_at', 'id', 'is_active', 'last_message', 'last_read', 'owner_id', 'unread_count', 'updated_at', 'visitor_name'];
+const ROOM_VIEW_KEYS = [
+  'created_at',
+  'id',
+  'is_active',
+  'last_message',
+  'last_read',
+  'owner_id',
+  'unread_count',
+  'updated_at',
+  'visitor_name',
+];
 
 /** Waits until every socket has `count` frames and returns them, the same on each. */
 async function sameFrames(sockets: TestSocket[], count: number, what: string): Promise<Frame[]> {
@@ -84,7 +94,9 @@ describe("the owner's inbox", () => {
     const token = await local.api.ownerToken(ownerId);
     const room = await local.api.startChat(ownerId);
     expect(await refusalOf(`${local.stack.wsUrl}/ws/inbox/`)).toBe('handshake refused: 401');
-    expect(await refusalOf(`${local.stack.wsUrl}/ws/inbox/?visitor=${room.visitor_token}`)).toBe('handshake refused: 401');
+    expect(await refusalOf(`${local.stack.wsUrl}/ws/inbox/?visitor=${room.visitor_token}`)).toBe(
+      'handshake refused: 401',
+    );
     expect(await refusalOf(`${local.stack.wsUrl}/ws/inbox/?token=not.a.jwt`)).toBe('handshake refused: 401');
 
     const phone = await local.api.inboxSocket(token);

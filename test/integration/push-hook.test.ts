@@ -204,7 +204,14 @@ describe("the EventBridge stub's log", () => {
         bus: 'default',
         source: 'carchat',
         detailType: 'chat.visitor_message',
-        detail: { room_id: room.room_id, owner_id: ownerId, message_id: message.id, owner_online: false, created_at: message.created_at, unread_count: 1 },
+        detail: {
+          room_id: room.room_id,
+          owner_id: ownerId,
+          message_id: message.id,
+          owner_online: false,
+          created_at: message.created_at,
+          unread_count: 1,
+        },
       },
     ]);
     // The entry itself carried the preview; only the log leaves it out.

@@ -3,14 +3,26 @@ import { describe, expect, it } from 'vitest';
 import { LocalStackProcess } from '../../bench/lib/local-stack-process.js';
 import { freePort } from '../../local/free-port.js';
 import { signOwnerToken } from '../../local/owner-token.js';
-import { barrier, broadcastOf, closeAll, framesOf, waitForFrames, type Frame, type StartedRoom } from './support/chat.js';
+import {
+  barrier,
+  broadcastOf,
+  closeAll,
+  framesOf,
+  waitForFrames,
+  type Frame,
+  type StartedRoom,
+} from './support/chat.js';
 import { MANY_FRAMES, MANY_ROOM_STARTS, useLocalStack } from './support/local-stack-fixture.js';
 import { openSocket, type TestSocket } from './support/ws-client.js';
 
 /** Issue 12: last message, unread counts and read positions in room objects; read receipts; typing. */
 const local = useLocalStack({ environment: { ...MANY_ROOM_STARTS, ...MANY_FRAMES } });
 
-const getRoom = async (httpUrl: string, roomId: string, reader: { token: string } | { visitor: string }): Promise<Frame> => {
+const getRoom = async (
+  httpUrl: string,
+  roomId: string,
+  reader: { token: string } | { visitor: string },
+): Promise<Frame> => {
   const query = 'visitor' in reader ? `?visitor=${reader.visitor}` : '';
   const response = await fetch(`${httpUrl}/api/chat/rooms/${roomId}/${query}`, {
     headers: 'token' in reader ? { authorization: `Bearer ${reader.token}` } : {},
@@ -26,7 +38,14 @@ async function sendAll(socket: TestSocket, texts: string[]): Promise<void> {
   await Promise.all(texts.map((text) => broadcastOf(socket, text)));
 }
 
-async function chat(): Promise<{ ownerId: string; token: string; room: StartedRoom; visitor: TestSocket; visitor2: TestSocket; owner: TestSocket }> {
+async function chat(): Promise<{
+  ownerId: string;
+  token: string;
+  room: StartedRoom;
+  visitor: TestSocket;
+  visitor2: TestSocket;
+  owner: TestSocket;
+}> {
   const ownerId = randomUUID();
   const token = await local.api.ownerToken(ownerId);
   const room = await local.api.startChat(ownerId);
@@ -48,17 +67,35 @@ describe('room activity', () => {
     expect(fresh).toMatchObject({ last_message: null, unread_count: 0, last_read: { owner: null, visitor: null } });
 
     await Promise.all([
-      sendAll(visitor, Array.from({ length: 12 }, (_, i) => `visitor ${i}`)),
-      sendAll(visitor2, Array.from({ length: 8 }, (_, i) => `visitor2 ${i}`)),
-      sendAll(owner, Array.from({ length: 5 }, (_, i) => `owner ${i}`)),
+      sendAll(
+        visitor,
+        Array.from({ length: 12 }, (_, i) => `visitor ${i}`),
+      ),
+      sendAll(
+        visitor2,
+        Array.from({ length: 8 }, (_, i) => `visitor2 ${i}`),
+      ),
+      sendAll(
+        owner,
+        Array.from({ length: 5 }, (_, i) => `owner ${i}`),
+      ),
     ]);
 
     const history = await local.api.messages(room.room_id, { token });
     expect(history).toHaveLength(25);
     const newest = history.at(-1)!;
-    const preview = { id: newest.id, sender_type: newest.sender_type, content: newest.content, created_at: newest.created_at };
+    const preview = {
+      id: newest.id,
+      sender_type: newest.sender_type,
+      content: newest.content,
+      created_at: newest.created_at,
+    };
     const asOwner = await getRoom(local.stack.httpUrl, room.room_id, { token });
-    expect(asOwner).toMatchObject({ unread_count: 20, last_message: preview, last_read: { owner: null, visitor: null } });
+    expect(asOwner).toMatchObject({
+      unread_count: 20,
+      last_message: preview,
+      last_read: { owner: null, visitor: null },
+    });
     expect(asOwner.updated_at).toBe(newest.created_at);
     expect(await getRoom(local.stack.httpUrl, room.room_id, { visitor: room.visitor_token })).toMatchObject({
       unread_count: 5,
@@ -78,16 +115,29 @@ describe('room activity', () => {
 
     owner.ws.send(JSON.stringify({ type: 'read', message_id: two!.id }));
     const everyone = [visitor, visitor2, owner];
-    const receipts = await Promise.all(everyone.map((s) => waitForFrames(s, (f) => f.some((x) => x.type === 'read'), 'the read receipt')));
-    const receipt = receipts[0]!.find((f) => f.type === 'read')!;
-    expect(receipt).toEqual({ type: 'read', room_id: room.room_id, reader: 'owner', message_id: two!.id, read_at: expect.any(String) });
-    for (const frames of receipts) expect(frames.filter((f) => f.type === 'read')).toEqual([receipt]);
-    const [updated] = (await waitForFrames(inbox, (f) => f.some((x) => x.type === 'room.updated'), 'room.updated')).filter(
-      (f) => f.type === 'room.updated',
+    const receipts = await Promise.all(
+      everyone.map((s) => waitForFrames(s, (f) => f.some((x) => x.type === 'read'), 'the read receipt')),
     );
+    const receipt = receipts[0]!.find((f) => f.type === 'read')!;
+    expect(receipt).toEqual({
+      type: 'read',
+      room_id: room.room_id,
+      reader: 'owner',
+      message_id: two!.id,
+      read_at: expect.any(String),
+    });
+    for (const frames of receipts) expect(frames.filter((f) => f.type === 'read')).toEqual([receipt]);
+    const [updated] = (
+      await waitForFrames(inbox, (f) => f.some((x) => x.type === 'room.updated'), 'room.updated')
+    ).filter((f) => f.type === 'room.updated');
     expect(updated).toEqual({
       type: 'room.updated',
-      room: expect.objectContaining({ id: room.room_id, owner_id: ownerId, unread_count: 1, last_read: { owner: two!.id, visitor: null } }),
+      room: expect.objectContaining({
+        id: room.room_id,
+        owner_id: ownerId,
+        unread_count: 1,
+        last_read: { owner: two!.id, visitor: null },
+      }),
     });
 
     // An earlier id changes nothing: only the sender hears the position as it stands.
@@ -97,7 +147,10 @@ describe('room activity', () => {
     expect(readFrames(visitor)).toEqual([receipt]);
     expect(framesOf(inbox).filter((f) => f.type === 'room.updated')).toHaveLength(1);
     expect(framesOf(otherInbox)).toEqual([]);
-    expect(await getRoom(local.stack.httpUrl, room.room_id, { token })).toMatchObject({ unread_count: 1, last_read: { owner: two!.id } });
+    expect(await getRoom(local.stack.httpUrl, room.room_id, { token })).toMatchObject({
+      unread_count: 1,
+      last_read: { owner: two!.id },
+    });
 
     // Reading the newest: nothing unread; the visitor sees the owner's position reach its message.
     owner.ws.send(JSON.stringify({ type: 'read', message_id: three!.id }));
@@ -112,9 +165,17 @@ describe('room activity', () => {
     const reply = await sendAndWait(owner, 'reply');
     const inboxFrames = framesOf(inbox).length;
     visitor2.ws.send(JSON.stringify({ type: 'read', message_id: reply }));
-    await waitForFrames(owner, (f) => f.some((x) => x.type === 'read' && x.reader === 'visitor'), 'the visitor’s receipt');
+    await waitForFrames(
+      owner,
+      (f) => f.some((x) => x.type === 'read' && x.reader === 'visitor'),
+      'the visitor’s receipt',
+    );
     await barrier([...everyone, inbox]);
-    expect(framesOf(inbox).slice(inboxFrames).filter((f) => f.type !== 'message')).toEqual([]);
+    expect(
+      framesOf(inbox)
+        .slice(inboxFrames)
+        .filter((f) => f.type !== 'message'),
+    ).toEqual([]);
     expect(await getRoom(local.stack.httpUrl, room.room_id, { visitor: room.visitor_token })).toMatchObject({
       unread_count: 0,
       last_read: { owner: three!.id, visitor: reply },
@@ -130,7 +191,8 @@ describe('room activity', () => {
     await waitForFrames(visitor, (f) => f.some((x) => x.type === 'read'), 'the receipt');
     const third = await sendAndWait(visitor2, 'third');
 
-    const unread = (id: string) => local.putEvents.filter((e) => e.detail.message_id === id).map((e) => e.detail.unread_count);
+    const unread = (id: string) =>
+      local.putEvents.filter((e) => e.detail.message_id === id).map((e) => e.detail.unread_count);
     // Published after the broadcast: polled until all three arrived.
     await expect.poll(() => [unread(first), unread(second), unread(third)], { timeout: 5000 }).toEqual([[1], [2], [1]]);
     expect(local.putEvents.filter((e) => e.detail.room_id === room.room_id)).toHaveLength(3);
@@ -145,11 +207,15 @@ describe('room activity', () => {
     const foreign = await broadcastOf(stranger, 'not yours');
 
     owner.ws.send(JSON.stringify({ type: 'read', message_id: foreign.id }));
-    const [refusal] = (await waitForFrames(owner, (f) => f.some((x) => 'code' in x), 'the refusal')).filter((x) => 'code' in x);
+    const [refusal] = (await waitForFrames(owner, (f) => f.some((x) => 'code' in x), 'the refusal')).filter(
+      (x) => 'code' in x,
+    );
     expect(refusal).toEqual({ error: expect.any(String), code: 'unknown_message' });
     await barrier([visitor, visitor2, owner]);
     expect(readFrames(visitor)).toEqual([]);
-    expect(await getRoom(local.stack.httpUrl, room.room_id, { token })).toMatchObject({ last_read: { owner: null, visitor: null } });
+    expect(await getRoom(local.stack.httpUrl, room.room_id, { token })).toMatchObject({
+      last_read: { owner: null, visitor: null },
+    });
     await closeAll([visitor, visitor2, owner, stranger]);
   });
 
@@ -192,11 +258,19 @@ describe('room activity', () => {
     try {
       const jwtSecret = `restart-${randomUUID()}`;
       const port = await freePort();
-      await host.startStack({ port, host: '127.0.0.1', dynamodbEndpoint: local.stack.dynamoDbEndpoint, jwtSecret, logLevel: 'ERROR' });
+      await host.startStack({
+        port,
+        host: '127.0.0.1',
+        dynamodbEndpoint: local.stack.dynamoDbEndpoint,
+        jwtSecret,
+        logLevel: 'ERROR',
+      });
       const httpUrl = `http://127.0.0.1:${port}`;
       const restartedToken = await signOwnerToken(before.owner_id as string, jwtSecret);
       expect(await getRoom(httpUrl, room.room_id, { token: restartedToken })).toEqual(before);
-      expect(before).toMatchObject({ unread_count: 4 - history.slice(0, 1).filter((m) => m.sender_type === 'visitor').length });
+      expect(before).toMatchObject({
+        unread_count: 4 - history.slice(0, 1).filter((m) => m.sender_type === 'visitor').length,
+      });
 
       // And counts on from there.
       const again = await openSocket(`ws://127.0.0.1:${port}/ws/chat/${room.room_id}/?visitor=${room.visitor_token}`);

@@ -50,7 +50,9 @@ describe('GET /api/chat/rooms/<room_id>/', () => {
     expect((await local.api.closeRoom(room.room_id, token)).status).toBe(200);
 
     // What the client sees: a refused handshake (browsers do not even see the status) ...
-    expect(await refusalOf(local.api.roomUrl(room.room_id, `visitor=${room.visitor_token}`))).toMatch(/^handshake refused/);
+    expect(await refusalOf(local.api.roomUrl(room.room_id, `visitor=${room.visitor_token}`))).toMatch(
+      /^handshake refused/,
+    );
     // ... and what it learns by asking.
     const asVisitor = await getRoom(room.room_id, { visitor: room.visitor_token });
     expect(asVisitor.status).toBe(200);
@@ -61,7 +63,11 @@ describe('GET /api/chat/rooms/<room_id>/', () => {
   it('answers an expired owner token with 401: the owner refreshes it and reconnects', async () => {
     const ownerId = randomUUID();
     const room = await local.api.startChat(ownerId);
-    const expired = await customOwnerToken(local.stack.jwtSecret, { user_id: ownerId }, Math.floor(Date.now() / 1000) - 300);
+    const expired = await customOwnerToken(
+      local.stack.jwtSecret,
+      { user_id: ownerId },
+      Math.floor(Date.now() / 1000) - 300,
+    );
 
     expect(await refusalOf(local.api.roomUrl(room.room_id, `token=${expired}`))).toBe('handshake refused: 401');
     const answer = await getRoom(room.room_id, { token: expired });
@@ -92,7 +98,11 @@ describe('GET /api/chat/rooms/<room_id>/', () => {
     const room = await local.api.startChat(randomUUID());
     const token = await local.api.ownerToken(randomUUID());
 
-    expect(await getRoom(randomUUID(), { token })).toEqual({ status: 404, allow: null, body: { detail: 'Not found.' } });
+    expect(await getRoom(randomUUID(), { token })).toEqual({
+      status: 404,
+      allow: null,
+      body: { detail: 'Not found.' },
+    });
     expect((await getRoom(randomUUID(), { visitor: room.visitor_token })).status).toBe(404);
     expect((await getRoom('not-a-room', { token })).status).toBe(404);
   });
@@ -114,7 +124,8 @@ describe('the paths around the room', () => {
     const token = await local.api.ownerToken(ownerId);
     const room = await local.api.startChat(ownerId);
     const auth = { authorization: `Bearer ${token}` };
-    const at = (path: string, method = 'GET') => fetch(`${local.stack.httpUrl}/api/chat/rooms/${room.room_id}${path}`, { method, headers: auth });
+    const at = (path: string, method = 'GET') =>
+      fetch(`${local.stack.httpUrl}/api/chat/rooms/${room.room_id}${path}`, { method, headers: auth });
 
     for (const path of ['/messages', '/messages/']) {
       const history = await at(path);

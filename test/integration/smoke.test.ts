@@ -16,7 +16,10 @@ const local = useLocalStack({ environment: MANY_ROOM_STARTS });
 const ALL_CHECKS = Object.values(CHECKS);
 
 /** Runs the smoke entry point as `npm run smoke` does; resolves with its exit code and output lines. */
-function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; lines: string[]; stderr: string }> {
+function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; lines: string[]; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'smoke/run.ts', ...args], {
       cwd: join(import.meta.dirname, '../..'),
@@ -36,7 +39,11 @@ describe('npm run smoke against the local stack', () => {
   it('passes every check with the signing key (a fresh owner, and a second one for the 403)', async () => {
     const lines: string[] = [];
 
-    const report = await runSmoke({ baseUrl: local.stack.httpUrl, jwtSecret: local.stack.jwtSecret, print: (line) => lines.push(line) });
+    const report = await runSmoke({
+      baseUrl: local.stack.httpUrl,
+      jwtSecret: local.stack.jwtSecret,
+      print: (line) => lines.push(line),
+    });
 
     expect(report.results.filter((r) => r.status !== 'ok')).toEqual([]);
     expect(report.results.map((r) => r.name)).toEqual(ALL_CHECKS);
@@ -54,7 +61,9 @@ describe('npm run smoke against the local stack', () => {
     expect(report.results.filter((r) => r.status !== 'ok')).toEqual([]);
     // Both rooms it made were closed.
     await expect
-      .poll(async () => ((await local.api.listRooms(token)) as { is_active: boolean }[]).map((r) => r.is_active), { timeout: 5000 })
+      .poll(async () => ((await local.api.listRooms(token)) as { is_active: boolean }[]).map((r) => r.is_active), {
+        timeout: 5000,
+      })
       .toEqual([false, false]);
   });
 

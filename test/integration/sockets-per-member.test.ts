@@ -11,7 +11,10 @@ const local = useLocalStack({ environment: { ...MANY_ROOM_STARTS, SOCKETS_PER_RO
 
 /** Resolves true once the socket is closed, false if it is still open after `ms`. */
 const closedWithin = (socket: TestSocket, ms: number) =>
-  Promise.race([socket.closed.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms))]);
+  Promise.race([
+    socket.closed.then(() => true),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms)),
+  ]);
 
 describe('sockets per room member', () => {
   it('refuses the socket beyond the cap with 429, per role, and admits one again after a socket closes', async () => {
@@ -31,7 +34,8 @@ describe('sockets per room member', () => {
 
     // The refused ones left nothing behind, and the admitted ones all work.
     expect(await roomConnectionIds(local.stack, room.room_id)).toHaveLength(2 * CAP);
-    for (const socket of [...visitors, ...owners]) await sendAndEcho(socket, `from a socket within the cap ${randomUUID()}`);
+    for (const socket of [...visitors, ...owners])
+      await sendAndEcho(socket, `from a socket within the cap ${randomUUID()}`);
 
     // A socket closed makes room for a new one (once $disconnect has forgotten it).
     visitors[0]!.ws.close();
@@ -47,10 +51,16 @@ describe('sockets per room member', () => {
       const room = await local.api.startChat(randomUUID());
       const url = local.api.roomUrl(room.room_id, `visitor=${room.visitor_token}`);
       const attempts = await Promise.all(
-        Array.from({ length: 12 }, () => openSocket(url).then((socket) => socket, (error: Error) => error.message)),
+        Array.from({ length: 12 }, () =>
+          openSocket(url).then(
+            (socket) => socket,
+            (error: Error) => error.message,
+          ),
+        ),
       );
       const opened = attempts.filter((a): a is TestSocket => typeof a !== 'string');
-      for (const refusal of attempts.filter((a) => typeof a === 'string')) expect(refusal).toBe('handshake refused: 429');
+      for (const refusal of attempts.filter((a) => typeof a === 'string'))
+        expect(refusal).toBe('handshake refused: 429');
       // A socket that a slower, earlier-ranked handshake overtook is closed by the server, as
       // soon as the overtaking $connect has run (seconds on a loaded machine): wait for the
       // closes, then give a wrong extra close a moment to show.

@@ -42,6 +42,8 @@ describe('a non-default stackName', () => {
     const served = local.stack.served.webSocketRoutes.find((route) => route.routeKey === '$default');
     expect(messageFunction(assembly).logicalId).toBe(served?.functionId);
     // The role's table actions, read from the template's policies.
-    expect(messageFunction(assembly).actions).toEqual(expect.arrayContaining(['dynamodb:UpdateItem', 'execute-api:ManageConnections']));
+    expect(messageFunction(assembly).actions).toEqual(
+      expect.arrayContaining(['dynamodb:UpdateItem', 'execute-api:ManageConnections']),
+    );
   });
 });

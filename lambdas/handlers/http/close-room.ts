@@ -7,4 +7,9 @@ import { makeHandler } from './close-room.route.js';
 export { makeHandler };
 
 /** The deployed entry point (CDK `handler: 'handler'`): dependencies from the environment, once per cold start. */
-export const handler = makeHandler({ store: storeFromEnv(), verifier: verifierFromEnv(), gateway: gatewayFromEnv(), clock: systemClock });
+export const handler = makeHandler({
+  store: storeFromEnv(),
+  verifier: verifierFromEnv(),
+  gateway: gatewayFromEnv(),
+  clock: systemClock,
+});

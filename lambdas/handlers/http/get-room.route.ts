@@ -15,7 +15,10 @@ export const makeHandler = (deps: GetRoomHandlerDeps) =>
     methods: {
       GET: async ({ params, query, header }) => ({
         status: 200,
-        body: await getRoom(deps, params[0], { owner: bearerCredential(header('authorization')), visitorToken: query.visitor }),
+        body: await getRoom(deps, params[0], {
+          owner: bearerCredential(header('authorization')),
+          visitorToken: query.visitor,
+        }),
       }),
     },
   });

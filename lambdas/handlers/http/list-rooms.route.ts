@@ -14,6 +14,9 @@ export const makeHandler = (deps: ListRoomsHandlerDeps) =>
     path: /^\/api\/chat\/rooms\/?$/,
     methods: {
       GET: async ({ header, query }) =>
-        listResponse('/api/chat/rooms/', await listRooms(deps, bearerCredential(header('authorization')), query.cursor)),
+        listResponse(
+          '/api/chat/rooms/',
+          await listRooms(deps, bearerCredential(header('authorization')), query.cursor),
+        ),
     },
   });

@@ -26,7 +26,8 @@ export function parseFrame(text: string | undefined): ClientFrame {
     }
     if ('message' in frame) return invalid(`A ${frame.type} frame carries no message; send the message on its own.`);
     if (frame.type === 'read') {
-      if (!isUuid(frame.message_id)) return invalid('A read frame needs "message_id": the id of a message of this room.');
+      if (!isUuid(frame.message_id))
+        return invalid('A read frame needs "message_id": the id of a message of this room.');
       return { type: 'read', messageId: frame.message_id.toLowerCase(), ...(clientId ? { clientId } : {}) };
     }
     return { type: frame.type, ...(clientId ? { clientId } : {}) };

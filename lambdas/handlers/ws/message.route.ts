@@ -16,5 +16,8 @@ export interface MessageHandlerDeps {
 export const makeHandler = (deps: MessageHandlerDeps) =>
   webSocketHandler(async (event, logger, metrics) => {
     const { connectionId, requestTimeEpoch } = event.requestContext;
-    await handleFrame({ ...deps, logger, metrics }, { connectionId, frame: parseFrame(event.body), arrivedAtMs: requestTimeEpoch });
+    await handleFrame(
+      { ...deps, logger, metrics },
+      { connectionId, frame: parseFrame(event.body), arrivedAtMs: requestTimeEpoch },
+    );
   });

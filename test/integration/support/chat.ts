@@ -79,7 +79,9 @@ export function chatClient(stack: LocalStack) {
       return body as HistoryItem[];
     },
     async listRooms(token: string): Promise<Frame[]> {
-      const response = await fetch(`${stack.httpUrl}/api/chat/rooms/`, { headers: { authorization: `Bearer ${token}` } });
+      const response = await fetch(`${stack.httpUrl}/api/chat/rooms/`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(response.status).toBe(200);
       return (await response.json()) as Frame[];
     },
@@ -148,7 +150,12 @@ export function waitForFrames(
 
 /** Waits for the broadcast of `text` (optionally from one sender type) and returns it. */
 export async function broadcastOf(socket: TestSocket, text: string, timeoutMs = 10_000): Promise<Broadcast> {
-  const frames = await waitForFrames(socket, (f) => f.some((x) => isBroadcast(x) && x.message === text), `the broadcast of "${text.slice(0, 40)}"`, timeoutMs);
+  const frames = await waitForFrames(
+    socket,
+    (f) => f.some((x) => isBroadcast(x) && x.message === text),
+    `the broadcast of "${text.slice(0, 40)}"`,
+    timeoutMs,
+  );
   return frames.find((x): x is Broadcast => isBroadcast(x) && x.message === text)!;
 }
 
@@ -218,7 +225,15 @@ export function putEventsEntries(lines: readonly string[]): PutEventsEntry[] {
   return lines.flatMap((line) => {
     const match = PUT_EVENTS_LINE.exec(line);
     if (!match) return [];
-    return [{ rejected: Boolean(match[1]), bus: match[2]!, source: match[3]!, detailType: match[4]!, detail: JSON.parse(match[5]!) }];
+    return [
+      {
+        rejected: Boolean(match[1]),
+        bus: match[2]!,
+        source: match[3]!,
+        detailType: match[4]!,
+        detail: JSON.parse(match[5]!),
+      },
+    ];
   });
 }
 
@@ -226,8 +241,10 @@ export function putEventsEntries(lines: readonly string[]): PutEventsEntry[] {
  * The connection ids the table holds for a room, or for an owner's inbox. Clients cannot see
  * this; it is used only to know that `$disconnect` has run, never as the behaviour under test.
  */
-export const roomConnectionIds = (stack: LocalStack, roomId: string) => connectionIds(stack, keys.roomPartition(roomId), sortKeyPrefixes.roomConnection);
-export const inboxConnectionIds = (stack: LocalStack, ownerId: string) => connectionIds(stack, keys.ownerPartition(ownerId), sortKeyPrefixes.inboxConnection);
+export const roomConnectionIds = (stack: LocalStack, roomId: string) =>
+  connectionIds(stack, keys.roomPartition(roomId), sortKeyPrefixes.roomConnection);
+export const inboxConnectionIds = (stack: LocalStack, ownerId: string) =>
+  connectionIds(stack, keys.ownerPartition(ownerId), sortKeyPrefixes.inboxConnection);
 
 async function connectionIds(stack: LocalStack, partition: string, prefix: string): Promise<string[]> {
   const client = DynamoDBDocumentClient.from(new DynamoDBClient(localClientConfig(stack.dynamoDbEndpoint)));
@@ -271,7 +288,9 @@ export function startChatFrom(
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Frame, headers: res.headers }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Frame, headers: res.headers }),
+        );
       },
     );
     req.on('error', reject);

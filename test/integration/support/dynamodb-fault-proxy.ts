@@ -52,12 +52,22 @@ export async function startDynamoDbFaultProxy(target: string): Promise<DynamoDbF
             __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',
             message: 'Internal server error (injected by the test)',
           });
-          res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0', 'content-length': Buffer.byteLength(payload) });
+          res.writeHead(500, {
+            'content-type': 'application/x-amz-json-1.0',
+            'content-length': Buffer.byteLength(payload),
+          });
           res.end(payload);
           return;
         }
         const forward = httpRequest(
-          { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent },
+          {
+            host: upstream.hostname,
+            port: upstream.port,
+            method: req.method,
+            path: req.url,
+            headers: req.headers,
+            agent,
+          },
           (response: IncomingMessage) => {
             res.writeHead(response.statusCode ?? 502, response.headers);
             response.pipe(res);

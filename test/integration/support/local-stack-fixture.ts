@@ -103,7 +103,9 @@ export function useLocalStack(options: LocalStackFixtureOptions = {}): LocalStac
   const started = <T>(value: T | undefined, name: string): T => {
     if (value !== undefined) return value;
     if (failure !== undefined) {
-      throw new Error(`useLocalStack: no ${name}, the local stack failed to start: ${String(failure)}`, { cause: failure });
+      throw new Error(`useLocalStack: no ${name}, the local stack failed to start: ${String(failure)}`, {
+        cause: failure,
+      });
     }
     throw new Error(
       `useLocalStack: ${name} was read before the fixture's beforeAll ran; read it inside a test or a hook registered after useLocalStack(), not at module level`,

@@ -12,7 +12,14 @@ import { PROJECT_ROOT } from '../../../local/synth.js';
  */
 export async function synthesizeWithContext(context: Record<string, string>): Promise<string> {
   const assemblyDir = mkdtempSync(join(tmpdir(), 'carchat-assembly-'));
-  const args = ['cdk', 'synth', '-q', '--output', assemblyDir, ...Object.entries(context).flatMap(([key, value]) => ['-c', `${key}=${value}`])];
+  const args = [
+    'cdk',
+    'synth',
+    '-q',
+    '--output',
+    assemblyDir,
+    ...Object.entries(context).flatMap(([key, value]) => ['-c', `${key}=${value}`]),
+  ];
   const output: Buffer[] = [];
   const code = await new Promise<number | null>((resolve, reject) => {
     const child = spawn('npx', args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -21,6 +28,7 @@ export async function synthesizeWithContext(context: Record<string, string>): Pr
     child.on('error', reject);
     child.on('close', resolve);
   });
-  if (code !== 0) throw new Error(`npx ${args.join(' ')} failed (exit ${code}):\n${Buffer.concat(output).toString('utf8')}`);
+  if (code !== 0)
+    throw new Error(`npx ${args.join(' ')} failed (exit ${code}):\n${Buffer.concat(output).toString('utf8')}`);
   return assemblyDir;
 }

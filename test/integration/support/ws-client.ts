@@ -17,7 +17,7 @@ export function openSocket(url: string): Promise<TestSocket> {
     const waiters: (() => void)[] = [];
     ws.on('message', (data) => {
       received.push(data.toString());
-      waiters.splice(0).forEach((wake) => wake());
+      for (const wake of waiters.splice(0)) wake();
     });
     const closed = new Promise<{ code: number; reason: string }>((done) =>
       ws.once('close', (code, reason) => done({ code, reason: reason.toString() })),
@@ -25,7 +25,10 @@ export function openSocket(url: string): Promise<TestSocket> {
     let taken = 0;
     const next = (match: (frame: unknown) => boolean = () => true, timeoutMs = 5000) =>
       new Promise<unknown>((found, fail) => {
-        const timer = setTimeout(() => fail(new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(received)}`)), timeoutMs);
+        const timer = setTimeout(
+          () => fail(new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(received)}`)),
+          timeoutMs,
+        );
         const look = () => {
           while (taken < received.length) {
             const frame = JSON.parse(received[taken++]!) as unknown;

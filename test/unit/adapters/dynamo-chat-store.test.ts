@@ -21,7 +21,8 @@ const TABLE = 'chat-table';
 const ddb = mockClient(DynamoDBDocumentClient);
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
 
-const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+const conditionFailed = () =>
+  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 function makeStore(overrides: Partial<DynamoChatStoreOptions> = {}) {
@@ -89,7 +90,9 @@ describe('DynamoChatStore', () => {
       ddb.on(GetCommand).resolves({ Item: roomItem() });
 
       await expect(makeStore().getRoom(ROOM_ID)).resolves.toEqual(room);
-      expect(inputs(GetCommand)).toEqual([{ TableName: TABLE, Key: { pk: `ROOM#${ROOM_ID}`, sk: 'ROOM' }, ConsistentRead: true }]);
+      expect(inputs(GetCommand)).toEqual([
+        { TableName: TABLE, Key: { pk: `ROOM#${ROOM_ID}`, sk: 'ROOM' }, ConsistentRead: true },
+      ]);
     });
 
     it('answers undefined for a missing room', async () => {
@@ -112,7 +115,9 @@ describe('DynamoChatStore', () => {
 
     it("judges expiry by the injected clock, not the machine's", async () => {
       const fixed = (iso: string) => ({ now: () => new Date(iso) });
-      ddb.on(GetCommand).resolves({ Item: roomItem({}, { expires_at: Date.parse('2026-02-05T12:00:00.000Z') / 1000 }) });
+      ddb
+        .on(GetCommand)
+        .resolves({ Item: roomItem({}, { expires_at: Date.parse('2026-02-05T12:00:00.000Z') / 1000 }) });
 
       await expect(makeStore({ clock: fixed('2026-02-05T11:59:59.000Z') }).getRoom(ROOM_ID)).resolves.toEqual(room);
       await expect(makeStore({ clock: fixed('2026-02-05T12:00:00.000Z') }).getRoom(ROOM_ID)).resolves.toBeUndefined();
@@ -160,7 +165,11 @@ describe('DynamoChatStore', () => {
     it('keys a new room in the owner index by its creation time, which a touch never changes', async () => {
       ddb.on(PutCommand).resolves({});
 
-      await makeStore().createRoom({ ...room, createdAt: '2026-02-05T09:00:00.000Z', updatedAt: '2026-02-05T09:00:00.000Z' });
+      await makeStore().createRoom({
+        ...room,
+        createdAt: '2026-02-05T09:00:00.000Z',
+        updatedAt: '2026-02-05T09:00:00.000Z',
+      });
 
       expect(inputs(PutCommand)[0]?.Item).toMatchObject({
         gsi1pk: `OWNER#${OWNER_A}`,
@@ -223,7 +232,12 @@ describe('DynamoChatStore', () => {
               ':zero': 0,
               ':one': 1,
               ':at': at,
-              ':last': { id: visitorMessage.id, sender_type: 'visitor', content: visitorMessage.content, created_at: at },
+              ':last': {
+                id: visitorMessage.id,
+                sender_type: 'visitor',
+                content: visitorMessage.content,
+                created_at: at,
+              },
               ':key': `${at}#${visitorMessage.id}`,
             },
             ReturnValues: 'ALL_NEW',
@@ -257,7 +271,12 @@ describe('DynamoChatStore', () => {
 
         await expect(makeStore().touchRoom(visitorMessage, 100)).resolves.toEqual({ outcome: 'closed' });
         expect(inputs(GetCommand)).toEqual([
-          { TableName: TABLE, Key: { pk: `ROOM#${ROOM_ID}`, sk: 'ROOM' }, ConsistentRead: true, ProjectionExpression: 'is_active, message_count' },
+          {
+            TableName: TABLE,
+            Key: { pk: `ROOM#${ROOM_ID}`, sk: 'ROOM' },
+            ConsistentRead: true,
+            ProjectionExpression: 'is_active, message_count',
+          },
         ]);
         expect(ddb.commandCalls(UpdateCommand)).toHaveLength(1);
       });
@@ -295,7 +314,8 @@ describe('DynamoChatStore', () => {
 
       it('answers why when the room closed or filled between the read and the second write', async () => {
         ddb.on(UpdateCommand).rejects(conditionFailed());
-        ddb.on(GetCommand)
+        ddb
+          .on(GetCommand)
           .resolvesOnce({ Item: { is_active: true, message_count: 5 } })
           .resolvesOnce({ Item: { is_active: true, message_count: 100 } });
 
@@ -310,7 +330,9 @@ describe('DynamoChatStore', () => {
       });
 
       it('rethrows any other failure', async () => {
-        ddb.on(UpdateCommand).rejects(Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException' }));
+        ddb
+          .on(UpdateCommand)
+          .rejects(Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException' }));
 
         await expect(makeStore().touchRoom(visitorMessage, 100)).rejects.toThrow('slow down');
       });
@@ -344,16 +366,21 @@ describe('DynamoChatStore', () => {
         '#otherSent': 'sent_visitor',
       };
       const forward = 'attribute_exists(pk) AND (attribute_not_exists(#key) OR #key < :key)';
-      const after = roomItem({}, { sent_visitor: 4, read_owner_id: read.id, read_owner_key: key, read_owner_count: 4, read_owner_at: readAt });
+      const after = roomItem(
+        {},
+        { sent_visitor: 4, read_owner_id: read.id, read_owner_key: key, read_owner_count: 4, read_owner_at: readAt },
+      );
 
-      it('reading the newest message copies the other side\'s count in one conditional UpdateItem, forward only', async () => {
+      it("reading the newest message copies the other side's count in one conditional UpdateItem, forward only", async () => {
         ddb.on(UpdateCommand).resolves({ Attributes: after });
 
         const outcome = await makeStore().markRead(read, 'owner', readAt);
 
         expect(outcome).toEqual({
           moved: true,
-          room: expect.objectContaining({ lastRead: { owner: { messageId: read.id, timeKey: key, count: 4, readAt } } }),
+          room: expect.objectContaining({
+            lastRead: { owner: { messageId: read.id, timeKey: key, count: 4, readAt } },
+          }),
         });
         expect(inputs(UpdateCommand)).toEqual([
           {
@@ -372,7 +399,15 @@ describe('DynamoChatStore', () => {
 
       it('leaves a position that is already there or further, and answers it', async () => {
         ddb.on(UpdateCommand).rejects(conditionFailed());
-        const further = roomItem({}, { read_owner_id: 'later', read_owner_key: `2026-02-05T13:00:00.000Z#later`, read_owner_count: 9, read_owner_at: readAt });
+        const further = roomItem(
+          {},
+          {
+            read_owner_id: 'later',
+            read_owner_key: `2026-02-05T13:00:00.000Z#later`,
+            read_owner_count: 9,
+            read_owner_at: readAt,
+          },
+        );
         ddb.on(GetCommand).resolves({ Item: further });
 
         await expect(makeStore().markRead(read, 'owner', readAt)).resolves.toEqual({
@@ -382,7 +417,7 @@ describe('DynamoChatStore', () => {
         expect(ddb.commandCalls(UpdateCommand)).toHaveLength(1);
       });
 
-      it('reading an older message counts the other side\'s newer messages and takes them from its count, if the count stood still', async () => {
+      it("reading an older message counts the other side's newer messages and takes them from its count, if the count stood still", async () => {
         ddb.on(UpdateCommand).rejectsOnce(conditionFailed()).resolves({ Attributes: after });
         ddb.on(GetCommand).resolves({ Item: roomItem({}, { sent_visitor: 6 }) });
         ddb.on(QueryCommand).resolves({ Count: 2 });
@@ -419,7 +454,9 @@ describe('DynamoChatStore', () => {
 
       await makeStore().deleteMessage(ROOM_ID, message(1).id);
 
-      expect(inputs(DeleteCommand)).toEqual([{ TableName: TABLE, Key: { pk: `ROOM#${ROOM_ID}`, sk: `MSG#${message(1).id}` } }]);
+      expect(inputs(DeleteCommand)).toEqual([
+        { TableName: TABLE, Key: { pk: `ROOM#${ROOM_ID}`, sk: `MSG#${message(1).id}` } },
+      ]);
     });
 
     it('stores a message with a put conditioned on attribute_not_exists', async () => {
@@ -429,7 +466,11 @@ describe('DynamoChatStore', () => {
       await expect(makeStore().putMessage(m)).resolves.toEqual({ stored: true });
 
       expect(inputs(PutCommand)).toEqual([
-        { TableName: TABLE, Item: messageItem(m, { expires_at: undefined }), ConditionExpression: 'attribute_not_exists(pk)' },
+        {
+          TableName: TABLE,
+          Item: messageItem(m, { expires_at: undefined }),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
       ]);
       expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
     });
@@ -448,7 +489,11 @@ describe('DynamoChatStore', () => {
       ddb.on(PutCommand).rejects(conditionFailed());
       ddb.on(GetCommand).resolves({ Item: messageItem(original) });
 
-      const result = await makeStore().putMessage({ ...original, content: 'retry', createdAt: '2026-02-05T11:09:00.000Z' });
+      const result = await makeStore().putMessage({
+        ...original,
+        content: 'retry',
+        createdAt: '2026-02-05T11:09:00.000Z',
+      });
 
       expect(result).toEqual({ stored: false, original });
       expect(inputs(GetCommand)).toEqual([
@@ -507,12 +552,17 @@ describe('DynamoChatStore', () => {
         .resolvesOnce({ Items: [messageItem(message(2))], LastEvaluatedKey: { pk: 'a', sk: 'b' } })
         .resolvesOnce({ Items: [messageItem(message(1))] });
 
-      await expect(makeStore().listMessages(ROOM_ID, {})).resolves.toEqual({ messages: [message(1), message(2)], more: false });
+      await expect(makeStore().listMessages(ROOM_ID, {})).resolves.toEqual({
+        messages: [message(1), message(2)],
+        more: false,
+      });
       expect(inputs(QueryCommand)[1]).toMatchObject({ ExclusiveStartKey: { pk: 'a', sk: 'b' } });
     });
 
     it('with a limit reads newest first and returns them oldest first', async () => {
-      ddb.on(QueryCommand).resolves({ Items: [messageItem(message(5)), messageItem(message(4)), messageItem(message(3))] });
+      ddb
+        .on(QueryCommand)
+        .resolves({ Items: [messageItem(message(5)), messageItem(message(4)), messageItem(message(3))] });
 
       const slice = await makeStore().listMessages(ROOM_ID, { limit: 2 });
 
@@ -572,7 +622,10 @@ describe('DynamoChatStore', () => {
       expect(slice).toEqual({ messages: [message(2), message(3)], more: false });
       expect(inputs(QueryCommand)[0]).toMatchObject({
         KeyConditionExpression: 'pk = :room AND lsi1sk BETWEEN :lower AND :upper',
-        ExpressionAttributeValues: { ':lower': `${after.createdAt}#${after.id}`, ':upper': `${before.createdAt}#${before.id}` },
+        ExpressionAttributeValues: {
+          ':lower': `${after.createdAt}#${after.id}`,
+          ':upper': `${before.createdAt}#${before.id}`,
+        },
       });
     });
 
@@ -585,7 +638,10 @@ describe('DynamoChatStore', () => {
 
     it('leaves expired messages out of the history', async () => {
       ddb.on(QueryCommand).resolves({
-        Items: [messageItem(message(2), { expires_at: nowSeconds() + 60 }), messageItem(message(1), { expires_at: nowSeconds() - 1 })],
+        Items: [
+          messageItem(message(2), { expires_at: nowSeconds() + 60 }),
+          messageItem(message(1), { expires_at: nowSeconds() - 1 }),
+        ],
       });
 
       await expect(makeStore().listMessages(ROOM_ID, {})).resolves.toEqual({ messages: [message(2)], more: false });
@@ -621,7 +677,14 @@ describe('DynamoChatStore', () => {
         },
         {
           TableName: TABLE,
-          Item: { pk: `ROOM#${ROOM_ID}`, sk: 'CONN#c-1', role: 'visitor', connected_at: CONNECTED_AT, connection_id: 'c-1', expires_at: expiresAt },
+          Item: {
+            pk: `ROOM#${ROOM_ID}`,
+            sk: 'CONN#c-1',
+            role: 'visitor',
+            connected_at: CONNECTED_AT,
+            connection_id: 'c-1',
+            expires_at: expiresAt,
+          },
         },
       ]);
     });
@@ -635,7 +698,12 @@ describe('DynamoChatStore', () => {
       );
 
       const [meta, membership] = inputs(PutCommand);
-      expect(meta?.Item).toMatchObject({ pk: 'CONN#c-2', kind: 'inbox', owner_id: OWNER_A, expires_at: Math.floor(CONNECTED_AT / 1000) + 60 });
+      expect(meta?.Item).toMatchObject({
+        pk: 'CONN#c-2',
+        kind: 'inbox',
+        owner_id: OWNER_A,
+        expires_at: Math.floor(CONNECTED_AT / 1000) + 60,
+      });
       expect(membership?.Item).toEqual({
         pk: `OWNER#${OWNER_A}`,
         sk: 'INBOX#c-2',
@@ -653,7 +721,10 @@ describe('DynamoChatStore', () => {
 
         const admission = await makeStore().admitFrame('c-1', NOW_MS);
 
-        expect(admission).toEqual({ admitted: true, identity: { kind: 'room', roomId: ROOM_ID, ownerId: OWNER_A, role: 'owner' } });
+        expect(admission).toEqual({
+          admitted: true,
+          identity: { kind: 'room', roomId: ROOM_ID, ownerId: OWNER_A, role: 'owner' },
+        });
         expect(inputs(UpdateCommand)).toEqual([
           {
             TableName: TABLE,
@@ -672,7 +743,9 @@ describe('DynamoChatStore', () => {
       it('with a limit of one uses no :zero value, which DynamoDB would refuse as unused', async () => {
         ddb.on(UpdateCommand).resolves({ Attributes: metaItem });
 
-        await makeStore({ limits: { messagesPerSecond: 1, startsPerMinute: 10, startsPerHourPerOwner: 30 } }).admitFrame('c-1', NOW_MS);
+        await makeStore({
+          limits: { messagesPerSecond: 1, startsPerMinute: 10, startsPerHourPerOwner: 30 },
+        }).admitFrame('c-1', NOW_MS);
 
         expect(inputs(UpdateCommand)[0]).toMatchObject({
           UpdateExpression: 'SET rl0 = :now',
@@ -682,7 +755,9 @@ describe('DynamoChatStore', () => {
       });
 
       it('reads an inbox identity back', async () => {
-        ddb.on(UpdateCommand).resolves({ Attributes: { pk: 'CONN#c-1', sk: 'CONN', kind: 'inbox', role: 'owner', owner_id: OWNER_A } });
+        ddb
+          .on(UpdateCommand)
+          .resolves({ Attributes: { pk: 'CONN#c-1', sk: 'CONN', kind: 'inbox', role: 'owner', owner_id: OWNER_A } });
 
         await expect(makeStore().admitFrame('c-1', NOW_MS)).resolves.toEqual({
           admitted: true,
@@ -691,10 +766,20 @@ describe('DynamoChatStore', () => {
       });
 
       it('answers rate-limited when the condition fails on an existing connection, logging the refusal on the row', async () => {
-        ddb.on(UpdateCommand).rejectsOnce(conditionFailed()).resolves({ Attributes: { ...metaItem, rf0: NOW_MS } });
+        ddb
+          .on(UpdateCommand)
+          .rejectsOnce(conditionFailed())
+          .resolves({ Attributes: { ...metaItem, rf0: NOW_MS } });
 
-        await expect(makeStore().admitFrame('c-1', NOW_MS)).resolves.toEqual({ admitted: false, reason: 'rate-limited', repeated: false });
-        const sets = Array.from({ length: REPEATED_REFUSALS.count - 1 }, (_, i) => `rf${i + 1} = if_not_exists(rf${i}, :zero)`);
+        await expect(makeStore().admitFrame('c-1', NOW_MS)).resolves.toEqual({
+          admitted: false,
+          reason: 'rate-limited',
+          repeated: false,
+        });
+        const sets = Array.from(
+          { length: REPEATED_REFUSALS.count - 1 },
+          (_, i) => `rf${i + 1} = if_not_exists(rf${i}, :zero)`,
+        );
         expect(inputs(UpdateCommand)[1]).toEqual({
           TableName: TABLE,
           Key: { pk: 'CONN#c-1', sk: 'CONN' },
@@ -708,7 +793,8 @@ describe('DynamoChatStore', () => {
 
       it('says repeated when the oldest logged refusal is within the window', async () => {
         const last = `rf${REPEATED_REFUSALS.count - 1}`;
-        ddb.on(UpdateCommand)
+        ddb
+          .on(UpdateCommand)
           .rejectsOnce(conditionFailed())
           .resolvesOnce({ Attributes: { ...metaItem, [last]: NOW_MS - REPEATED_REFUSALS.withinMs + 1 } })
           .rejectsOnce(conditionFailed())
@@ -736,11 +822,16 @@ describe('DynamoChatStore', () => {
       it('a typing frame moves the relay time in the same UpdateItem, on the condition that the last relay is older than the interval', async () => {
         ddb.on(UpdateCommand).resolves({ Attributes: metaItem });
 
-        await expect(makeStore().admitFrame('c-1', NOW_MS, { everyMs: 2000 })).resolves.toMatchObject({ admitted: true, relayTyping: true });
+        await expect(makeStore().admitFrame('c-1', NOW_MS, { everyMs: 2000 })).resolves.toMatchObject({
+          admitted: true,
+          relayTyping: true,
+        });
 
         expect(inputs(UpdateCommand)).toHaveLength(1);
         expect(inputs(UpdateCommand)[0]).toMatchObject({
-          UpdateExpression: expect.stringMatching(/^SET rl0 = :now, .*rl4 = if_not_exists\(rl3, :zero\), typing_at = :now$/),
+          UpdateExpression: expect.stringMatching(
+            /^SET rl0 = :now, .*rl4 = if_not_exists\(rl3, :zero\), typing_at = :now$/,
+          ),
           ConditionExpression:
             'attribute_exists(pk) AND (attribute_not_exists(rl4) OR rl4 <= :windowStart) AND ' +
             '(attribute_not_exists(typing_at) OR typing_at <= :typingStart)',
@@ -751,16 +842,26 @@ describe('DynamoChatStore', () => {
       it('a typing frame within the interval is admitted as any frame and not relayed', async () => {
         ddb.on(UpdateCommand).rejectsOnce(conditionFailed()).resolves({ Attributes: metaItem });
 
-        await expect(makeStore().admitFrame('c-1', NOW_MS, { everyMs: 2000 })).resolves.toMatchObject({ admitted: true, relayTyping: false });
+        await expect(makeStore().admitFrame('c-1', NOW_MS, { everyMs: 2000 })).resolves.toMatchObject({
+          admitted: true,
+          relayTyping: false,
+        });
 
         expect(inputs(UpdateCommand)[1]).not.toHaveProperty('ExpressionAttributeValues.:typingStart');
         expect(inputs(UpdateCommand)[1]?.UpdateExpression).not.toContain('typing_at');
       });
 
       it('a typing frame over the frame limit is refused as any frame', async () => {
-        ddb.on(UpdateCommand).rejectsOnce(conditionFailed()).rejectsOnce(conditionFailed()).resolves({ Attributes: metaItem });
+        ddb
+          .on(UpdateCommand)
+          .rejectsOnce(conditionFailed())
+          .rejectsOnce(conditionFailed())
+          .resolves({ Attributes: metaItem });
 
-        await expect(makeStore().admitFrame('c-1', NOW_MS, { everyMs: 2000 })).resolves.toMatchObject({ admitted: false, reason: 'rate-limited' });
+        await expect(makeStore().admitFrame('c-1', NOW_MS, { everyMs: 2000 })).resolves.toMatchObject({
+          admitted: false,
+          reason: 'rate-limited',
+        });
       });
 
       it('with the limit disabled only reads the connection', async () => {
@@ -768,7 +869,10 @@ describe('DynamoChatStore', () => {
         const store = makeStore({ limits: { messagesPerSecond: 0, startsPerMinute: 10, startsPerHourPerOwner: 30 } });
 
         await expect(store.admitFrame('c-1', NOW_MS)).resolves.toMatchObject({ admitted: true });
-        await expect(store.admitFrame('c-1', NOW_MS)).resolves.toEqual({ admitted: false, reason: 'unknown-connection' });
+        await expect(store.admitFrame('c-1', NOW_MS)).resolves.toEqual({
+          admitted: false,
+          reason: 'unknown-connection',
+        });
         expect(ddb.commandCalls(UpdateCommand)).toHaveLength(0);
       });
     });
@@ -776,7 +880,16 @@ describe('DynamoChatStore', () => {
     it('removes a connection and its room membership, returning who it was', async () => {
       ddb
         .on(DeleteCommand)
-        .resolvesOnce({ Attributes: { pk: 'CONN#c-1', sk: 'CONN', kind: 'room', role: 'visitor', owner_id: OWNER_A, room_id: ROOM_ID } })
+        .resolvesOnce({
+          Attributes: {
+            pk: 'CONN#c-1',
+            sk: 'CONN',
+            kind: 'room',
+            role: 'visitor',
+            owner_id: OWNER_A,
+            room_id: ROOM_ID,
+          },
+        })
         .resolves({});
 
       const identity = await makeStore().removeConnectionById('c-1');
@@ -821,7 +934,12 @@ describe('DynamoChatStore', () => {
     });
 
     it("lists a room's sockets with one consistent Query on the room partition", async () => {
-      ddb.on(QueryCommand).resolves({ Items: [{ connection_id: 'c-1', role: 'visitor' }, { connection_id: 'c-2', role: 'owner' }] });
+      ddb.on(QueryCommand).resolves({
+        Items: [
+          { connection_id: 'c-1', role: 'visitor' },
+          { connection_id: 'c-2', role: 'owner' },
+        ],
+      });
 
       const connections = await makeStore().listRoomConnections(ROOM_ID);
 
@@ -856,14 +974,24 @@ describe('DynamoChatStore', () => {
     it('admits a start with one conditional UpdateItem on the address row, which expires', async () => {
       ddb.on(UpdateCommand).resolves({});
 
-      await expect(makeStore({ limits: { messagesPerSecond: 5, startsPerMinute: 2, startsPerHourPerOwner: 30 } }).admitRoomStart('203.0.113.7', NOW_MS)).resolves.toBe(true);
+      await expect(
+        makeStore({ limits: { messagesPerSecond: 5, startsPerMinute: 2, startsPerHourPerOwner: 30 } }).admitRoomStart(
+          '203.0.113.7',
+          NOW_MS,
+        ),
+      ).resolves.toBe(true);
 
       expect(inputs(UpdateCommand)).toEqual([
         {
           TableName: TABLE,
           Key: { pk: 'RATE#START#203.0.113.7', sk: 'RATE' },
           UpdateExpression: 'SET rl0 = :now, rl1 = if_not_exists(rl0, :zero), expires_at = :expires',
-          ExpressionAttributeValues: { ':now': NOW_MS, ':windowStart': NOW_MS - 60_000, ':zero': 0, ':expires': NOW_MS / 1000 + 120 },
+          ExpressionAttributeValues: {
+            ':now': NOW_MS,
+            ':windowStart': NOW_MS - 60_000,
+            ':zero': 0,
+            ':expires': NOW_MS / 1000 + 120,
+          },
           ConditionExpression: '(attribute_not_exists(rl1) OR rl1 <= :windowStart)',
         },
       ]);
@@ -882,7 +1010,9 @@ describe('DynamoChatStore', () => {
     });
 
     it("keeps the expressions within DynamoDB's 4 KB at the highest limits the settings allow", async () => {
-      ddb.on(UpdateCommand).resolves({ Attributes: { kind: 'room', room_id: ROOM_ID, owner_id: OWNER_A, role: 'visitor' } });
+      ddb
+        .on(UpdateCommand)
+        .resolves({ Attributes: { kind: 'room', room_id: ROOM_ID, owner_id: OWNER_A, role: 'visitor' } });
       const store = makeStore({ limits: { messagesPerSecond: 50, startsPerMinute: 100, startsPerHourPerOwner: 30 } });
 
       await store.admitRoomStart('203.0.113.7', NOW_MS);
@@ -894,8 +1024,42 @@ describe('DynamoChatStore', () => {
       }
     });
 
+    it("admits an owner's start with one conditional UpdateItem on the owner's row, over a sliding hour", async () => {
+      ddb.on(UpdateCommand).resolves({});
+
+      await expect(makeStore().admitOwnerRoomStart(OWNER_A, NOW_MS)).resolves.toBe(true);
+
+      const [update] = inputs(UpdateCommand);
+      expect(update).toMatchObject({
+        TableName: TABLE,
+        Key: { pk: `RATE#OWNER#${OWNER_A}`, sk: 'RATE' },
+        ExpressionAttributeValues: expect.objectContaining({ ':now': NOW_MS, ':windowStart': NOW_MS - 3_600_000 }),
+      });
+      expect(update?.ConditionExpression).toEqual(expect.stringContaining(':windowStart'));
+    });
+
+    it("refuses the owner's start when the condition fails", async () => {
+      ddb.on(UpdateCommand).rejects(conditionFailed());
+
+      await expect(makeStore().admitOwnerRoomStart(OWNER_A, NOW_MS)).resolves.toBe(false);
+    });
+
+    it("admits every owner's start without a database call when the owner limit is disabled", async () => {
+      await expect(
+        makeStore({
+          limits: { messagesPerSecond: 5, startsPerMinute: 10, startsPerHourPerOwner: 0 },
+        }).admitOwnerRoomStart(OWNER_A, NOW_MS),
+      ).resolves.toBe(true);
+      expect(ddb.calls()).toHaveLength(0);
+    });
+
     it('admits every start without a database call when the limit is disabled', async () => {
-      await expect(makeStore({ limits: { messagesPerSecond: 5, startsPerMinute: 0, startsPerHourPerOwner: 30 } }).admitRoomStart('203.0.113.7', NOW_MS)).resolves.toBe(true);
+      await expect(
+        makeStore({ limits: { messagesPerSecond: 5, startsPerMinute: 0, startsPerHourPerOwner: 30 } }).admitRoomStart(
+          '203.0.113.7',
+          NOW_MS,
+        ),
+      ).resolves.toBe(true);
       expect(ddb.calls()).toHaveLength(0);
     });
   });

@@ -31,7 +31,11 @@ describe('EventBridgePublisher', () => {
     expect(calls).toHaveLength(1);
     const entries = calls[0]?.args[0].input.Entries ?? [];
     expect(entries).toHaveLength(1);
-    expect(entries[0]).toMatchObject({ EventBusName: 'chat-bus', Source: 'carchat', DetailType: 'chat.visitor_message' });
+    expect(entries[0]).toMatchObject({
+      EventBusName: 'chat-bus',
+      Source: 'carchat',
+      DetailType: 'chat.visitor_message',
+    });
     expect(JSON.parse(entries[0]?.Detail ?? '')).toEqual({
       room_id: ROOM_ID,
       owner_id: OWNER_A,

@@ -11,7 +11,11 @@ const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:jwt-AbC
 const secrets = mockClient(SecretsManagerClient);
 
 function verifier(options: Partial<JwtOwnerVerifierOptions> = {}) {
-  return new JwtOwnerVerifier({ keySource: { kind: 'secret', secretArn: SECRET_ARN }, ownerClaim: 'user_id', ...options });
+  return new JwtOwnerVerifier({
+    keySource: { kind: 'secret', secretArn: SECRET_ARN },
+    ownerClaim: 'user_id',
+    ...options,
+  });
 }
 
 async function refusal(promise: Promise<unknown>): Promise<UnauthorizedError> {
@@ -38,7 +42,9 @@ describe('JwtOwnerVerifier', () => {
   it('reads the secret named by its ARN', async () => {
     await verifier().verify(await signAccessToken({ user_id: OWNER_A }));
 
-    expect(secrets.commandCalls(GetSecretValueCommand).map((call) => call.args[0].input)).toEqual([{ SecretId: SECRET_ARN }]);
+    expect(secrets.commandCalls(GetSecretValueCommand).map((call) => call.args[0].input)).toEqual([
+      { SecretId: SECRET_ARN },
+    ]);
   });
 
   it('lower-cases the owner id', async () => {
@@ -157,19 +163,28 @@ describe('JwtOwnerVerifier', () => {
     const configured = () => verifier({ issuer: 'https://auth.carinfopro.uz', audience: 'carchat' });
 
     it('accepts a token with the configured issuer and audience', async () => {
-      const token = await signAccessToken({ user_id: OWNER_A }, { issuer: 'https://auth.carinfopro.uz', audience: 'carchat' });
+      const token = await signAccessToken(
+        { user_id: OWNER_A },
+        { issuer: 'https://auth.carinfopro.uz', audience: 'carchat' },
+      );
 
       await expect(configured().verify(token)).resolves.toBe(OWNER_A);
     });
 
     it('refuses another issuer', async () => {
-      const token = await signAccessToken({ user_id: OWNER_A }, { issuer: 'https://evil.example', audience: 'carchat' });
+      const token = await signAccessToken(
+        { user_id: OWNER_A },
+        { issuer: 'https://evil.example', audience: 'carchat' },
+      );
 
       await refusal(configured().verify(token));
     });
 
     it('refuses another audience', async () => {
-      const token = await signAccessToken({ user_id: OWNER_A }, { issuer: 'https://auth.carinfopro.uz', audience: 'other-app' });
+      const token = await signAccessToken(
+        { user_id: OWNER_A },
+        { issuer: 'https://auth.carinfopro.uz', audience: 'other-app' },
+      );
 
       await refusal(configured().verify(token));
     });

@@ -27,7 +27,10 @@ describe('ManagementApiGateway', () => {
 
       const [call] = api.commandCalls(PostToConnectionCommand);
       expect(call?.args[0].input.ConnectionId).toBe('c-1');
-      expect(JSON.parse(Buffer.from(call?.args[0].input.Data as Uint8Array).toString('utf8'))).toEqual({ message: 'Salom', n: 1 });
+      expect(JSON.parse(Buffer.from(call?.args[0].input.Data as Uint8Array).toString('utf8'))).toEqual({
+        message: 'Salom',
+        n: 1,
+      });
     });
 
     it('keeps non-ASCII text intact in the posted bytes', async () => {
@@ -59,7 +62,9 @@ describe('ManagementApiGateway', () => {
     });
 
     it('does not treat an SDK v2 style statusCode 410 as gone: SDK v3 errors carry no statusCode', async () => {
-      api.on(PostToConnectionCommand).rejects(Object.assign(new Error('Gone'), { name: 'InternalServerError', statusCode: 410 }));
+      api
+        .on(PostToConnectionCommand)
+        .rejects(Object.assign(new Error('Gone'), { name: 'InternalServerError', statusCode: 410 }));
 
       await expect(gateway().send('c-1', {})).rejects.toThrow('Gone');
     });
@@ -71,7 +76,9 @@ describe('ManagementApiGateway', () => {
 
       await gateway().disconnect('c-1');
 
-      expect(api.commandCalls(DeleteConnectionCommand).map((call) => call.args[0].input)).toEqual([{ ConnectionId: 'c-1' }]);
+      expect(api.commandCalls(DeleteConnectionCommand).map((call) => call.args[0].input)).toEqual([
+        { ConnectionId: 'c-1' },
+      ]);
     });
 
     it('is fine with a connection that is already gone', async () => {

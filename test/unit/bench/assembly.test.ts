@@ -21,7 +21,10 @@ function deployed(logicalId: string, name: string): DeployedFunction {
   };
 }
 
-function assembly(webSocketRoutes: { routeKey: string; functionId: string }[], functions: DeployedFunction[]): Assembly {
+function assembly(
+  webSocketRoutes: { routeKey: string; functionId: string }[],
+  functions: DeployedFunction[],
+): Assembly {
   const cloudAssembly = {
     webSocketApi: {
       logicalId: 'Ws',
@@ -48,6 +51,8 @@ describe("the bench's message function", () => {
   it('stops the bench instead of measuring another function when no function serves $default', () => {
     const routes = [{ routeKey: '$connect', functionId: connect.logicalId }];
     expect(() => messageFunction(assembly(routes, [connect, message]))).toThrow(/\$default route/);
-    expect(() => messageFunction(assembly([{ routeKey: '$default', functionId: 'Elsewhere' }], [connect]))).toThrow(/message function/);
+    expect(() => messageFunction(assembly([{ routeKey: '$default', functionId: 'Elsewhere' }], [connect]))).toThrow(
+      /message function/,
+    );
   });
 });

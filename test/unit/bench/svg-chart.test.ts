@@ -31,7 +31,15 @@ describe('benchmark charts', () => {
       xLabel: 'x',
       yLabel: 'y',
       xLog: true,
-      series: [{ name: 's', points: [{ x: 10, y: 1 }, { x: 10_000, y: 30 }] }],
+      series: [
+        {
+          name: 's',
+          points: [
+            { x: 10, y: 1 },
+            { x: 10_000, y: 30 },
+          ],
+        },
+      ],
     });
     expect(svg.match(/<polyline /g)).toHaveLength(1);
     const ys = [...svg.matchAll(/<circle cx="[\d.]+" cy="([\d.]+)"/g)].map((m) => Number(m[1]));

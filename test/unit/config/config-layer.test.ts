@@ -25,7 +25,9 @@ describe('the config layer', () => {
 
   it('holds the only literal environment variable names, in the settings contract', () => {
     const contract = 'lambdas/config/settings-contract.ts';
-    const files = ['lambdas', 'lib', 'local', 'bench', 'test/unit/support'].flatMap(sources).filter((file) => file !== contract);
+    const files = ['lambdas', 'lib', 'local', 'bench', 'test/unit/support']
+      .flatMap(sources)
+      .filter((file) => file !== contract);
     const names = ENV_NAMES.join('|');
     // 'TABLE_NAME', TABLE_NAME: (an object key), .TABLE_NAME (a property read).
     const literal = new RegExp(`['"\`](${names})['"\`]|\\b(${names})\\s*:|\\.(${names})\\b`);
@@ -37,5 +39,19 @@ describe('the config layer', () => {
       });
 
     expect(spelled).toEqual([]);
+  });
+});
+
+describe('the handler tests', () => {
+  // Handlers own the transport and nothing else: their tests run makeHandler(deps) on the
+  // in-memory fakes. Mocking the SDK is for the adapter tests, where the requests are made.
+  it('neither mock nor import the AWS SDK', () => {
+    const sdk =
+      /from\s+['"](aws-sdk-client-mock|@aws-sdk\/[^'"]+)['"]|import\(\s*['"](aws-sdk-client-mock|@aws-sdk\/[^'"]+)['"]/;
+    const files = sources('test/unit/handlers');
+    const importers = files.filter((file) => sdk.test(readFileSync(join(root, file), 'utf8')));
+
+    expect(files.length).toBeGreaterThan(0);
+    expect(importers).toEqual([]);
   });
 });

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { readSettings } from '../../../lib/settings.js';
 import { intEnv } from '../../../lambdas/config/env.js';
-import { SETTINGS, settingDocs, type IntSetting, type SettingName, type SettingSpec } from '../../../lambdas/config/settings-contract.js';
+import {
+  SETTINGS,
+  settingDocs,
+  type IntSetting,
+  type SettingName,
+  type SettingSpec,
+} from '../../../lambdas/config/settings-contract.js';
 
 /**
  * The contract is what both readers apply: the synth's context (lib/settings.ts) and the
@@ -19,7 +25,7 @@ describe('the settings contract', () => {
     const keys = entries.flatMap(([, spec]) => (spec.context ? [spec.context] : []));
     expect(new Set(keys).size).toBe(keys.length);
     const docs = settingDocs();
-    for (const [name] of entries) expect(docs[name].trim(), name).not.toBe("");
+    for (const [name] of entries) expect(docs[name].trim(), name).not.toBe('');
   });
 
   it('is what the synth reads with no context at all', () => {
@@ -32,15 +38,19 @@ describe('the settings contract', () => {
     };
 
     for (const [name, spec] of entries) {
-      if (spec.context && spec.default !== undefined && name !== 'stackName') expect(flat[name], name).toEqual(spec.default);
+      if (spec.context && spec.default !== undefined && name !== 'stackName')
+        expect(flat[name], name).toEqual(spec.default);
     }
   });
 
-  it.each(ints.map(([name, spec]) => [name, spec] as const))('bounds %s in the synth by the contract', (_name, spec) => {
-    const key = spec.context!;
-    for (const good of [spec.min, spec.max]) expect(() => read({ [key]: String(good) })).not.toThrow();
-    for (const bad of [spec.min - 1, spec.max + 1]) expect(() => read({ [key]: String(bad) })).toThrow(key);
-  });
+  it.each(ints.map(([name, spec]) => [name, spec] as const))(
+    'bounds %s in the synth by the contract',
+    (_name, spec) => {
+      const key = spec.context!;
+      for (const good of [spec.min, spec.max]) expect(() => read({ [key]: String(good) })).not.toThrow();
+      for (const bad of [spec.min - 1, spec.max + 1]) expect(() => read({ [key]: String(bad) })).toThrow(key);
+    },
+  );
 
   it.each(envInts.map(([name, spec]) => [name, spec] as const))(
     'bounds %s in the functions by the same range and default',

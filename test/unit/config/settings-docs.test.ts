@@ -3,7 +3,12 @@ import { settingsTableRows } from '../../../lambdas/config/settings-contract.js'
 import { findSettingsTable, SETTINGS_TABLE_HEADER } from '../../../scripts/settings-table.js';
 
 /** Splits a markdown table row into its cells (no cell in this table holds a `|`). */
-const cells = (line: string) => line.replace(/^\|/, '').replace(/\|\s*$/, '').split('|').map((cell) => cell.trim());
+const cells = (line: string) =>
+  line
+    .replace(/^\|/, '')
+    .replace(/\|\s*$/, '')
+    .split('|')
+    .map((cell) => cell.trim());
 
 /** The operators' settings table, row by row, as written. */
 function documentedRows() {
@@ -23,7 +28,10 @@ describe('the settings table in the docs', () => {
   it('lists every context setting of the contract, in its order, and nothing else', () => {
     const { file, rows } = documentedRows();
 
-    expect(rows.map((row) => row.keys), `${file}: run npm run docs:settings`).toEqual(settingsTableRows().map((row) => row.keys));
+    expect(
+      rows.map((row) => row.keys),
+      `${file}: run npm run docs:settings`,
+    ).toEqual(settingsTableRows().map((row) => row.keys));
   });
 
   it("gives each setting the contract's default and meaning", () => {

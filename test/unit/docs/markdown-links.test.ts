@@ -25,7 +25,9 @@ describe('the documentation links', () => {
 
   it('links README.md to each document by audience', () => {
     const files = documentation(ROOT).map((file) => file.slice(ROOT.length));
-    expect(files).toEqual(expect.arrayContaining(['docs/api.md', 'docs/deploy.md', 'docs/architecture.md', 'docs/development.md']));
+    expect(files).toEqual(
+      expect.arrayContaining(['docs/api.md', 'docs/deploy.md', 'docs/architecture.md', 'docs/development.md']),
+    );
   });
 });
 

@@ -3,7 +3,13 @@ import { handshakeCredentials } from '../../../lambdas/handlers/ws/connect.route
 type HandshakeQuery = Record<string, string | undefined>;
 import { beforeEach, describe, expect, it } from 'vitest';
 import { connect, disconnect, type ConnectRequest } from '../../../lambdas/domain/connections.js';
-import { ChatError, ForbiddenError, TooManyRequestsError, UnauthorizedError, ValidationError } from '../../../lambdas/domain/errors.js';
+import {
+  ChatError,
+  ForbiddenError,
+  TooManyRequestsError,
+  UnauthorizedError,
+  ValidationError,
+} from '../../../lambdas/domain/errors.js';
 import {
   makeWorld,
   OTHER_ROOM_ID,
@@ -46,7 +52,9 @@ describe('connect', () => {
     const identity = await connect(world, request({ room: ROOM_ID, visitor: VISITOR_TOKEN }));
 
     expect(identity).toEqual({ kind: 'room', roomId: ROOM_ID, ownerId: OWNER_A, role: 'visitor' });
-    await expect(world.store.listRoomConnections(ROOM_ID)).resolves.toEqual([{ connectionId: 'conn-1', role: 'visitor', connectedAt: CONNECTED_AT }]);
+    await expect(world.store.listRoomConnections(ROOM_ID)).resolves.toEqual([
+      { connectionId: 'conn-1', role: 'visitor', connectedAt: CONNECTED_AT },
+    ]);
     expect(world.store.connections.get('conn-1')?.connectedAt).toBe(CONNECTED_AT);
   });
 
@@ -54,7 +62,9 @@ describe('connect', () => {
     const identity = await connect(world, request({ room: ROOM_ID, token: OWNER_A_TOKEN }));
 
     expect(identity).toEqual({ kind: 'room', roomId: ROOM_ID, ownerId: OWNER_A, role: 'owner' });
-    await expect(world.store.listRoomConnections(ROOM_ID)).resolves.toEqual([{ connectionId: 'conn-1', role: 'owner', connectedAt: CONNECTED_AT }]);
+    await expect(world.store.listRoomConnections(ROOM_ID)).resolves.toEqual([
+      { connectionId: 'conn-1', role: 'owner', connectedAt: CONNECTED_AT },
+    ]);
   });
 
   it('lower-cases an upper-case room id', async () => {
@@ -112,7 +122,7 @@ describe('connect', () => {
       expect(world.store.knowsConnection('conn-1')).toBe(false);
     });
 
-    it("the visitor token of one room on another room with 403", async () => {
+    it('the visitor token of one room on another room with 403', async () => {
       seedRoom(world.store, { id: OTHER_ROOM_ID, ownerId: OWNER_B }, UNKNOWN_UUID);
 
       const error = await refusal({ room: OTHER_ROOM_ID, visitor: VISITOR_TOKEN });
@@ -159,8 +169,16 @@ describe('connect, re-checking the room after writing its rows', () => {
     expect(world.store.knowsConnection('v-3')).toBe(false);
     expect(world.metrics.counts).toEqual({ SocketsOverMemberLimit: 1 });
     // The owner's sockets count on their own.
-    await connect(capped, { connectionId: 'o-1', credentials: handshakeCredentials({ room: ROOM_ID, token: OWNER_A_TOKEN }), connectedAtMs: 4 });
-    expect((await world.store.listRoomConnections(ROOM_ID)).map((c) => c.connectionId).sort()).toEqual(['o-1', 'v-1', 'v-2']);
+    await connect(capped, {
+      connectionId: 'o-1',
+      credentials: handshakeCredentials({ room: ROOM_ID, token: OWNER_A_TOKEN }),
+      connectedAtMs: 4,
+    });
+    expect((await world.store.listRoomConnections(ROOM_ID)).map((c) => c.connectionId).sort()).toEqual([
+      'o-1',
+      'v-1',
+      'v-2',
+    ]);
   });
 
   it('closes a socket that an earlier handshake, connecting more slowly, ranks beyond the cap', async () => {
@@ -182,7 +200,9 @@ describe('connect, re-checking the room after writing its rows', () => {
 
     const outcomes = await Promise.allSettled(ids.map((id, i) => connect(capped, visitorAt(id, 100 - i))));
 
-    const refused = outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason as ChatError);
+    const refused = outcomes
+      .filter((o) => o.status === 'rejected')
+      .map((o) => (o as PromiseRejectedResult).reason as ChatError);
     for (const error of refused) expect(error.status).toBe(429);
     const kept = (await world.store.listRoomConnections(ROOM_ID)).map((c) => c.connectionId).sort();
     expect(kept).toEqual(['v-7', 'v-8', 'v-9']);
@@ -216,7 +236,9 @@ describe('disconnect', () => {
 
     await disconnect(world, 'conn-1');
 
-    await expect(world.store.listRoomConnections(ROOM_ID)).resolves.toEqual([{ connectionId: 'conn-2', role: 'owner', connectedAt: CONNECTED_AT }]);
+    await expect(world.store.listRoomConnections(ROOM_ID)).resolves.toEqual([
+      { connectionId: 'conn-2', role: 'owner', connectedAt: CONNECTED_AT },
+    ]);
   });
 
   it('is idempotent: an unknown or already removed connection is fine', async () => {
@@ -226,4 +248,3 @@ describe('disconnect', () => {
     ]);
   });
 });
-

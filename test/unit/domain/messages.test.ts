@@ -2,21 +2,10 @@ import { parseFrame } from '../../../lambdas/handlers/ws/frames.js';
 import { SETTINGS } from '../../../lambdas/config/settings-contract.js';
 import { v5 as uuidv5 } from 'uuid';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  handleFrame,
-  type MessageDeps,
-} from '../../../lambdas/domain/messages.js';
+import { handleFrame, type MessageDeps } from '../../../lambdas/domain/messages.js';
 import { REPEATED_REFUSALS } from '../../../lambdas/domain/ports.js';
 import type { SenderType } from '../../../lambdas/domain/model.js';
-import {
-  makeWorld,
-  OTHER_ROOM_ID,
-  OWNER_A,
-  OWNER_B,
-  ROOM_ID,
-  seedRoom,
-  type World,
-} from '../support/fixtures.js';
+import { makeWorld, OTHER_ROOM_ID, OWNER_A, OWNER_B, ROOM_ID, seedRoom, type World } from '../support/fixtures.js';
 
 const NOW = '2026-02-05T11:00:00.000Z';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -28,7 +17,11 @@ let deps: MessageDeps;
 beforeEach(() => {
   world = makeWorld();
   seedRoom(world.store);
-  deps = { ...world, maxMessageLength: SETTINGS.maxMessageLength.default, maxMessagesPerRoom: SETTINGS.maxMessagesPerRoom.default };
+  deps = {
+    ...world,
+    maxMessageLength: SETTINGS.maxMessageLength.default,
+    maxMessagesPerRoom: SETTINGS.maxMessagesPerRoom.default,
+  };
 });
 
 const join = (connectionId: string, role: SenderType, roomId = ROOM_ID) =>
@@ -37,7 +30,11 @@ const openInbox = (connectionId: string, ownerId = OWNER_A) =>
   world.store.saveConnection({ connectionId, identity: { kind: 'inbox', ownerId, role: 'owner' } }, 0);
 /** Sends a frame that arrives now (by the world's clock), or at `arrivedAtMs`. */
 const send = (connectionId: string, frame: unknown, arrivedAtMs = world.clock.now().getTime()) =>
-  handleFrame(deps, { connectionId, frame: parseFrame(typeof frame === 'string' ? frame : JSON.stringify(frame)), arrivedAtMs });
+  handleFrame(deps, {
+    connectionId,
+    frame: parseFrame(typeof frame === 'string' ? frame : JSON.stringify(frame)),
+    arrivedAtMs,
+  });
 
 /** A visitor, the owner in the room, the owner's inbox, another owner's inbox and a socket of another room. */
 async function fullRoom() {
@@ -82,7 +79,10 @@ describe('handle frame', () => {
       await send('visitor-1', { type: 'ping', message: 'Salom', client_id: CLIENT_ID });
 
       expect(world.gateway.sent).toEqual([
-        { connectionId: 'visitor-1', payload: { error: expect.any(String), code: 'invalid_frame', client_id: CLIENT_ID } },
+        {
+          connectionId: 'visitor-1',
+          payload: { error: expect.any(String), code: 'invalid_frame', client_id: CLIENT_ID },
+        },
       ]);
       expect(world.store.messagesOf(ROOM_ID)).toEqual([]);
     });
@@ -96,8 +96,18 @@ describe('handle frame', () => {
       ['a JSON string', '"Salom"', 'Frame must be a JSON object.', 'invalid_frame'],
       ['JSON null', 'null', 'Frame must be a JSON object.', 'invalid_frame'],
       ['without a message field', '{"text":"Salom"}', 'Frame must have a "message" field.', 'invalid_frame'],
-      ['of an unknown type', '{"type":"typing_stopped"}', expect.stringContaining('Unknown frame type'), 'invalid_frame'],
-      ['of an unknown type with a message', '{"type":"chat","message":"Salom"}', expect.stringContaining('Unknown frame type'), 'invalid_frame'],
+      [
+        'of an unknown type',
+        '{"type":"typing_stopped"}',
+        expect.stringContaining('Unknown frame type'),
+        'invalid_frame',
+      ],
+      [
+        'of an unknown type with a message',
+        '{"type":"chat","message":"Salom"}',
+        expect.stringContaining('Unknown frame type'),
+        'invalid_frame',
+      ],
       ['with a number message', '{"message":42}', 'message must be a string.', 'invalid_frame'],
       ['with a null message', '{"message":null}', 'message must be a string.', 'invalid_frame'],
       ['with an object message', '{"message":{"text":"Salom"}}', 'message must be a string.', 'invalid_frame'],
@@ -111,22 +121,30 @@ describe('handle frame', () => {
         `message must be at most ${SETTINGS.maxMessageLength.default} characters.`,
         'message_too_long',
       ],
-      ['with a client_id that is not a UUID', '{"message":"Salom","client_id":"abc"}', 'client_id must be a UUID.', 'invalid_frame'],
+      [
+        'with a client_id that is not a UUID',
+        '{"message":"Salom","client_id":"abc"}',
+        'client_id must be a UUID.',
+        'invalid_frame',
+      ],
       ['with a numeric client_id', '{"message":"Salom","client_id":7}', 'client_id must be a UUID.', 'invalid_frame'],
       ['with a null client_id', '{"message":"Salom","client_id":null}', 'client_id must be a UUID.', 'invalid_frame'],
       ['with an empty client_id', '{"message":"Salom","client_id":""}', 'client_id must be a UUID.', 'invalid_frame'],
     ];
 
-    it.each(cases)('answers a frame %s with an error and its code to the sender only, and stores nothing', async (_case, body, reason, code) => {
-      await fullRoom();
-      const admit = vi.spyOn(world.store, 'admitFrame');
+    it.each(cases)(
+      'answers a frame %s with an error and its code to the sender only, and stores nothing',
+      async (_case, body, reason, code) => {
+        await fullRoom();
+        const admit = vi.spyOn(world.store, 'admitFrame');
 
-      await handleFrame(deps, { connectionId: 'visitor-1', frame: parseFrame(body), arrivedAtMs: 0 });
+        await handleFrame(deps, { connectionId: 'visitor-1', frame: parseFrame(body), arrivedAtMs: 0 });
 
-      expect(world.gateway.sent).toEqual([{ connectionId: 'visitor-1', payload: { error: reason, code } }]);
-      expect(admit).toHaveBeenCalledTimes(1);
-      expect(world.store.messagesOf(ROOM_ID)).toEqual([]);
-    });
+        expect(world.gateway.sent).toEqual([{ connectionId: 'visitor-1', payload: { error: reason, code } }]);
+        expect(admit).toHaveBeenCalledTimes(1);
+        expect(world.store.messagesOf(ROOM_ID)).toEqual([]);
+      },
+    );
 
     it('carries the client_id of a refused frame that had a valid one', async () => {
       await fullRoom();
@@ -160,7 +178,9 @@ describe('handle frame', () => {
 
       await send('visitor-1', { message: 'Salom!' });
 
-      expect(world.gateway.framesTo('visitor-1')).toEqual([{ error: 'message must be at most 5 characters.', code: 'message_too_long' }]);
+      expect(world.gateway.framesTo('visitor-1')).toEqual([
+        { error: 'message must be at most 5 characters.', code: 'message_too_long' },
+      ]);
     });
   });
 
@@ -307,7 +327,10 @@ describe('handle frame', () => {
         { type: 'message', message: original },
         { type: 'message', message: original },
       ]);
-      expect(world.events.published.map((e) => e.messageId)).toEqual([(original as { id: string }).id, (original as { id: string }).id]);
+      expect(world.events.published.map((e) => e.messageId)).toEqual([
+        (original as { id: string }).id,
+        (original as { id: string }).id,
+      ]);
     });
 
     it('returns the original even when the retry carries other text', async () => {
@@ -362,7 +385,10 @@ describe('handle frame', () => {
       await send('visitor-1', { message: 'three' });
 
       expect(world.store.messagesOf(ROOM_ID).map((m) => m.content)).toEqual(['one', 'two']);
-      expect(world.gateway.framesTo('visitor-1').at(-1)).toEqual({ error: expect.stringMatching(/too many/i), code: 'rate_limited' });
+      expect(world.gateway.framesTo('visitor-1').at(-1)).toEqual({
+        error: expect.stringMatching(/too many/i),
+        code: 'rate_limited',
+      });
       expect(world.gateway.disconnected).toEqual([]);
       expect(world.gateway.framesTo('owner-1')).toHaveLength(2);
     });
@@ -396,7 +422,10 @@ describe('handle frame', () => {
       await send('inbox-a', { message: 'Salom' });
 
       expect(world.gateway.sent).toEqual([
-        { connectionId: 'inbox-a', payload: { error: 'The inbox socket only receives; send in a room.', code: 'inbox_receives_only' } },
+        {
+          connectionId: 'inbox-a',
+          payload: { error: 'The inbox socket only receives; send in a room.', code: 'inbox_receives_only' },
+        },
       ]);
       expect(world.store.messagesOf(ROOM_ID)).toEqual([]);
     });
@@ -484,7 +513,10 @@ describe('handle frame', () => {
 
       expect(world.store.messagesOf(ROOM_ID)).toEqual([]);
       expect(world.gateway.sent).toEqual([
-        { connectionId: 'visitor-1', payload: { error: expect.any(String), code: 'room_closed', client_id: CLIENT_ID } },
+        {
+          connectionId: 'visitor-1',
+          payload: { error: expect.any(String), code: 'room_closed', client_id: CLIENT_ID },
+        },
       ]);
       expect(world.gateway.disconnected).toEqual(['visitor-1']);
       expect(world.events.published).toEqual([]);
@@ -515,7 +547,11 @@ describe('handle frame', () => {
       await send('visitor-1', { message: 'three', client_id: CLIENT_ID });
 
       expect(world.store.messagesOf(ROOM_ID).map((m) => m.content)).toEqual(['one', 'two']);
-      expect(world.gateway.framesTo('visitor-1').at(-1)).toEqual({ error: expect.any(String), code: 'room_full', client_id: CLIENT_ID });
+      expect(world.gateway.framesTo('visitor-1').at(-1)).toEqual({
+        error: expect.any(String),
+        code: 'room_full',
+        client_id: CLIENT_ID,
+      });
       expect(world.gateway.framesTo('owner-1')).toHaveLength(2);
       expect(world.gateway.disconnected).toEqual([]);
     });
@@ -544,7 +580,11 @@ describe('handle frame', () => {
       ]);
       expect(world.store.messageCounts.get(ROOM_ID) ?? 0).toBe(0);
       expect(world.logger.find('frame_failed')).toEqual([
-        { level: 'error', message: 'frame_failed', extra: { connectionId: 'visitor-1', error: 'Error: InternalServerError' } },
+        {
+          level: 'error',
+          message: 'frame_failed',
+          extra: { connectionId: 'visitor-1', error: 'Error: InternalServerError' },
+        },
       ]);
     });
 
@@ -553,7 +593,9 @@ describe('handle frame', () => {
 
       await send('visitor-1', { type: 'ping' });
 
-      expect(world.gateway.sent).toEqual([{ connectionId: 'visitor-1', payload: { error: expect.any(String), code: 'internal' } }]);
+      expect(world.gateway.sent).toEqual([
+        { connectionId: 'visitor-1', payload: { error: expect.any(String), code: 'internal' } },
+      ]);
     });
 
     it('when the message is stored and the socket query fails: the sender hears internal, the retry reaches everybody', async () => {
@@ -570,8 +612,12 @@ describe('handle frame', () => {
       await send('visitor-1', { message: 'Salom', client_id: CLIENT_ID });
 
       const [stored] = world.store.messagesOf(ROOM_ID);
-      expect(world.gateway.framesTo('owner-1')).toEqual([expect.objectContaining({ id: stored?.id, client_id: CLIENT_ID })]);
-      expect(world.gateway.framesTo('inbox-a')).toEqual([{ type: 'message', message: expect.objectContaining({ id: stored?.id }) }]);
+      expect(world.gateway.framesTo('owner-1')).toEqual([
+        expect.objectContaining({ id: stored?.id, client_id: CLIENT_ID }),
+      ]);
+      expect(world.gateway.framesTo('inbox-a')).toEqual([
+        { type: 'message', message: expect.objectContaining({ id: stored?.id }) },
+      ]);
       expect(world.events.published.map((e) => e.messageId)).toEqual([stored?.id]);
       expect(world.store.messagesOf(ROOM_ID)).toHaveLength(1);
       expect(world.store.messageCounts.get(ROOM_ID)).toBe(1);

@@ -1,15 +1,21 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { SETTINGS } from '../../../lambdas/config/settings-contract.js';
-import {
-  handleFrame,
-  TYPING_RELAY_INTERVAL_MS,
-  type MessageDeps,
-} from '../../../lambdas/domain/messages.js';
+import { handleFrame, TYPING_RELAY_INTERVAL_MS, type MessageDeps } from '../../../lambdas/domain/messages.js';
 import type { SenderType } from '../../../lambdas/domain/model.js';
 import { getRoom, listRooms } from '../../../lambdas/domain/rooms.js';
 import { bearerCredential } from '../../../lambdas/handlers/http/parse.js';
 import { parseFrame } from '../../../lambdas/handlers/ws/frames.js';
-import { makeWorld, OTHER_ROOM_ID, OWNER_A, OWNER_A_TOKEN, OWNER_B, ROOM_ID, seedRoom, VISITOR_TOKEN, type World } from '../support/fixtures.js';
+import {
+  makeWorld,
+  OTHER_ROOM_ID,
+  OWNER_A,
+  OWNER_A_TOKEN,
+  OWNER_B,
+  ROOM_ID,
+  seedRoom,
+  VISITOR_TOKEN,
+  type World,
+} from '../support/fixtures.js';
 
 let world: World;
 let deps: MessageDeps;
@@ -18,7 +24,11 @@ beforeEach(() => {
   world = makeWorld({ messagesPerSecond: 0 });
   seedRoom(world.store);
   seedRoom(world.store, { id: OTHER_ROOM_ID });
-  deps = { ...world, maxMessageLength: SETTINGS.maxMessageLength.default, maxMessagesPerRoom: SETTINGS.maxMessagesPerRoom.default };
+  deps = {
+    ...world,
+    maxMessageLength: SETTINGS.maxMessageLength.default,
+    maxMessagesPerRoom: SETTINGS.maxMessagesPerRoom.default,
+  };
 });
 
 const join = (connectionId: string, role: SenderType, roomId = ROOM_ID) =>
@@ -50,7 +60,11 @@ async function room() {
 describe('room activity', () => {
   describe('last message and unread counts', () => {
     it('a room without messages has no preview, nothing unread and no read positions', async () => {
-      expect(await ownerView()).toMatchObject({ last_message: null, unread_count: 0, last_read: { owner: null, visitor: null } });
+      expect(await ownerView()).toMatchObject({
+        last_message: null,
+        unread_count: 0,
+        last_read: { owner: null, visitor: null },
+      });
     });
 
     it('shows the newest message and counts each side’s unread messages exactly when many are sent at once', async () => {
@@ -62,7 +76,12 @@ describe('room activity', () => {
 
       expect(await ownerView()).toMatchObject({
         unread_count: 21,
-        last_message: { id: newestId, sender_type: 'visitor', content: 'newest', created_at: world.clock.now().toISOString() },
+        last_message: {
+          id: newestId,
+          sender_type: 'visitor',
+          content: 'newest',
+          created_at: world.clock.now().toISOString(),
+        },
       });
       expect(await visitorView()).toMatchObject({ unread_count: 3 });
       const [listed] = (await listRooms(world, bearerCredential(`Bearer ${OWNER_A_TOKEN}`))).items;
@@ -97,12 +116,22 @@ describe('room activity', () => {
       world.clock.advance(1000);
       await send('owner-1', { type: 'read', message_id: two });
 
-      const receipt = { type: 'read', room_id: ROOM_ID, reader: 'owner', message_id: two, read_at: world.clock.now().toISOString() };
-      for (const socket of ['owner-1', 'visitor-1', 'visitor-2']) expect(world.gateway.framesTo(socket)).toEqual([receipt]);
+      const receipt = {
+        type: 'read',
+        room_id: ROOM_ID,
+        reader: 'owner',
+        message_id: two,
+        read_at: world.clock.now().toISOString(),
+      };
+      for (const socket of ['owner-1', 'visitor-1', 'visitor-2'])
+        expect(world.gateway.framesTo(socket)).toEqual([receipt]);
       expect(world.gateway.framesTo('elsewhere')).toEqual([]);
       expect(world.gateway.framesTo('inbox-b')).toEqual([]);
       expect(world.gateway.framesTo('inbox-a')).toEqual([
-        { type: 'room.updated', room: expect.objectContaining({ id: ROOM_ID, unread_count: 0, last_read: { owner: two, visitor: null } }) },
+        {
+          type: 'room.updated',
+          room: expect.objectContaining({ id: ROOM_ID, unread_count: 0, last_read: { owner: two, visitor: null } }),
+        },
       ]);
       expect(await ownerView()).toMatchObject({ unread_count: 0, last_read: { owner: two, visitor: null } });
     });
@@ -129,7 +158,10 @@ describe('room activity', () => {
       await send('owner-1', { type: 'read', message_id: one });
 
       expect(world.gateway.sent).toEqual([
-        { connectionId: 'owner-1', payload: expect.objectContaining({ type: 'read', reader: 'owner', message_id: two }) },
+        {
+          connectionId: 'owner-1',
+          payload: expect.objectContaining({ type: 'read', reader: 'owner', message_id: two }),
+        },
       ]);
       expect(await ownerView()).toMatchObject({ unread_count: 0, last_read: { owner: two } });
     });
@@ -142,7 +174,9 @@ describe('room activity', () => {
 
       await send('visitor-2', { type: 'read', message_id: b });
 
-      expect(world.gateway.framesTo('owner-1')).toEqual([expect.objectContaining({ type: 'read', reader: 'visitor', message_id: b })]);
+      expect(world.gateway.framesTo('owner-1')).toEqual([
+        expect.objectContaining({ type: 'read', reader: 'visitor', message_id: b }),
+      ]);
       expect(world.gateway.framesTo('inbox-a')).toEqual([]);
       expect(await visitorView()).toMatchObject({ unread_count: 0, last_read: { visitor: b, owner: null } });
       expect(await ownerView()).toMatchObject({ unread_count: 0 });
@@ -150,12 +184,20 @@ describe('room activity', () => {
 
     it('answers unknown_message for an id that is no message of this room, and stores nothing', async () => {
       await room();
-      await world.store.putMessage({ id: '0190a0e0-0000-7000-8000-000000000001', roomId: OTHER_ROOM_ID, senderType: 'visitor', content: 'x', createdAt: '2026-02-05T11:00:00.000Z' });
+      await world.store.putMessage({
+        id: '0190a0e0-0000-7000-8000-000000000001',
+        roomId: OTHER_ROOM_ID,
+        senderType: 'visitor',
+        content: 'x',
+        createdAt: '2026-02-05T11:00:00.000Z',
+      });
       const markRead = vi.spyOn(world.store, 'markRead');
 
       await send('owner-1', { type: 'read', message_id: '0190a0e0-0000-7000-8000-000000000001' });
 
-      expect(world.gateway.sent).toEqual([{ connectionId: 'owner-1', payload: { error: expect.any(String), code: 'unknown_message' } }]);
+      expect(world.gateway.sent).toEqual([
+        { connectionId: 'owner-1', payload: { error: expect.any(String), code: 'unknown_message' } },
+      ]);
       expect(markRead).not.toHaveBeenCalled();
     });
 
@@ -168,13 +210,19 @@ describe('room activity', () => {
 
       await send('owner-1', frame);
 
-      expect(world.gateway.sent).toEqual([{ connectionId: 'owner-1', payload: { error: expect.any(String), code: 'invalid_frame' } }]);
+      expect(world.gateway.sent).toEqual([
+        { connectionId: 'owner-1', payload: { error: expect.any(String), code: 'invalid_frame' } },
+      ]);
     });
 
     it('counts toward the socket’s frame limit like every frame', async () => {
       world = makeWorld({ messagesPerSecond: 1 });
       seedRoom(world.store);
-      deps = { ...world, maxMessageLength: SETTINGS.maxMessageLength.default, maxMessagesPerRoom: SETTINGS.maxMessagesPerRoom.default };
+      deps = {
+        ...world,
+        maxMessageLength: SETTINGS.maxMessageLength.default,
+        maxMessagesPerRoom: SETTINGS.maxMessagesPerRoom.default,
+      };
       await join('owner-1', 'owner');
       await send('owner-1', { type: 'ping' });
 
@@ -210,7 +258,9 @@ describe('room activity', () => {
       await send('visitor-1', { type: 'typing' }, start + 600); // another socket has its own interval
       await send('owner-1', { type: 'typing' }, start + TYPING_RELAY_INTERVAL_MS);
 
-      expect(world.gateway.framesTo('visitor-1').filter((f) => (f as { sender_type?: string }).sender_type === 'owner')).toHaveLength(2);
+      expect(
+        world.gateway.framesTo('visitor-1').filter((f) => (f as { sender_type?: string }).sender_type === 'owner'),
+      ).toHaveLength(2);
       expect(world.gateway.framesTo('owner-1')).toEqual([{ type: 'typing', room_id: ROOM_ID, sender_type: 'visitor' }]);
     });
 
@@ -225,7 +275,11 @@ describe('room activity', () => {
     it('counts toward the socket’s frame limit like every frame', async () => {
       world = makeWorld({ messagesPerSecond: 2 });
       seedRoom(world.store);
-      deps = { ...world, maxMessageLength: SETTINGS.maxMessageLength.default, maxMessagesPerRoom: SETTINGS.maxMessagesPerRoom.default };
+      deps = {
+        ...world,
+        maxMessageLength: SETTINGS.maxMessageLength.default,
+        maxMessagesPerRoom: SETTINGS.maxMessagesPerRoom.default,
+      };
       await join('owner-1', 'owner');
       await send('owner-1', { type: 'typing' });
       await send('owner-1', { type: 'typing' });

@@ -31,7 +31,10 @@ const historyPage = (
 ) => getHistory(deps, roomId, credentials, { ...query, limit: queryInteger(query.limit) });
 
 // As the transport hands them over: the header, and the credential it parses into.
-const ownerHeader = (token: string) => ({ authorization: `Bearer ${token}`, owner: bearerCredential(`Bearer ${token}`) });
+const ownerHeader = (token: string) => ({
+  authorization: `Bearer ${token}`,
+  owner: bearerCredential(`Bearer ${token}`),
+});
 const ownerA = ownerHeader(OWNER_A_TOKEN);
 const ownerB = ownerHeader(OWNER_B_TOKEN);
 const visitor = { visitorToken: VISITOR_TOKEN };
@@ -63,9 +66,12 @@ function seedMessages(count = 10): ChatMessage[] {
 describe('list rooms', () => {
   it('pages a long list with a cursor after the last room of each page, most recent activity first', async () => {
     const ids = Array.from({ length: 1005 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
-    ids.forEach((id, i) =>
-      seedRoom(world.store, { id, updatedAt: new Date(Date.parse('2026-02-05T10:00:00.000Z') + i * 1000).toISOString() }),
-    );
+    for (const [i, id] of ids.entries()) {
+      seedRoom(world.store, {
+        id,
+        updatedAt: new Date(Date.parse('2026-02-05T10:00:00.000Z') + i * 1000).toISOString(),
+      });
+    }
 
     const first = await listRooms(world, ownerA.owner);
     expect(first.items).toHaveLength(1000);
@@ -168,7 +174,9 @@ describe('authorize room reader', () => {
   });
 
   it('accepts the visitor token and the room id in upper case', async () => {
-    const { role } = await authorizeRoomReader(world, ROOM_ID.toUpperCase(), { visitorToken: VISITOR_TOKEN.toUpperCase() });
+    const { role } = await authorizeRoomReader(world, ROOM_ID.toUpperCase(), {
+      visitorToken: VISITOR_TOKEN.toUpperCase(),
+    });
 
     expect(role).toBe('visitor');
   });
@@ -345,9 +353,9 @@ describe('get history', () => {
     await expect(historyPage(world, ROOM_ID, visitor, { after: messages[1]!.id, limit: '3' })).resolves.toMatchObject({
       continuation: { rel: 'next', query: { after: messages[4]!.id, limit: '3' } },
     });
-    await expect(historyPage(world, ROOM_ID, visitor, { after: messages[6]!.id, limit: '3' })).resolves.not.toHaveProperty(
-      'continuation',
-    );
+    await expect(
+      historyPage(world, ROOM_ID, visitor, { after: messages[6]!.id, limit: '3' }),
+    ).resolves.not.toHaveProperty('continuation');
   });
 
   it('returns the history to the owner too', async () => {
@@ -430,7 +438,9 @@ describe('get history', () => {
   it('rejects a before id that names a message of another room', async () => {
     seedRoom(world.store, { id: OTHER_ROOM_ID });
 
-    await expect(historyItems(world, OTHER_ROOM_ID, ownerA, { before: messages[3]?.id })).rejects.toThrow(ValidationError);
+    await expect(historyItems(world, OTHER_ROOM_ID, ownerA, { before: messages[3]?.id })).rejects.toThrow(
+      ValidationError,
+    );
   });
 
   it('checks credentials before paging parameters', async () => {
@@ -448,11 +458,29 @@ describe('get history', () => {
 describe('close room', () => {
   beforeEach(async () => {
     seedRoom(world.store);
-    await world.store.saveConnection({ connectionId: 'visitor-1', identity: { kind: 'room', roomId: ROOM_ID, ownerId: OWNER_A, role: 'visitor' } }, 0);
-    await world.store.saveConnection({ connectionId: 'owner-1', identity: { kind: 'room', roomId: ROOM_ID, ownerId: OWNER_A, role: 'owner' } }, 0);
-    await world.store.saveConnection({ connectionId: 'inbox-a', identity: { kind: 'inbox', ownerId: OWNER_A, role: 'owner' } }, 0);
-    await world.store.saveConnection({ connectionId: 'inbox-b', identity: { kind: 'inbox', ownerId: OWNER_B, role: 'owner' } }, 0);
-    await world.store.saveConnection({ connectionId: 'elsewhere', identity: { kind: 'room', roomId: OTHER_ROOM_ID, ownerId: OWNER_A, role: 'visitor' } }, 0);
+    await world.store.saveConnection(
+      { connectionId: 'visitor-1', identity: { kind: 'room', roomId: ROOM_ID, ownerId: OWNER_A, role: 'visitor' } },
+      0,
+    );
+    await world.store.saveConnection(
+      { connectionId: 'owner-1', identity: { kind: 'room', roomId: ROOM_ID, ownerId: OWNER_A, role: 'owner' } },
+      0,
+    );
+    await world.store.saveConnection(
+      { connectionId: 'inbox-a', identity: { kind: 'inbox', ownerId: OWNER_A, role: 'owner' } },
+      0,
+    );
+    await world.store.saveConnection(
+      { connectionId: 'inbox-b', identity: { kind: 'inbox', ownerId: OWNER_B, role: 'owner' } },
+      0,
+    );
+    await world.store.saveConnection(
+      {
+        connectionId: 'elsewhere',
+        identity: { kind: 'room', roomId: OTHER_ROOM_ID, ownerId: OWNER_A, role: 'visitor' },
+      },
+      0,
+    );
     world.clock.advance(5 * 60_000);
   });
 
@@ -541,4 +569,3 @@ describe('close room', () => {
     await expect(closeRoom(world, 'nope', ownerA.owner)).rejects.toThrow(NotFoundError);
   });
 });
-

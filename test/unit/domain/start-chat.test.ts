@@ -214,9 +214,18 @@ describe('start chat', () => {
 
   describe('owner inbox', () => {
     it('tells the inbox connections of the owner about the new room, and no one else', async () => {
-      await world.store.saveConnection({ connectionId: 'inbox-a1', identity: { kind: 'inbox', ownerId: OWNER_A, role: 'owner' } }, 0);
-      await world.store.saveConnection({ connectionId: 'inbox-a2', identity: { kind: 'inbox', ownerId: OWNER_A, role: 'owner' } }, 0);
-      await world.store.saveConnection({ connectionId: 'inbox-b', identity: { kind: 'inbox', ownerId: OWNER_B, role: 'owner' } }, 0);
+      await world.store.saveConnection(
+        { connectionId: 'inbox-a1', identity: { kind: 'inbox', ownerId: OWNER_A, role: 'owner' } },
+        0,
+      );
+      await world.store.saveConnection(
+        { connectionId: 'inbox-a2', identity: { kind: 'inbox', ownerId: OWNER_A, role: 'owner' } },
+        0,
+      );
+      await world.store.saveConnection(
+        { connectionId: 'inbox-b', identity: { kind: 'inbox', ownerId: OWNER_B, role: 'owner' } },
+        0,
+      );
 
       const { room_id } = await start({ user_id: OWNER_A, visitor_name: 'Aziz' });
 
@@ -238,7 +247,10 @@ describe('start chat', () => {
     });
 
     it('never sends the visitor token or its hash to the inbox', async () => {
-      await world.store.saveConnection({ connectionId: 'inbox-a1', identity: { kind: 'inbox', ownerId: OWNER_A, role: 'owner' } }, 0);
+      await world.store.saveConnection(
+        { connectionId: 'inbox-a1', identity: { kind: 'inbox', ownerId: OWNER_A, role: 'owner' } },
+        0,
+      );
 
       const { room_id, visitor_token } = await start({ user_id: OWNER_A });
 
@@ -259,8 +271,14 @@ describe('start chat', () => {
     });
 
     it('still starts the chat when a push to an inbox connection fails', async () => {
-      await world.store.saveConnection({ connectionId: 'inbox-a1', identity: { kind: 'inbox', ownerId: OWNER_A, role: 'owner' } }, 0);
-      await world.store.saveConnection({ connectionId: 'inbox-a2', identity: { kind: 'inbox', ownerId: OWNER_A, role: 'owner' } }, 0);
+      await world.store.saveConnection(
+        { connectionId: 'inbox-a1', identity: { kind: 'inbox', ownerId: OWNER_A, role: 'owner' } },
+        0,
+      );
+      await world.store.saveConnection(
+        { connectionId: 'inbox-a2', identity: { kind: 'inbox', ownerId: OWNER_A, role: 'owner' } },
+        0,
+      );
       world.gateway.failing.set('inbox-a1', new Error('socket broke'));
 
       const result = await start({ user_id: OWNER_A });
@@ -271,7 +289,10 @@ describe('start chat', () => {
     });
 
     it('forgets an inbox connection that is gone', async () => {
-      await world.store.saveConnection({ connectionId: 'inbox-a1', identity: { kind: 'inbox', ownerId: OWNER_A, role: 'owner' } }, 0);
+      await world.store.saveConnection(
+        { connectionId: 'inbox-a1', identity: { kind: 'inbox', ownerId: OWNER_A, role: 'owner' } },
+        0,
+      );
       world.gateway.gone.add('inbox-a1');
 
       await start({ user_id: OWNER_A });
@@ -292,7 +313,7 @@ describe('start chat', () => {
       deps = { ...world, wsUrlFor: (roomId) => `wss://chat.example.com/ws/chat/${roomId}/` };
     });
 
-    it('refuses the owner\'s start over the limit, from any address, with a Retry-After of the hour and no room', async () => {
+    it("refuses the owner's start over the limit, from any address, with a Retry-After of the hour and no room", async () => {
       await start({ user_id: OWNER_A }, '203.0.113.1');
       await start({ user_id: OWNER_A }, '203.0.113.2');
 

@@ -13,7 +13,9 @@ describe('visitor token', () => {
   });
 
   it('hashes to the hex SHA-256 of the lower-case token', () => {
-    expect(hashVisitorToken(VISITOR_TOKEN.toUpperCase())).toBe(createHash('sha256').update(VISITOR_TOKEN).digest('hex'));
+    expect(hashVisitorToken(VISITOR_TOKEN.toUpperCase())).toBe(
+      createHash('sha256').update(VISITOR_TOKEN).digest('hex'),
+    );
   });
 
   it('matches its own hash, in any letter case', () => {

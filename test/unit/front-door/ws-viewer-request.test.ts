@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { loadWsViewerRequest, wsViewerRequestCode, type ViewerRequest } from '../../../lib/front-door/ws-viewer-request.js';
+import {
+  loadWsViewerRequest,
+  wsViewerRequestCode,
+  type ViewerRequest,
+} from '../../../lib/front-door/ws-viewer-request.js';
 
 const ROOM = '0f8fad5b-d9cb-469f-a165-70867728950e';
 const rewrite = loadWsViewerRequest('/prod');

@@ -10,7 +10,13 @@ const stackWith = (jwtSecret: string): Parameters<typeof banner>[0] => ({
   dynamoDb: 'dynalite, in memory (nothing is kept)',
   served: {
     functions: {},
-    httpRoutes: [{ routeKey: 'POST /api/chat/start', functionId: 'Start', description: 'POST /api/chat/start/: a visitor opens a room' }],
+    httpRoutes: [
+      {
+        routeKey: 'POST /api/chat/start',
+        functionId: 'Start',
+        description: 'POST /api/chat/start/: a visitor opens a room',
+      },
+    ],
     webSocketRoutes: [],
     webSocketStage: 'prod',
     tables: {},

@@ -9,7 +9,10 @@ const handshake = (headers: Record<string, string> = {}) => ({ headers }) as unk
 
 describe('the local edge', () => {
   it('splits a URL at the first ? into the path and the raw, still-encoded query', () => {
-    expect(splitUrl('/ws/chat/r1/?visitor=a%2Bb&x=1?y')).toEqual({ path: '/ws/chat/r1/', rawQuery: 'visitor=a%2Bb&x=1?y' });
+    expect(splitUrl('/ws/chat/r1/?visitor=a%2Bb&x=1?y')).toEqual({
+      path: '/ws/chat/r1/',
+      rawQuery: 'visitor=a%2Bb&x=1?y',
+    });
     expect(splitUrl('/api/chat/rooms/')).toEqual({ path: '/api/chat/rooms/', rawQuery: '' });
     expect(splitUrl(undefined)).toEqual({ path: '/', rawQuery: '' });
   });

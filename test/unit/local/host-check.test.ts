@@ -6,12 +6,20 @@ const lan = () => ['127.0.0.1', '192.168.1.20', '::1', 'fe80::1c2d:3eff:fe4f:5a6
 describe('the Host check of the local stack (DNS rebinding)', () => {
   it("allows the loopback names with the stack's port, in any case", () => {
     const allowed = hostCheck('127.0.0.1', 8000, lan);
-    for (const host of ['localhost:8000', 'LOCALHOST:8000', '127.0.0.1:8000', '[::1]:8000']) expect(allowed(host), host).toBe(true);
+    for (const host of ['localhost:8000', 'LOCALHOST:8000', '127.0.0.1:8000', '[::1]:8000'])
+      expect(allowed(host), host).toBe(true);
   });
 
   it('refuses another name, another port, no port and no Host at all', () => {
     const allowed = hostCheck('127.0.0.1', 8000, lan);
-    for (const host of ['attacker.example:8000', 'localhost:8001', 'localhost', '127.0.0.1.nip.io:8000', '', undefined]) {
+    for (const host of [
+      'attacker.example:8000',
+      'localhost:8001',
+      'localhost',
+      '127.0.0.1.nip.io:8000',
+      '',
+      undefined,
+    ]) {
       expect(allowed(host), String(host)).toBe(false);
     }
   });

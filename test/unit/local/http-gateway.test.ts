@@ -14,7 +14,11 @@ afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => reso
 async function gatewayReturning(result: unknown): Promise<{ url: string; lines: string[] }> {
   const fn = { definition: { logicalId: 'Fn' }, invoke: async () => result } as unknown as LocalFunction;
   const lines: string[] = [];
-  const gateway = new HttpGateway({ apiLogicalId: 'Api', routes: [{ routeKey: 'GET /x', fn }], log: (line) => lines.push(line) });
+  const gateway = new HttpGateway({
+    apiLogicalId: 'Api',
+    routes: [{ routeKey: 'GET /x', fn }],
+    log: (line) => lines.push(line),
+  });
   server = createServer((req, res) => void gateway.handle(req, res));
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/x`, lines };

@@ -8,7 +8,8 @@ import { HttpRouter } from '../../../local/http-routes.js';
  * included) beats a greedy `{proxy+}`, which beats `$default`; no route is a 404.
  */
 const routerOf = (routeKeys: string[]) => new HttpRouter(routeKeys.map((routeKey) => ({ routeKey, target: routeKey })));
-const selected = (router: HttpRouter<string>, method: string, path: string) => router.match(method, path)?.route.routeKey;
+const selected = (router: HttpRouter<string>, method: string, path: string) =>
+  router.match(method, path)?.route.routeKey;
 
 describe("API Gateway's own example", () => {
   const router = routerOf(['GET /pets/dog/{id}', 'GET /pets/{proxy+}', 'ANY /{proxy+}', '$default']);
@@ -46,23 +47,39 @@ describe('the chat routes (each resource as `path` and `path/{proxy+}`)', () => 
     // Both greedy routes match; the one with the longer specific prefix wins.
     [`/api/chat/rooms/${ROOM}/`, 'ANY /api/chat/rooms/{roomId}/{proxy+}', { roomId: ROOM, proxy: '' }],
     [`/api/chat/rooms/${ROOM}/messages`, 'ANY /api/chat/rooms/{roomId}/messages', { roomId: ROOM }],
-    [`/api/chat/rooms/${ROOM}/messages/`, 'ANY /api/chat/rooms/{roomId}/messages/{proxy+}', { roomId: ROOM, proxy: '' }],
+    [
+      `/api/chat/rooms/${ROOM}/messages/`,
+      'ANY /api/chat/rooms/{roomId}/messages/{proxy+}',
+      { roomId: ROOM, proxy: '' },
+    ],
     [`/api/chat/rooms/${ROOM}/close`, 'ANY /api/chat/rooms/{roomId}/close', { roomId: ROOM }],
     [`/api/chat/rooms/${ROOM}/close/`, 'ANY /api/chat/rooms/{roomId}/close/{proxy+}', { roomId: ROOM, proxy: '' }],
     // Deeper paths land on the deepest greedy route that matches, whose handler answers 404.
     [`/api/chat/rooms/${ROOM}/x/y`, 'ANY /api/chat/rooms/{roomId}/{proxy+}', { roomId: ROOM, proxy: 'x/y' }],
-    [`/api/chat/rooms/${ROOM}/messages/x`, 'ANY /api/chat/rooms/{roomId}/messages/{proxy+}', { roomId: ROOM, proxy: 'x' }],
+    [
+      `/api/chat/rooms/${ROOM}/messages/x`,
+      'ANY /api/chat/rooms/{roomId}/messages/{proxy+}',
+      { roomId: ROOM, proxy: 'x' },
+    ],
   ])('routes %s to %s', (path, routeKey, pathParameters) => {
     expect(router.match('GET', path)).toEqual({ route: expect.objectContaining({ routeKey }), pathParameters });
   });
 
-  it.each([['/api/chat'], ['/api/chat/'], ['/'], ['/api/chat/roomsx']])('finds no route for %s (API Gateway 404)', (path) => {
-    expect(router.match('GET', path)).toBeUndefined();
-  });
+  it.each([['/api/chat'], ['/api/chat/'], ['/'], ['/api/chat/roomsx']])(
+    'finds no route for %s (API Gateway 404)',
+    (path) => {
+      expect(router.match('GET', path)).toBeUndefined();
+    },
+  );
 
   it('selects the same way whatever the order the routes were declared in', () => {
     const reversed = routerOf([...router.routes.map((r) => r.routeKey)].reverse());
-    for (const path of [`/api/chat/rooms/${ROOM}`, `/api/chat/rooms/${ROOM}/`, `/api/chat/rooms/${ROOM}/messages/`, '/api/chat/rooms/']) {
+    for (const path of [
+      `/api/chat/rooms/${ROOM}`,
+      `/api/chat/rooms/${ROOM}/`,
+      `/api/chat/rooms/${ROOM}/messages/`,
+      '/api/chat/rooms/',
+    ]) {
       expect(selected(reversed, 'GET', path)).toBe(selected(router, 'GET', path));
     }
   });

@@ -13,15 +13,31 @@ function assembly(variables: Record<string, unknown>): CloudAssembly {
   writeFileSync(join(dir, 'index.mjs'), 'export const handler = async () => ({ statusCode: 200 });');
   const integration = (api: string) => ({
     Type: 'AWS::ApiGatewayV2::Integration',
-    Properties: { ApiId: { Ref: api }, IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0', IntegrationUri: { 'Fn::GetAtt': ['Fn', 'Arn'] } },
+    Properties: {
+      ApiId: { Ref: api },
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+      IntegrationUri: { 'Fn::GetAtt': ['Fn', 'Arn'] },
+    },
   });
   const route = (api: string, key: string, integrationId: string) => ({
     Type: 'AWS::ApiGatewayV2::Route',
-    Properties: { ApiId: { Ref: api }, RouteKey: key, Target: { 'Fn::Join': ['', ['integrations/', { Ref: integrationId }]] } },
+    Properties: {
+      ApiId: { Ref: api },
+      RouteKey: key,
+      Target: { 'Fn::Join': ['', ['integrations/', { Ref: integrationId }]] },
+    },
   });
   const template = {
     Resources: {
-      Table: { Type: 'AWS::DynamoDB::Table', Properties: { KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], BillingMode: 'PAY_PER_REQUEST' } },
+      Table: {
+        Type: 'AWS::DynamoDB::Table',
+        Properties: {
+          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+          BillingMode: 'PAY_PER_REQUEST',
+        },
+      },
       Secret: { Type: 'AWS::SecretsManager::Secret' },
       Http: { Type: 'AWS::ApiGatewayV2::Api', Properties: { ProtocolType: 'HTTP' } },
       Ws: { Type: 'AWS::ApiGatewayV2::Api', Properties: { ProtocolType: 'WEBSOCKET' } },
@@ -60,7 +76,9 @@ describe('the local stack plan', () => {
     expect(plan.httpApi.routes.map((r) => [r.routeKey, r.functionId])).toEqual([['ANY /api/chat/start', 'Fn']]);
     expect(plan.webSocketApi.routes.map((r) => [r.routeKey, r.functionId])).toEqual([['$default', 'Fn']]);
     expect(plan.webSocketApi.stageName).toBe('prod');
-    expect(plan.tables.map((t) => [t.logicalId, t.tableName, t.input.TableName])).toEqual([['Table', 'Chat-Table', 'Chat-Table']]);
+    expect(plan.tables.map((t) => [t.logicalId, t.tableName, t.input.TableName])).toEqual([
+      ['Table', 'Chat-Table', 'Chat-Table'],
+    ]);
     expect(plan.secretArns).toEqual(['arn:aws:secretsmanager:eu-central-1:000000000000:secret:Chat-Secret-local']);
     expect(plan.frontDoor).toBeUndefined();
   });
@@ -76,17 +94,24 @@ describe('the local stack plan', () => {
   });
 
   it('refuses, before anything starts, a variable with no local value and an override of a variable no function has', () => {
-    expect(() => planLocalStack(assembly({ ...VARIABLES, HOST: { 'Fn::GetAtt': ['Distribution', 'DomainName'] } }), OPTIONS)).toThrow(
-      /HOST of Fn: Fn::GetAtt/,
+    expect(() =>
+      planLocalStack(assembly({ ...VARIABLES, HOST: { 'Fn::GetAtt': ['Distribution', 'DomainName'] } }), OPTIONS),
+    ).toThrow(/HOST of Fn: Fn::GetAtt/);
+    expect(() => planLocalStack(assembly(VARIABLES), { ...OPTIONS, environment: { INVENTED: '1' } })).toThrow(
+      LocalStackError,
     );
-    expect(() => planLocalStack(assembly(VARIABLES), { ...OPTIONS, environment: { INVENTED: '1' } })).toThrow(LocalStackError);
-    expect(() => planLocalStack(assembly(VARIABLES), { ...OPTIONS, environment: { INVENTED: '1' } })).toThrow(/INVENTED/);
+    expect(() => planLocalStack(assembly(VARIABLES), { ...OPTIONS, environment: { INVENTED: '1' } })).toThrow(
+      /INVENTED/,
+    );
   });
 
-  it("plays the front door with the origin-verify value the functions have, and refuses one they lack", () => {
+  it('plays the front door with the origin-verify value the functions have, and refuses one they lack', () => {
     const rules = { distributionId: 'Distribution', behaviors: [] };
     const withSecret = { ...assembly({ ...VARIABLES, ORIGIN_VERIFY_SECRET: 'verify-me' }), frontDoor: rules };
-    expect(planLocalStack(withSecret, OPTIONS).frontDoor).toEqual({ rules, originHeaders: { [ORIGIN_VERIFY_HEADER]: 'verify-me' } });
+    expect(planLocalStack(withSecret, OPTIONS).frontDoor).toEqual({
+      rules,
+      originHeaders: { [ORIGIN_VERIFY_HEADER]: 'verify-me' },
+    });
     expect(() => planLocalStack({ ...assembly(VARIABLES), frontDoor: rules }, OPTIONS)).toThrow(/ORIGIN_VERIFY_SECRET/);
   });
 

@@ -74,7 +74,10 @@ describe('an invocation through the WebSocket wrapper', () => {
     const emf = lines.filter((line) => line._aws);
     expect(emf).toHaveLength(1);
     expect(emf[0]).toMatchObject({ FramesAnsweredInternal: 1, service: 'carchat' });
-    expect(lines.find((line) => line.message === 'route_failed')).toMatchObject({ error: 'Error: boom', function_request_id: 'lambda-1' });
+    expect(lines.find((line) => line.message === 'route_failed')).toMatchObject({
+      error: 'Error: boom',
+      function_request_id: 'lambda-1',
+    });
   });
 });
 
@@ -91,11 +94,18 @@ describe('an invocation through the HTTP wrapper', () => {
         },
       },
     });
-    const event = { rawPath: '/api/x/', routeKey: 'GET /api/x', requestContext: { requestId: 'api-9', http: { method: 'GET' } } } as never;
+    const event = {
+      rawPath: '/api/x/',
+      routeKey: 'GET /api/x',
+      requestContext: { requestId: 'api-9', http: { method: 'GET' } },
+    } as never;
 
     expect(await handler(event, contextOf('lambda-9'))).toMatchObject({ statusCode: 200 });
 
-    expect(lines.find((line) => line.message === 'listed')).toMatchObject({ function_request_id: 'lambda-9', requestId: 'api-9' });
+    expect(lines.find((line) => line.message === 'listed')).toMatchObject({
+      function_request_id: 'lambda-9',
+      requestId: 'api-9',
+    });
     expect(lines.filter((line) => line._aws)).toEqual([expect.objectContaining({ PostsSent: 2 })]);
   });
 });

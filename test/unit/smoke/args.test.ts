@@ -13,22 +13,29 @@ const outputsFile = (content: unknown) => {
 
 describe('smoke command line', () => {
   it('takes a base URL and the signing key', () => {
-    expect(parseArgs(['https://chat.example.com', '--jwt-secret', 'k'], {})).toEqual({ baseUrl: 'https://chat.example.com', jwtSecret: 'k' });
+    expect(parseArgs(['https://chat.example.com', '--jwt-secret', 'k'], {})).toEqual({
+      baseUrl: 'https://chat.example.com',
+      jwtSecret: 'k',
+    });
   });
 
   it('takes --name=value, a token, an owner id and a step timeout in seconds', () => {
-    expect(parseArgs(['http://127.0.0.1:8000', '--token=a.b.c', '--owner-id', 'x', '--step-timeout', '5'], {})).toEqual({
-      baseUrl: 'http://127.0.0.1:8000',
-      token: 'a.b.c',
-      ownerId: 'x',
-      stepTimeoutMs: 5000,
-    });
+    expect(parseArgs(['http://127.0.0.1:8000', '--token=a.b.c', '--owner-id', 'x', '--step-timeout', '5'], {})).toEqual(
+      {
+        baseUrl: 'http://127.0.0.1:8000',
+        token: 'a.b.c',
+        ownerId: 'x',
+        stepTimeoutMs: 5000,
+      },
+    );
   });
 
   it('reads the key or the token from the environment when the command line has neither', () => {
     expect(parseArgs(['https://x.example'], { SMOKE_JWT_SECRET: 'k' })).toMatchObject({ jwtSecret: 'k' });
     expect(parseArgs(['https://x.example'], { SMOKE_TOKEN: 't' })).toMatchObject({ token: 't' });
-    expect(parseArgs(['https://x.example', '--jwt-secret', 'cli'], { SMOKE_JWT_SECRET: 'env' })).toMatchObject({ jwtSecret: 'cli' });
+    expect(parseArgs(['https://x.example', '--jwt-secret', 'cli'], { SMOKE_JWT_SECRET: 'env' })).toMatchObject({
+      jwtSecret: 'cli',
+    });
   });
 
   it.each([
@@ -47,20 +54,31 @@ describe('smoke command line', () => {
 
 describe('the cdk outputs file', () => {
   it('gives the BaseUrl of its one stack', () => {
-    const file = outputsFile({ CarChat: { BaseUrl: 'https://chat.example.com', HttpApiUrl: 'https://abc.execute-api.eu-central-1.amazonaws.com' } });
+    const file = outputsFile({
+      CarChat: {
+        BaseUrl: 'https://chat.example.com',
+        HttpApiUrl: 'https://abc.execute-api.eu-central-1.amazonaws.com',
+      },
+    });
 
     expect(baseUrlFromOutputs(file)).toBe('https://chat.example.com');
     expect(parseArgs(['--outputs', file, '--jwt-secret', 'k'], {}).baseUrl).toBe('https://chat.example.com');
   });
 
   it('falls back to HttpApiUrl for a stack deployed without the front door', () => {
-    expect(baseUrlFromOutputs(outputsFile({ CarChat: { HttpApiUrl: 'https://abc.execute-api.eu-central-1.amazonaws.com' } }))).toBe(
-      'https://abc.execute-api.eu-central-1.amazonaws.com',
-    );
+    expect(
+      baseUrlFromOutputs(
+        outputsFile({ CarChat: { HttpApiUrl: 'https://abc.execute-api.eu-central-1.amazonaws.com' } }),
+      ),
+    ).toBe('https://abc.execute-api.eu-central-1.amazonaws.com');
   });
 
   it('needs --stack when several stacks are in the file, and names them', () => {
-    const file = outputsFile({ ChatA: { BaseUrl: 'https://a.example' }, ChatB: { BaseUrl: 'https://b.example' }, Other: { Bucket: 'x' } });
+    const file = outputsFile({
+      ChatA: { BaseUrl: 'https://a.example' },
+      ChatB: { BaseUrl: 'https://b.example' },
+      Other: { Bucket: 'x' },
+    });
 
     expect(() => baseUrlFromOutputs(file)).toThrow(/several stacks \(ChatA, ChatB\); pick one with --stack/);
     expect(baseUrlFromOutputs(file, 'ChatB')).toBe('https://b.example');
@@ -77,7 +95,9 @@ describe('the owner of a given token', () => {
   const jwt = (payload: unknown) => `h.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.s`;
 
   it('is its user_id claim, in lower case', () => {
-    expect(ownerOfToken(jwt({ user_id: '3F1C1E1A-8A5E-4A53-9A36-2F1D7C0B9E10' }))).toBe('3f1c1e1a-8a5e-4a53-9a36-2f1d7c0b9e10');
+    expect(ownerOfToken(jwt({ user_id: '3F1C1E1A-8A5E-4A53-9A36-2F1D7C0B9E10' }))).toBe(
+      '3f1c1e1a-8a5e-4a53-9a36-2f1d7c0b9e10',
+    );
   });
 
   it('asks for --owner-id when the claim is missing or no UUID, and refuses what is no JWT', () => {

@@ -238,7 +238,11 @@ export class InMemoryChatStore implements ChatStore {
         const { count, withinMs } = REPEATED_REFUSALS;
         connection.refusals = [arrivedAtMs, ...connection.refusals].slice(0, count);
         const oldest = connection.refusals[count - 1];
-        return { admitted: false, reason: 'rate-limited', repeated: oldest !== undefined && oldest > arrivedAtMs - withinMs };
+        return {
+          admitted: false,
+          reason: 'rate-limited',
+          repeated: oldest !== undefined && oldest > arrivedAtMs - withinMs,
+        };
       }
       connection.sends = [arrivedAtMs, ...connection.sends].slice(0, limit);
     }
@@ -300,12 +304,24 @@ export class InMemoryChatStore implements ChatStore {
 
   async admitOwnerRoomStart(ownerId: string, nowMs: number): Promise<boolean> {
     await yieldOnce();
-    return admitToWindow(this.ownerRoomStarts, ownerId, this.startsPerHourPerOwner, nowMs, START_LIMIT_WINDOWS.perOwnerMs);
+    return admitToWindow(
+      this.ownerRoomStarts,
+      ownerId,
+      this.startsPerHourPerOwner,
+      nowMs,
+      START_LIMIT_WINDOWS.perOwnerMs,
+    );
   }
 }
 
 /** The sliding window of DynamoChatStore: the newest `limit` event times per key, newest first. */
-function admitToWindow(windows: Map<string, number[]>, key: string, limit: number, nowMs: number, windowMs: number): boolean {
+function admitToWindow(
+  windows: Map<string, number[]>,
+  key: string,
+  limit: number,
+  nowMs: number,
+  windowMs: number,
+): boolean {
   if (limit === 0) return true;
   const events = windows.get(key) ?? [];
   const nth = events[limit - 1];

@@ -54,7 +54,8 @@ export interface WebSocketEventInput {
 
 /** An API Gateway WebSocket API event as a Lambda proxy integration receives it. */
 export function webSocketEvent(input: WebSocketEventInput): WebSocketEvent {
-  const eventType = input.routeKey === '$connect' ? 'CONNECT' : input.routeKey === '$disconnect' ? 'DISCONNECT' : 'MESSAGE';
+  const eventType =
+    input.routeKey === '$connect' ? 'CONNECT' : input.routeKey === '$disconnect' ? 'DISCONNECT' : 'MESSAGE';
   return {
     ...(input.query ? { queryStringParameters: input.query } : {}),
     ...(input.body !== undefined ? { body: input.body } : {}),

@@ -29,7 +29,10 @@ export const roomItem = (overrides: Partial<Room> = {}, attributes: Item = {}): 
   ...attributes,
 });
 
-export const messageItem = (message: ChatMessage, attributes: Item = {}): Item => ({ ...codec.message(message), ...attributes });
+export const messageItem = (message: ChatMessage, attributes: Item = {}): Item => ({
+  ...codec.message(message),
+  ...attributes,
+});
 
 /** The connection row of a socket (a visitor of ROOM_ID unless told otherwise). */
 export const connectionItem = (

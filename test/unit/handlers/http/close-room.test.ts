@@ -1,7 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeHandler } from '../../../../lambdas/handlers/http/close-room.route.js';
 import { envName } from '../../../../lambdas/config/settings-contract.js';
-import { makeWorld, OWNER_A_TOKEN, OWNER_B_TOKEN, ROOM_ID, seedRoom, VISITOR_TOKEN, type World } from '../../support/fixtures.js';
+import {
+  makeWorld,
+  OWNER_A_TOKEN,
+  OWNER_B_TOKEN,
+  ROOM_ID,
+  seedRoom,
+  VISITOR_TOKEN,
+  type World,
+} from '../../support/fixtures.js';
 import { loadHandler } from '../../support/handler-env.js';
 import { httpEvent, jsonBody } from '../../support/lambda-events.js';
 
@@ -22,7 +30,10 @@ beforeEach(async () => {
   });
   await world.store.saveConnection(member('visitor-1', 'visitor'), 1);
   await world.store.saveConnection(member('owner-1', 'owner'), 2);
-  await world.store.saveConnection({ connectionId: 'inbox-1', identity: { kind: 'inbox', ownerId: room.ownerId, role: 'owner' } }, 3);
+  await world.store.saveConnection(
+    { connectionId: 'inbox-1', identity: { kind: 'inbox', ownerId: room.ownerId, role: 'owner' } },
+    3,
+  );
   handler = makeHandler(world);
 });
 
@@ -80,7 +91,9 @@ describe('POST /api/chat/rooms/<room_id>/close/', () => {
   });
 
   it('answers an Authorization header that is not "Bearer <token>" with 401 and a detail', async () => {
-    const result = await handler(httpEvent({ method: 'POST', path: PATH, headers: { authorization: `Token ${OWNER_A_TOKEN}` } }));
+    const result = await handler(
+      httpEvent({ method: 'POST', path: PATH, headers: { authorization: `Token ${OWNER_A_TOKEN}` } }),
+    );
 
     expect(result.statusCode).toBe(401);
     expect(jsonBody(result)).toEqual({ detail: 'Authorization header must be "Bearer <token>".' });

@@ -1,87 +1,107 @@
-import { environmentOf, envName } from '../../../../lambdas/config/settings-contract.js';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { OWNER_A, OWNER_B, ROOM_ID, UNKNOWN_UUID, VISITOR_TOKEN } from '../../support/fixtures.js';
+import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
+import { handshakeCredentials, makeHandler } from '../../../../lambdas/handlers/ws/connect.route.js';
+import { envName } from '../../../../lambdas/config/settings-contract.js';
+import { UnauthorizedError } from '../../../../lambdas/domain/errors.js';
+import {
+  makeWorld,
+  OWNER_A,
+  OWNER_A_TOKEN,
+  OWNER_B_TOKEN,
+  ROOM_ID,
+  seedRoom,
+  UNKNOWN_UUID,
+  VISITOR_TOKEN,
+  type World,
+} from '../../support/fixtures.js';
 import { loadHandler } from '../../support/handler-env.js';
-import { signAccessToken, TEST_JWT_SECRET } from '../../support/jwt.js';
 import { webSocketEvent } from '../../support/lambda-events.js';
-import { roomItem } from '../../support/table-items.js';
 
-const ddb = mockClient(DynamoDBDocumentClient);
-const secrets = mockClient(SecretsManagerClient);
+/** The handler on in-memory fakes, with one open room. */
+let world: World;
+let handler: ReturnType<typeof makeHandler>;
 
 const load = (env: Record<string, string | undefined> = {}) =>
-  loadHandler(() => import('../../../../lambdas/handlers/ws/connect.js'), env).then((module) => module.handler);
+  loadHandler(() => import('../../../../lambdas/handlers/ws/connect.js'), env);
 
 const CONNECTED_AT = 1_770_289_200_000;
 const connectEvent = (query?: Record<string, string>) =>
   webSocketEvent({ routeKey: '$connect', connectionId: 'conn-1', connectedAt: CONNECTED_AT, query });
 
+const roomSockets = async () =>
+  (await world.store.listRoomConnections(ROOM_ID)).map((socket) => socket.connectionId).sort();
+
 beforeEach(() => {
-  ddb.reset();
-  secrets.reset();
-  secrets.on(GetSecretValueCommand).resolves({ SecretString: TEST_JWT_SECRET });
-  ddb.on(GetCommand).callsFake((input: { Key: { pk: string } }) =>
-    input.Key.pk === `ROOM#${ROOM_ID}` ? { Item: roomItem() } : {},
-  );
-  ddb.on(PutCommand).resolves({});
-  // The re-check after the write finds the room's membership rows as they were written.
-  ddb.on(QueryCommand).callsFake(() => ({
-    Items: ddb
-      .commandCalls(PutCommand)
-      .map((call) => call.args[0].input.Item as Record<string, unknown>)
-      .filter((item) => item.pk === `ROOM#${ROOM_ID}`),
-  }));
-  ddb.on(DeleteCommand).resolves({});
+  world = makeWorld();
+  seedRoom(world.store);
+  handler = makeHandler(world);
 });
 
 afterEach(() => {
+  vi.restoreAllMocks();
   vi.unstubAllEnvs();
 });
 
 describe('$connect', () => {
-  it('accepts the visitor with its token and remembers the socket until the TTL', async () => {
-    const handler = await load();
+  it('accepts the visitor with its token and remembers the socket, with the time of the handshake', async () => {
+    const saveConnection = vi.spyOn(world.store, 'saveConnection');
 
     const result = await handler(connectEvent({ room: ROOM_ID, visitor: VISITOR_TOKEN }));
 
     expect(result).toEqual({ statusCode: 200 });
-    const items = ddb.commandCalls(PutCommand).map((call) => call.args[0].input.Item);
-    expect(items).toEqual([
-      expect.objectContaining({ pk: 'CONN#conn-1', kind: 'room', role: 'visitor', room_id: ROOM_ID, expires_at: CONNECTED_AT / 1000 + 3 * 3600 }),
-      expect.objectContaining({ pk: `ROOM#${ROOM_ID}`, sk: 'CONN#conn-1', role: 'visitor' }),
+    expect(saveConnection.mock.calls).toEqual([
+      [
+        { connectionId: 'conn-1', identity: { kind: 'room', roomId: ROOM_ID, ownerId: OWNER_A, role: 'visitor' } },
+        CONNECTED_AT,
+      ],
+    ]);
+    expect(await world.store.listRoomConnections(ROOM_ID)).toEqual([
+      expect.objectContaining({ connectionId: 'conn-1', role: 'visitor', connectedAt: CONNECTED_AT }),
     ]);
   });
 
-  it('keeps connection rows for the connectionTtlSeconds setting', async () => {
-    const handler = await load(environmentOf({ connectionTtlSeconds: 9000 }));
-
-    await handler(connectEvent({ room: ROOM_ID, visitor: VISITOR_TOKEN }));
-
-    expect(ddb.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({ expires_at: CONNECTED_AT / 1000 + 9000 });
-  });
-
   it('accepts the owner with a JWT in the token parameter', async () => {
-    const handler = await load();
-
-    const result = await handler(connectEvent({ room: ROOM_ID, token: await signAccessToken({ user_id: OWNER_A }) }));
+    const result = await handler(connectEvent({ room: ROOM_ID, token: OWNER_A_TOKEN }));
 
     expect(result).toEqual({ statusCode: 200 });
-    expect(ddb.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({ role: 'owner' });
+    expect(world.verifier.verified).toEqual([OWNER_A_TOKEN]);
+    expect(await world.store.listRoomConnections(ROOM_ID)).toEqual([
+      expect.objectContaining({ connectionId: 'conn-1', role: 'owner' }),
+    ]);
   });
 
-  it('accepts the owner inbox', async () => {
-    const handler = await load();
-
-    const result = await handler(connectEvent({ inbox: '1', token: await signAccessToken({ user_id: OWNER_A }) }));
+  it.each([['1'], ['true']])('accepts the owner inbox (inbox=%s)', async (inbox) => {
+    const result = await handler(connectEvent({ inbox, token: OWNER_A_TOKEN }));
 
     expect(result).toEqual({ statusCode: 200 });
-    expect(ddb.commandCalls(PutCommand)[1]?.args[0].input.Item).toMatchObject({ pk: `OWNER#${OWNER_A}`, sk: 'INBOX#conn-1' });
+    expect(await world.store.listInboxConnections(OWNER_A)).toEqual(['conn-1']);
+  });
+
+  it('reads the handshake query as the credentials, and nothing else', () => {
+    expect(handshakeCredentials({ room: ROOM_ID, visitor: VISITOR_TOKEN, token: 'jwt', inbox: '0' })).toEqual({
+      inbox: false,
+      room: ROOM_ID,
+      ownerToken: 'jwt',
+      visitorToken: VISITOR_TOKEN,
+    });
+  });
+
+  it('takes the time from the injected clock when the handshake carries none', async () => {
+    const saveConnection = vi.spyOn(world.store, 'saveConnection');
+    const event = connectEvent({ room: ROOM_ID, visitor: VISITOR_TOKEN });
+    delete (event.requestContext as { connectedAt?: number }).connectedAt;
+
+    await makeHandler({ ...world, now: () => 42 })(event);
+
+    expect(saveConnection.mock.calls[0]?.[1]).toBe(42);
   });
 
   describe('refuses the handshake with the typed status and stores nothing', () => {
+    let saveConnection: MockInstance<World['store']['saveConnection']>;
+
+    beforeEach(() => {
+      saveConnection = vi.spyOn(world.store, 'saveConnection');
+    });
+
     it.each([
       ['no query at all', undefined, 400],
       ['a malformed room id', { room: 'lobby', visitor: VISITOR_TOKEN }, 400],
@@ -89,87 +109,85 @@ describe('$connect', () => {
       ['a wrong visitor token', { room: ROOM_ID, visitor: UNKNOWN_UUID }, 403],
       ['an unknown room', { room: UNKNOWN_UUID, visitor: VISITOR_TOKEN }, 403],
     ])('%s', async (_case, query, status) => {
-      const handler = await load();
-
       const result = await handler(connectEvent(query));
 
       expect(result).toMatchObject({ statusCode: status });
-      expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+      expect(saveConnection).not.toHaveBeenCalled();
     });
 
     it('another owner: 403', async () => {
-      const handler = await load();
-
-      const result = await handler(connectEvent({ room: ROOM_ID, token: await signAccessToken({ user_id: OWNER_B }) }));
+      const result = await handler(connectEvent({ room: ROOM_ID, token: OWNER_B_TOKEN }));
 
       expect(result).toMatchObject({ statusCode: 403 });
-      expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+      expect(saveConnection).not.toHaveBeenCalled();
     });
 
-    it('an expired owner token: 401', async () => {
-      const handler = await load();
-      const token = await signAccessToken({ user_id: OWNER_A }, { expiresInSeconds: -3600 });
+    it('an owner token the verifier refuses (expired, say): 401', async () => {
+      vi.spyOn(world.verifier, 'verify').mockRejectedValue(new UnauthorizedError('Token is expired.'));
 
-      const result = await handler(connectEvent({ room: ROOM_ID, token }));
+      const result = await handler(connectEvent({ room: ROOM_ID, token: OWNER_A_TOKEN }));
 
       expect(result).toMatchObject({ statusCode: 401 });
-      expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+      expect(saveConnection).not.toHaveBeenCalled();
     });
 
     it('a closed room: 403', async () => {
-      ddb.on(GetCommand).resolves({ Item: roomItem({ isActive: false }) });
-      const handler = await load();
+      seedRoom(world.store, { isActive: false });
 
       const result = await handler(connectEvent({ room: ROOM_ID, visitor: VISITOR_TOKEN }));
 
       expect(result).toMatchObject({ statusCode: 403 });
-      expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+      expect(saveConnection).not.toHaveBeenCalled();
     });
   });
 
   describe('re-checks the room after writing its rows', () => {
     it('a room closed meanwhile: 403, and its own rows are deleted again', async () => {
-      ddb.on(GetCommand).resolvesOnce({ Item: roomItem() }).resolves({ Item: roomItem({ isActive: false }) });
-      const handler = await load();
+      const save = world.store.saveConnection.bind(world.store);
+      vi.spyOn(world.store, 'saveConnection').mockImplementation(async (connection, connectedAt) => {
+        await save(connection, connectedAt);
+        seedRoom(world.store, { isActive: false });
+      });
 
       const result = await handler(connectEvent({ room: ROOM_ID, visitor: VISITOR_TOKEN }));
 
       expect(result).toMatchObject({ statusCode: 403 });
-      expect(ddb.commandCalls(GetCommand).at(-1)?.args[0].input).toMatchObject({ Key: { pk: `ROOM#${ROOM_ID}`, sk: 'ROOM' }, ConsistentRead: true });
-      expect(ddb.commandCalls(DeleteCommand).map((call) => call.args[0].input.Key)).toEqual([
-        { pk: 'CONN#conn-1', sk: 'CONN' },
-        { pk: `ROOM#${ROOM_ID}`, sk: 'CONN#conn-1' },
-      ]);
+      expect(world.store.knowsConnection('conn-1')).toBe(false);
+      expect(await roomSockets()).toEqual([]);
     });
 
-    it('a socket beyond SOCKETS_PER_ROOM_MEMBER: 429, and its own rows are deleted again', async () => {
-      const earlier = [1, 2].map((n) => ({ pk: `ROOM#${ROOM_ID}`, sk: `CONN#old-${n}`, connection_id: `old-${n}`, role: 'visitor', connected_at: CONNECTED_AT - n }));
-      ddb.on(QueryCommand).resolves({
-        Items: [...earlier, { pk: `ROOM#${ROOM_ID}`, sk: 'CONN#conn-1', connection_id: 'conn-1', role: 'visitor', connected_at: CONNECTED_AT }],
-      });
-      const handler = await load({ [envName('socketsPerRoomMember')]: '2' });
+    it('a socket beyond the sockets-per-member cap: 429, and only its own rows are deleted again', async () => {
+      for (const [n, id] of ['old-1', 'old-2'].entries()) {
+        await world.store.saveConnection(
+          { connectionId: id, identity: { kind: 'room', roomId: ROOM_ID, ownerId: OWNER_A, role: 'visitor' } },
+          CONNECTED_AT - 2 + n,
+        );
+      }
 
-      const result = await handler(connectEvent({ room: ROOM_ID, visitor: VISITOR_TOKEN }));
+      const result = await makeHandler({ ...world, socketsPerRoomMember: 2 })(
+        connectEvent({ room: ROOM_ID, visitor: VISITOR_TOKEN }),
+      );
 
       expect(result).toMatchObject({ statusCode: 429 });
-      expect(ddb.commandCalls(DeleteCommand).map((call) => call.args[0].input.Key)).toEqual([
-        { pk: 'CONN#conn-1', sk: 'CONN' },
-        { pk: `ROOM#${ROOM_ID}`, sk: 'CONN#conn-1' },
-      ]);
-    });
-
-    it.each(['0', '51', 'five'])('refuses to load with SOCKETS_PER_ROOM_MEMBER=%s, naming it', async (value) => {
-      await expect(load({ [envName('socketsPerRoomMember')]: value })).rejects.toThrow(/SOCKETS_PER_ROOM_MEMBER/);
+      expect(world.store.knowsConnection('conn-1')).toBe(false);
+      expect(await roomSockets()).toEqual(['old-1', 'old-2']);
     });
   });
 
-  it('answers an unexpected DynamoDB failure with 500 and no internals', async () => {
-    ddb.on(PutCommand).rejects(new Error('AccessDeniedException: arn:aws:iam::123456789012:role/chat is not authorized'));
-    const handler = await load();
+  it('answers an unexpected store failure with 500 and no internals', async () => {
+    vi.spyOn(world.store, 'saveConnection').mockRejectedValue(
+      new Error('AccessDeniedException: arn:aws:iam::123456789012:role/chat is not authorized'),
+    );
 
     const result = await handler(connectEvent({ room: ROOM_ID, visitor: VISITOR_TOKEN }));
 
     expect(result).toEqual({ statusCode: 500, body: 'Internal server error' });
+  });
+});
+
+describe('the deployed entry point', () => {
+  it.each(['0', '51', 'five'])('refuses to load with SOCKETS_PER_ROOM_MEMBER=%s, naming it', async (value) => {
+    await expect(load({ [envName('socketsPerRoomMember')]: value })).rejects.toThrow(/SOCKETS_PER_ROOM_MEMBER/);
   });
 
   it('refuses to load without TABLE_NAME, naming it', async () => {

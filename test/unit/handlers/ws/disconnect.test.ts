@@ -13,7 +13,10 @@ const disconnectEvent = () => webSocketEvent({ routeKey: '$disconnect', connecti
 beforeEach(async () => {
   world = makeWorld();
   seedRoom(world.store);
-  await world.store.saveConnection({ connectionId: 'conn-1', identity: { kind: 'room', roomId: ROOM_ID, ownerId: OWNER_A, role: 'visitor' } }, 1);
+  await world.store.saveConnection(
+    { connectionId: 'conn-1', identity: { kind: 'room', roomId: ROOM_ID, ownerId: OWNER_A, role: 'visitor' } },
+    1,
+  );
 });
 
 afterEach(() => {
@@ -37,7 +40,9 @@ describe('$disconnect', () => {
   });
 
   it('answers an unexpected store failure with 500 and no internals', async () => {
-    vi.spyOn(world.store, 'removeConnectionById').mockRejectedValue(new Error('ProvisionedThroughputExceededException on chat-table'));
+    vi.spyOn(world.store, 'removeConnectionById').mockRejectedValue(
+      new Error('ProvisionedThroughputExceededException on chat-table'),
+    );
 
     expect(await makeHandler(world)(disconnectEvent())).toEqual({ statusCode: 500, body: 'Internal server error' });
   });
@@ -49,7 +54,10 @@ describe('the deployed entry point', () => {
 
   it('needs neither the callback URL nor the JWT settings', async () => {
     const unset = Object.fromEntries(
-      Object.keys(environmentOf({ wsCallbackUrl: '-', jwtSecretArn: '-', wsUrlTemplate: '-' })).map((name) => [name, undefined]),
+      Object.keys(environmentOf({ wsCallbackUrl: '-', jwtSecretArn: '-', wsUrlTemplate: '-' })).map((name) => [
+        name,
+        undefined,
+      ]),
     );
     await expect(load(unset)).resolves.toBeTypeOf('function');
   });

@@ -38,7 +38,13 @@ describe('$default (a frame from a client)', () => {
     expect(result).toEqual({ statusCode: 200 });
     const [stored] = storedMessages();
     expect(stored).toMatchObject({ roomId: ROOM_ID, content: 'Salom', senderType: 'visitor' });
-    const expected = { id: stored!.id, room_id: ROOM_ID, sender_type: 'visitor', message: 'Salom', created_at: stored!.createdAt };
+    const expected = {
+      id: stored!.id,
+      room_id: ROOM_ID,
+      sender_type: 'visitor',
+      message: 'Salom',
+      created_at: stored!.createdAt,
+    };
     expect(world.gateway.framesTo('visitor-1')).toEqual([expected]);
     expect(world.gateway.framesTo('owner-1')).toEqual([expected]);
   });
@@ -61,7 +67,9 @@ describe('$default (a frame from a client)', () => {
     const result = await handlerWith()(frame('not json'));
 
     expect(result).toEqual({ statusCode: 200 });
-    expect(world.gateway.sent).toEqual([{ connectionId: 'visitor-1', payload: { error: 'Frame must be JSON.', code: 'invalid_frame' } }]);
+    expect(world.gateway.sent).toEqual([
+      { connectionId: 'visitor-1', payload: { error: 'Frame must be JSON.', code: 'invalid_frame' } },
+    ]);
     expect(admit).toHaveBeenCalledOnce();
   });
 
@@ -71,7 +79,10 @@ describe('$default (a frame from a client)', () => {
     await handlerWith()(frame({ message: 42, client_id: clientId.toUpperCase() }));
 
     expect(world.gateway.sent).toEqual([
-      { connectionId: 'visitor-1', payload: { error: 'message must be a string.', code: 'invalid_frame', client_id: clientId } },
+      {
+        connectionId: 'visitor-1',
+        payload: { error: 'message must be a string.', code: 'invalid_frame', client_id: clientId },
+      },
     ]);
   });
 
@@ -79,7 +90,10 @@ describe('$default (a frame from a client)', () => {
     await handlerWith({ maxMessageLength: 10 })(frame({ message: 'a'.repeat(11) }));
 
     expect(world.gateway.sent).toEqual([
-      { connectionId: 'visitor-1', payload: { error: 'message must be at most 10 characters.', code: 'message_too_long' } },
+      {
+        connectionId: 'visitor-1',
+        payload: { error: 'message must be at most 10 characters.', code: 'message_too_long' },
+      },
     ]);
   });
 
@@ -98,7 +112,9 @@ describe('$default (a frame from a client)', () => {
 
     await handlerWith()(frame({ message: 'Salom' }));
 
-    expect((await world.store.listRoomConnections(ROOM_ID)).map((member) => member.connectionId)).toEqual(['visitor-1']);
+    expect((await world.store.listRoomConnections(ROOM_ID)).map((member) => member.connectionId)).toEqual([
+      'visitor-1',
+    ]);
   });
 
   it('answers a rate-limited sender with an error frame and stores nothing', async () => {
@@ -107,7 +123,10 @@ describe('$default (a frame from a client)', () => {
     await handlerWith()(frame({ message: 'Salom' }));
 
     expect(world.gateway.sent).toEqual([
-      { connectionId: 'visitor-1', payload: { error: 'Too many frames on this socket; slow down.', code: 'rate_limited' } },
+      {
+        connectionId: 'visitor-1',
+        payload: { error: 'Too many frames on this socket; slow down.', code: 'rate_limited' },
+      },
     ]);
     expect(storedMessages()).toEqual([]);
   });
@@ -118,7 +137,9 @@ describe('$default (a frame from a client)', () => {
     await handlerWith()(frame({ message: 'Salom' }));
 
     expect(storedMessages()).toEqual([]);
-    expect(world.gateway.sent).toEqual([{ connectionId: 'visitor-1', payload: { error: 'This room is closed.', code: 'room_closed' } }]);
+    expect(world.gateway.sent).toEqual([
+      { connectionId: 'visitor-1', payload: { error: 'This room is closed.', code: 'room_closed' } },
+    ]);
     expect(world.gateway.disconnected).toEqual(['visitor-1']);
   });
 
@@ -140,7 +161,9 @@ describe('$default (a frame from a client)', () => {
   });
 
   it('answers an unexpected store failure with an internal error frame carrying the client_id, and no internals', async () => {
-    vi.spyOn(world.store, 'putMessage').mockRejectedValue(new Error('InternalServerError at dynamodb.us-east-1.amazonaws.com'));
+    vi.spyOn(world.store, 'putMessage').mockRejectedValue(
+      new Error('InternalServerError at dynamodb.us-east-1.amazonaws.com'),
+    );
     const clientId = '6b1e7a8c-9d0f-4a1b-8c2d-3e4f5a6b7c8d';
 
     const result = await handlerWith()(frame({ message: 'Salom', client_id: clientId }));
@@ -170,13 +193,19 @@ describe('the deployed entry point', () => {
     await expect(load({ [name]: undefined })).rejects.toThrow(`${name} is not set`);
   });
 
-  it.each([['0'], ['30001'], ['many']])('refuses to load with a message length of %s, naming the variable', async (value) => {
-    const name = envName('maxMessageLength');
-    await expect(load({ [name]: value })).rejects.toThrow(`${name} must be an integer from 1 to 30000`);
-  });
+  it.each([['0'], ['30001'], ['many']])(
+    'refuses to load with a message length of %s, naming the variable',
+    async (value) => {
+      const name = envName('maxMessageLength');
+      await expect(load({ [name]: value })).rejects.toThrow(`${name} must be an integer from 1 to 30000`);
+    },
+  );
 
-  it.each([['0'], ['1000001'], ['lots']])('refuses to load with a room size of %s, naming the variable', async (value) => {
-    const name = envName('maxMessagesPerRoom');
-    await expect(load({ [name]: value })).rejects.toThrow(`${name} must be an integer from 1 to 1000000`);
-  });
+  it.each([['0'], ['1000001'], ['lots']])(
+    'refuses to load with a room size of %s, naming the variable',
+    async (value) => {
+      const name = envName('maxMessagesPerRoom');
+      await expect(load({ [name]: value })).rejects.toThrow(`${name} must be an integer from 1 to 1000000`);
+    },
+  );
 });
