@@ -13,8 +13,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoChatStore } from '../../lambdas/adapters/dynamo-chat-store.js';
+import { ItemCodec, keys } from '../../lambdas/adapters/item-codec.js';
 import { JwtOwnerVerifier } from '../../lambdas/adapters/jwt-owner-verifier.js';
-import { keys } from '../../lambdas/adapters/table-layout.js';
 import { connect, disconnect } from '../../lambdas/domain/connections.js';
 import { systemClock } from '../../lambdas/domain/deps.js';
 import { handleFrame } from '../../lambdas/domain/messages.js';
@@ -528,6 +528,8 @@ async function createProbe(store: DynamoChatStore) {
 
 /** Unrelated rooms [from, to): their owners, a connected visitor each, a few messages; and the sample's connections. */
 async function seedUnrelated(client: DynamoDBDocumentClient, from: number, to: number): Promise<void> {
+  // Items as the store writes them; connections expire, rooms and messages are kept.
+  const codec = new ItemCodec({ connectionSeconds: 3 * 3600 });
   const items: { table: string; item: Record<string, unknown> }[] = [];
   const createdAt = new Date(Date.now() - 3_600_000).toISOString();
   for (let i = from; i < to; i += 1) {
@@ -536,57 +538,33 @@ async function seedUnrelated(client: DynamoDBDocumentClient, from: number, to: n
       .toString(16)
       .padStart(12, '0')}`;
     const connectionId = connectionIdLike(i, 'u');
-    const expiresAt = Math.floor(Date.now() / 1000) + 3 * 3600;
     items.push({
       table: TABLE,
-      item: {
-        ...keys.room(roomId),
+      item: codec.room({
         id: roomId,
-        owner_id: ownerId,
-        visitor_name: 'Visitor',
-        is_active: true,
-        created_at: createdAt,
-        updated_at: createdAt,
-        visitor_token_hash: hashVisitorToken(roomId),
-        gsi1pk: keys.ownerPartition(ownerId),
-        gsi1sk: `${createdAt}#${roomId}`,
-      },
+        ownerId,
+        visitorName: 'Visitor',
+        isActive: true,
+        createdAt,
+        updatedAt: createdAt,
+        visitorTokenHash: hashVisitorToken(roomId),
+      }),
     });
-    items.push({
-      table: TABLE,
-      item: {
-        ...keys.connection(connectionId),
-        connection_id: connectionId,
-        kind: 'room',
-        role: 'visitor',
-        owner_id: ownerId,
-        room_id: roomId,
-        connected_at: Date.now(),
-        expires_at: expiresAt,
-      },
-    });
-    items.push({
-      table: TABLE,
-      item: {
-        ...keys.roomConnection(roomId, connectionId),
-        role: 'visitor',
-        connection_id: connectionId,
-        expires_at: expiresAt,
-      },
-    });
+    const rows = codec.connection(
+      { connectionId, identity: { kind: 'room', roomId, ownerId, role: 'visitor' } },
+      Date.now(),
+    );
+    items.push({ table: TABLE, item: rows.connection }, { table: TABLE, item: rows.membership });
     for (let m = 0; m < MESSAGES_PER_UNRELATED_ROOM; m += 1) {
-      const id = randomUUID();
       items.push({
         table: TABLE,
-        item: {
-          ...keys.message(roomId, id),
-          id,
-          room_id: roomId,
-          sender_type: m % 2 ? 'owner' : 'visitor',
+        item: codec.message({
+          id: randomUUID(),
+          roomId,
+          senderType: m % 2 ? 'owner' : 'visitor',
           content: MESSAGE,
-          created_at: createdAt,
-          lsi1sk: `${createdAt}#${id}`,
-        },
+          createdAt,
+        }),
       });
     }
     items.push({ table: SAMPLE_TABLE, item: { connectionId } });

@@ -1,20 +1,16 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
-  DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   UpdateCommand,
-  type QueryCommandInput,
+  type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { systemClock } from '../domain/deps.js';
 import {
-  messageTimeKey as timeKey,
   otherSide,
   type ChatMessage,
   type Connection,
   type ConnectionIdentity,
-  type ReadPosition,
   type Room,
   type RoomConnection,
   type SenderType,
@@ -23,6 +19,7 @@ import {
   REPEATED_REFUSALS,
   type Admission,
   type ChatStore,
+  type Clock,
   type MessagePage,
   type MessageSlice,
   type PutMessageResult,
@@ -30,76 +27,93 @@ import {
   type RoomCount,
 } from '../domain/ports.js';
 import { START_LIMIT_WINDOWS } from '../domain/start-limit.js';
-import { keys, TableLayout } from './table-layout.js';
+import {
+  isExpired,
+  ItemCodec,
+  keys,
+  lastMessageItem,
+  membershipKey,
+  readAttributes,
+  sentAttribute,
+  sortKeyPrefixes,
+  timeIndexKey,
+  toIdentity,
+  toMessage,
+  toRoom,
+  toRoomConnection,
+  type Item,
+  type Retention,
+} from './item-codec.js';
+import { countAll, queryAll, readBudgeted } from './paging.js';
+import { SlidingWindowLimiter } from './sliding-window-limiter.js';
+import { defaultDocumentClient, isConditionFailure, type TableClient } from './table-client.js';
+import { TableLayout } from './table-layout.js';
+
+export { defaultDocumentClient } from './table-client.js';
 
 export interface DynamoChatStoreOptions {
   tableName: string;
   /** Must marshall with `removeUndefinedValues` (as defaultDocumentClient does): optional fields are written as undefined. */
   client?: DynamoDBDocumentClient;
-  /** Seconds after which items expire (DynamoDB TTL); undefined keeps them forever. */
-  retention: { roomSeconds?: number; messageSeconds?: number; connectionSeconds: number };
+  retention: Retention;
   /** 0 disables a limit. */
   limits: { messagesPerSecond: number; startsPerMinute: number; startsPerHourPerOwner: number };
+  /** What "now" is when reads leave out expired items; the system clock unless a test sets one. */
+  clock?: Clock;
 }
 
-type Item = Record<string, unknown>;
+/** The window of the per-connection frame limit. */
+const FRAME_WINDOW_MS = 1000;
 
-/** The DynamoDB document client, created once per module and shared by every store. */
-export const defaultDocumentClient = (): DynamoDBDocumentClient =>
-  DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
-
-const isConditionFailure = (error: unknown): boolean =>
-  error instanceof ConditionalCheckFailedException ||
-  (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
-
-const epochSeconds = (ms: number) => Math.floor(ms / 1000);
+/** The connection row's throttle of relayed typing frames (its last relay in `typing_at`). */
+const TYPING_RELAY = 'typing';
 
 /**
- * ChatStore over one DynamoDB table (layout in table-layout.ts). Every read is a GetItem or
- * a Query on one partition. No TransactWriteItems and no reliance on TTL for correctness:
- * expired items are filtered on read, so the store behaves the same on dynalite.
+ * ChatStore over one DynamoDB table: the repository. Items are built and read by item-codec.ts,
+ * rate limits kept by sliding-window-limiter.ts, queries read across pages by paging.ts.
+ * Every read is a GetItem or a Query on one partition. No TransactWriteItems and no reliance on
+ * TTL for correctness: expired items are filtered on read, so the store behaves the same on
+ * dynalite.
  */
 export class DynamoChatStore implements ChatStore {
-  private readonly client: DynamoDBDocumentClient;
-  private readonly table: string;
+  private readonly table: TableClient;
+  private readonly items: ItemCodec;
+  private readonly limiter: SlidingWindowLimiter;
+  private readonly clock: Clock;
 
   constructor(private readonly options: DynamoChatStoreOptions) {
-    this.client = options.client ?? defaultDocumentClient();
-    this.table = options.tableName;
+    this.table = { client: options.client ?? defaultDocumentClient(), tableName: options.tableName };
+    this.items = new ItemCodec(options.retention);
+    this.limiter = new SlidingWindowLimiter(this.table);
+    this.clock = options.clock ?? systemClock;
   }
 
   // ---- rooms -------------------------------------------------------------------------
 
   async createRoom(room: Room): Promise<void> {
-    await this.client.send(
+    await this.table.client.send(
       new PutCommand({
-        TableName: this.table,
-        Item: this.roomItem(room),
+        TableName: this.table.tableName,
+        Item: this.items.room(room),
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
   }
 
   async getRoom(roomId: string): Promise<Room | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.table, Key: keys.room(roomId), ConsistentRead: true }),
-    );
-    return Item && !this.expired(Item) ? toRoom(Item) : undefined;
+    const item = await this.getItem(keys.room(roomId));
+    return item && toRoom(item);
   }
 
   async listRoomsByOwner(ownerId: string): Promise<Room[]> {
-    const items = await this.queryAll({
-      TableName: this.table,
+    const items = await queryAll(this.table, {
       IndexName: TableLayout.ownerIndex.name,
-      KeyConditionExpression: 'gsi1pk = :owner',
+      KeyConditionExpression: `${TableLayout.ownerIndex.partitionKey} = :owner`,
       ExpressionAttributeValues: { ':owner': keys.ownerPartition(ownerId) },
       ScanIndexForward: false,
     });
-    // The index is keyed by creation (a key that never changes, so a message's touch
-    // rewrites the index entry in place instead of deleting and re-adding it); the list is
-    // wanted by latest activity, and an owner's rooms are read whole anyway.
+    // The index is keyed by creation (see ownerIndexKey); the list is wanted by latest
+    // activity, and an owner's rooms are read whole anyway.
     return items
       .filter((item) => !this.expired(item))
       .map(toRoom)
@@ -107,18 +121,15 @@ export class DynamoChatStore implements ChatStore {
   }
 
   async closeRoom(roomId: string, at: string): Promise<Room | undefined> {
+    const expiry = this.items.roomExpiry(at);
     try {
-      const { Attributes } = await this.client.send(
+      const { Attributes } = await this.table.client.send(
         new UpdateCommand({
-          TableName: this.table,
+          TableName: this.table.tableName,
           Key: keys.room(roomId),
-          UpdateExpression: `SET is_active = :false, updated_at = :at${this.roomExpirySet()}`,
+          UpdateExpression: `SET is_active = :false, updated_at = :at${expiry.set}`,
           ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: {
-            ':false': false,
-            ':at': at,
-            ...this.roomExpiryValue(at),
-          },
+          ExpressionAttributeValues: { ':false': false, ':at': at, ...expiry.values },
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -140,13 +151,14 @@ export class DynamoChatStore implements ChatStore {
       // The side's count rides on the same write, so unread counts stay exact under concurrency.
       set: 'message_count = if_not_exists(message_count, :zero) + :one, #sent = if_not_exists(#sent, :zero) + :one',
     };
+    const expiry = this.items.roomExpiry(at);
     try {
-      const { Attributes } = await this.client.send(
+      const { Attributes } = await this.table.client.send(
         new UpdateCommand({
-          TableName: this.table,
+          TableName: this.table.tableName,
           Key: counting.Key,
           // The preview moves with updated_at: both only ever move forward, to the newest message.
-          UpdateExpression: `SET ${counting.set}, updated_at = :at, last_message = :last, last_key = :key${this.roomExpirySet()}`,
+          UpdateExpression: `SET ${counting.set}, updated_at = :at, last_message = :last, last_key = :key${expiry.set}`,
           // Concurrent messages may finish out of order; updated_at only ever moves forward.
           ConditionExpression: `${counting.ConditionExpression} AND updated_at < :at`,
           ExpressionAttributeNames: counting.names,
@@ -154,8 +166,8 @@ export class DynamoChatStore implements ChatStore {
             ...counting.values,
             ':at': at,
             ':last': lastMessageItem(message),
-            ':key': timeKey(message),
-            ...this.roomExpiryValue(at),
+            ':key': timeIndexKey(message),
+            ...expiry.values,
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -169,9 +181,9 @@ export class DynamoChatStore implements ChatStore {
     const refusal = await this.roomRefusal(message.roomId, maxMessages);
     if (refusal) return { outcome: refusal };
     try {
-      const { Attributes } = await this.client.send(
+      const { Attributes } = await this.table.client.send(
         new UpdateCommand({
-          TableName: this.table,
+          TableName: this.table.tableName,
           Key: counting.Key,
           UpdateExpression: `SET ${counting.set}`,
           ConditionExpression: counting.ConditionExpression,
@@ -190,9 +202,9 @@ export class DynamoChatStore implements ChatStore {
 
   async uncountMessage(roomId: string, senderType: SenderType): Promise<void> {
     try {
-      await this.client.send(
+      await this.table.client.send(
         new UpdateCommand({
-          TableName: this.table,
+          TableName: this.table.tableName,
           Key: keys.room(roomId),
           UpdateExpression: 'SET message_count = message_count - :one, #sent = if_not_exists(#sent, :one) - :one',
           ConditionExpression: 'message_count > :zero',
@@ -206,7 +218,7 @@ export class DynamoChatStore implements ChatStore {
   }
 
   async markRead(message: ChatMessage, reader: SenderType, readAt: string): Promise<ReadOutcome> {
-    const key = timeKey(message);
+    const key = timeIndexKey(message);
     const read = readAttributes(reader);
     const names = {
       '#id': read.id,
@@ -221,9 +233,9 @@ export class DynamoChatStore implements ChatStore {
     // The usual read is of the room's newest message: every message of the other side counted
     // so far is then read, and the count is copied from the item within the same write.
     try {
-      const { Attributes } = await this.client.send(
+      const { Attributes } = await this.table.client.send(
         new UpdateCommand({
-          TableName: this.table,
+          TableName: this.table.tableName,
           Key: keys.room(message.roomId),
           UpdateExpression: `${set}if_not_exists(#otherSent, :zero)`,
           ConditionExpression: `${forward} AND (attribute_not_exists(last_key) OR last_key <= :key)`,
@@ -247,9 +259,9 @@ export class DynamoChatStore implements ChatStore {
       const seen = room.sentBy?.[otherSide(reader)] ?? 0;
       const newer = await this.countMessagesAfter(message.roomId, key, otherSide(reader));
       try {
-        const { Attributes } = await this.client.send(
+        const { Attributes } = await this.table.client.send(
           new UpdateCommand({
-            TableName: this.table,
+            TableName: this.table.tableName,
             Key: keys.room(message.roomId),
             UpdateExpression: `${set}:count`,
             ConditionExpression: `${forward} AND ${seen === 0 ? '(attribute_not_exists(#otherSent) OR #otherSent = :seen)' : '#otherSent = :seen'}`,
@@ -266,33 +278,21 @@ export class DynamoChatStore implements ChatStore {
   }
 
   /** How many messages of `side` lie after `afterKey` in the room (read on the time index, consistently). */
-  private async countMessagesAfter(roomId: string, afterKey: string, side: SenderType): Promise<number> {
-    let count = 0;
-    let startKey: Item | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: TableLayout.timeIndex.name,
-          KeyConditionExpression: 'pk = :room AND lsi1sk > :after',
-          FilterExpression: 'sender_type = :side',
-          ExpressionAttributeValues: { ':room': keys.roomPartition(roomId), ':after': afterKey, ':side': side },
-          Select: 'COUNT',
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      count += page.Count ?? 0;
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return count;
+  private countMessagesAfter(roomId: string, afterKey: string, side: SenderType): Promise<number> {
+    return countAll(this.table, {
+      IndexName: TableLayout.timeIndex.name,
+      KeyConditionExpression: `pk = :room AND ${TableLayout.timeIndex.sortKey} > :after`,
+      FilterExpression: 'sender_type = :side',
+      ExpressionAttributeValues: { ':room': keys.roomPartition(roomId), ':after': afterKey, ':side': side },
+      ConsistentRead: true,
+    });
   }
 
   /** Why a room refuses one more message, read consistently; undefined when it would not. */
   private async roomRefusal(roomId: string, maxMessages: number): Promise<'closed' | 'full' | undefined> {
-    const { Item } = await this.client.send(
+    const { Item } = await this.table.client.send(
       new GetCommand({
-        TableName: this.table,
+        TableName: this.table.tableName,
         Key: keys.room(roomId),
         ConsistentRead: true,
         ProjectionExpression: 'is_active, message_count',
@@ -307,10 +307,10 @@ export class DynamoChatStore implements ChatStore {
 
   async putMessage(message: ChatMessage): Promise<PutMessageResult> {
     try {
-      await this.client.send(
+      await this.table.client.send(
         new PutCommand({
-          TableName: this.table,
-          Item: this.messageItem(message),
+          TableName: this.table.tableName,
+          Item: this.items.message(message),
           // The message id is derived from the client's idempotency key when it sent one,
           // so this condition is what makes a retried send store nothing new.
           ConditionExpression: 'attribute_not_exists(pk)',
@@ -326,221 +326,138 @@ export class DynamoChatStore implements ChatStore {
   }
 
   async deleteMessage(roomId: string, messageId: string): Promise<void> {
-    await this.client.send(new DeleteCommand({ TableName: this.table, Key: keys.message(roomId, messageId) }));
+    await this.table.client.send(
+      new DeleteCommand({ TableName: this.table.tableName, Key: keys.message(roomId, messageId) }),
+    );
   }
 
   async getMessage(roomId: string, messageId: string): Promise<ChatMessage | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.table, Key: keys.message(roomId, messageId), ConsistentRead: true }),
-    );
-    return Item && !this.expired(Item) ? toMessage(Item) : undefined;
+    const item = await this.getItem(keys.message(roomId, messageId));
+    return item && toMessage(item);
   }
 
   async listMessages(roomId: string, page: MessagePage): Promise<MessageSlice> {
+    const timeKey = TableLayout.timeIndex.sortKey;
     const conditions = ['pk = :room'];
     const values: Item = { ':room': keys.roomPartition(roomId) };
-    const lower = page.after ? timeKey(page.after) : undefined;
-    const upper = page.before ? timeKey(page.before) : undefined;
+    const lower = page.after ? timeIndexKey(page.after) : undefined;
+    const upper = page.before ? timeIndexKey(page.before) : undefined;
     // Nothing lies strictly between them, and DynamoDB rejects a BETWEEN whose bounds are
     // reversed (ValidationException), which would surface as a 500.
     if (lower && upper && lower >= upper) return { messages: [], more: false };
     if (lower && upper) {
-      conditions.push('lsi1sk BETWEEN :lower AND :upper');
+      conditions.push(`${timeKey} BETWEEN :lower AND :upper`);
       Object.assign(values, { ':lower': lower, ':upper': upper });
     } else if (lower) {
-      conditions.push('lsi1sk > :lower');
+      conditions.push(`${timeKey} > :lower`);
       values[':lower'] = lower;
     } else if (upper) {
-      conditions.push('lsi1sk < :upper');
+      conditions.push(`${timeKey} < :upper`);
       values[':upper'] = upper;
     }
     // Without a lower bound the most recent messages are wanted (all of them when they fit):
     // read newest first and stop at the limit or the size bound; after a lower bound (a client
     // catching up) read forward from it.
     const newestFirst = lower === undefined;
-    const taken: ChatMessage[] = [];
-    let more = false;
-    let startKey: Item | undefined;
-    reading: do {
-      const result = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: TableLayout.timeIndex.name,
-          KeyConditionExpression: conditions.join(' AND '),
-          ExpressionAttributeValues: values,
-          ScanIndexForward: !newestFirst,
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-          // One more than wanted tells whether more remain; filtered items (expired, the
-          // inclusive BETWEEN bounds) do not count.
-          Limit: page.limit === undefined ? undefined : page.limit - taken.length + 2,
-        }),
-      );
-      for (const item of result.Items ?? []) {
-        if (this.expired(item) || item.lsi1sk === lower || item.lsi1sk === upper) continue;
-        const message = toMessage(item);
-        if ((page.limit !== undefined && taken.length >= page.limit) || (page.fits && !page.fits(message))) {
-          more = true;
-          break reading;
-        }
-        taken.push(message);
-      }
-      startKey = result.LastEvaluatedKey;
-    } while (startKey);
-    return { messages: newestFirst ? taken.reverse() : taken, more };
+    const { values: messages, more } = await readBudgeted(
+      this.table,
+      {
+        IndexName: TableLayout.timeIndex.name,
+        KeyConditionExpression: conditions.join(' AND '),
+        ExpressionAttributeValues: values,
+        ScanIndexForward: !newestFirst,
+        ConsistentRead: true,
+      },
+      {
+        limit: page.limit,
+        // BETWEEN includes its bounds: they are read and left out.
+        decode: (item) =>
+          this.expired(item) || item[timeKey] === lower || item[timeKey] === upper ? undefined : toMessage(item),
+        fits: page.fits,
+      },
+    );
+    return { messages: newestFirst ? messages.reverse() : messages, more };
   }
 
   // ---- connections -------------------------------------------------------------------
 
   async saveConnection(connection: Connection, connectedAt: number): Promise<void> {
-    const expiresAt = epochSeconds(connectedAt) + this.options.retention.connectionSeconds;
-    const { identity, connectionId } = connection;
-    const meta = {
-      ...keys.connection(connectionId),
-      connection_id: connectionId,
-      kind: identity.kind,
-      role: identity.role,
-      owner_id: identity.ownerId,
-      room_id: identity.kind === 'room' ? identity.roomId : undefined,
-      connected_at: connectedAt,
-      expires_at: expiresAt,
-    };
-    const membership =
-      identity.kind === 'room'
-        ? { ...keys.roomConnection(identity.roomId, connectionId), role: identity.role, connected_at: connectedAt }
-        : keys.inboxConnection(identity.ownerId, connectionId);
+    const rows = this.items.connection(connection, connectedAt);
     await Promise.all([
-      this.client.send(new PutCommand({ TableName: this.table, Item: meta })),
-      this.client.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...membership, connection_id: connectionId, expires_at: expiresAt },
-        }),
-      ),
+      this.table.client.send(new PutCommand({ TableName: this.table.tableName, Item: rows.connection })),
+      this.table.client.send(new PutCommand({ TableName: this.table.tableName, Item: rows.membership })),
     ]);
   }
 
   async admitFrame(connectionId: string, arrivedAtMs: number, typing?: { everyMs: number }): Promise<Admission> {
+    const key = keys.connection(connectionId);
+    const frames = { limit: this.options.limits.messagesPerSecond, windowMs: FRAME_WINDOW_MS };
     if (typing) {
       // The typing relay's time rides on the admission: a frame is relayed when the last relay
       // is older than the interval. Refused, the frame is admitted (or refused) as any other.
-      const admitted = await this.tryAdmitFrame(connectionId, arrivedAtMs, typing.everyMs);
-      if (admitted) return { admitted: true, identity: toIdentity(admitted), relayTyping: true };
+      const row = await this.limiter.admitOnRow(key, frames, arrivedAtMs, {
+        name: TYPING_RELAY,
+        everyMs: typing.everyMs,
+      });
+      if (row) return { admitted: true, identity: toIdentity(row), relayTyping: true };
     }
-    const admitted = await this.tryAdmitFrame(connectionId, arrivedAtMs);
-    if (admitted) return { admitted: true, identity: toIdentity(admitted), ...(typing ? { relayTyping: false } : {}) };
-    if (this.options.limits.messagesPerSecond === 0) return { admitted: false, reason: 'unknown-connection' };
-    // Only the refused path pays for this write: it logs the refusal (rf0..rfN, newest first)
-    // and tells whether the connection still exists.
-    const { count, withinMs } = REPEATED_REFUSALS;
-    const refusals = slidingWindowUpdate(count, arrivedAtMs, withinMs, 'rf');
-    try {
-      const { Attributes } = await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: keys.connection(connectionId),
-          UpdateExpression: refusals.UpdateExpression,
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':now': arrivedAtMs, ...(count > 1 ? { ':zero': 0 } : {}) },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      const oldest = (Attributes as Item | undefined)?.[`rf${count - 1}`];
-      return {
-        admitted: false,
-        reason: 'rate-limited',
-        repeated: typeof oldest === 'number' && oldest > arrivedAtMs - withinMs,
-      };
-    } catch (error) {
-      if (isConditionFailure(error)) return { admitted: false, reason: 'unknown-connection' };
-      throw error;
-    }
+    const row =
+      frames.limit === 0
+        ? (
+            await this.table.client.send(
+              new GetCommand({ TableName: this.table.tableName, Key: key, ConsistentRead: true }),
+            )
+          ).Item
+        : await this.limiter.admitOnRow(key, frames, arrivedAtMs);
+    if (row) return { admitted: true, identity: toIdentity(row), ...(typing ? { relayTyping: false } : {}) };
+    if (frames.limit === 0) return { admitted: false, reason: 'unknown-connection' };
+    // Refused, or no such connection: logging the refusal tells which.
+    const refusal = await this.limiter.logRefusal(key, REPEATED_REFUSALS, arrivedAtMs);
+    return refusal
+      ? { admitted: false, reason: 'rate-limited', repeated: refusal.repeated }
+      : { admitted: false, reason: 'unknown-connection' };
   }
 
-  /**
-   * One frame counted against the limit (and, with `typingEveryMs`, the typing relay time moved
-   * to it), in one conditional write; the connection row, or undefined when refused or unknown.
-   */
-  private async tryAdmitFrame(
-    connectionId: string,
-    arrivedAtMs: number,
-    typingEveryMs?: number,
-  ): Promise<Item | undefined> {
-    const limit = this.options.limits.messagesPerSecond;
-    if (limit === 0 && typingEveryMs === undefined) {
-      const { Item } = await this.client.send(
-        new GetCommand({ TableName: this.table, Key: keys.connection(connectionId), ConsistentRead: true }),
-      );
-      return Item;
-    }
-    const window = limit === 0 ? undefined : slidingWindowUpdate(limit, arrivedAtMs, 1000);
-    const sets = window ? [window.UpdateExpression.replace(/^SET /, '')] : [];
-    const conditions = ['attribute_exists(pk)'];
-    const values: Item = { ...window?.ExpressionAttributeValues };
-    if (window) conditions.push(slidingWindowCondition(limit));
-    if (typingEveryMs !== undefined) {
-      sets.push('typing_at = :now');
-      conditions.push('(attribute_not_exists(typing_at) OR typing_at <= :typingStart)');
-      Object.assign(values, { ':now': arrivedAtMs, ':typingStart': arrivedAtMs - typingEveryMs });
-    }
-    try {
-      const { Attributes } = await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: keys.connection(connectionId),
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: conditions.join(' AND '),
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return Attributes as Item;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      return undefined;
-    }
-  }
-
-  async removeConnection(connectionId: string): Promise<ConnectionIdentity | undefined> {
-    const { Attributes } = await this.client.send(
-      new DeleteCommand({ TableName: this.table, Key: keys.connection(connectionId), ReturnValues: 'ALL_OLD' }),
+  async removeConnectionById(connectionId: string): Promise<ConnectionIdentity | undefined> {
+    const { Attributes } = await this.table.client.send(
+      new DeleteCommand({
+        TableName: this.table.tableName,
+        Key: keys.connection(connectionId),
+        ReturnValues: 'ALL_OLD',
+      }),
     );
     if (!Attributes) return undefined;
     const identity = toIdentity(Attributes);
-    await this.client.send(
-      new DeleteCommand({ TableName: this.table, Key: membershipKey({ connectionId, identity }) }),
+    await this.table.client.send(
+      new DeleteCommand({ TableName: this.table.tableName, Key: membershipKey({ connectionId, identity }) }),
     );
     return identity;
   }
 
-  async forgetConnection(connection: Connection): Promise<void> {
+  async removeKnownConnection(connection: Connection): Promise<void> {
     await Promise.all([
-      this.client.send(new DeleteCommand({ TableName: this.table, Key: keys.connection(connection.connectionId) })),
-      this.client.send(new DeleteCommand({ TableName: this.table, Key: membershipKey(connection) })),
+      this.table.client.send(
+        new DeleteCommand({ TableName: this.table.tableName, Key: keys.connection(connection.connectionId) }),
+      ),
+      this.table.client.send(new DeleteCommand({ TableName: this.table.tableName, Key: membershipKey(connection) })),
     ]);
   }
 
   async listRoomConnections(roomId: string): Promise<RoomConnection[]> {
-    const items = await this.queryAll({
-      TableName: this.table,
+    const items = await queryAll(this.table, {
       KeyConditionExpression: 'pk = :room AND begins_with(sk, :conn)',
-      ExpressionAttributeValues: { ':room': keys.roomPartition(roomId), ':conn': 'CONN#' },
+      ExpressionAttributeValues: { ':room': keys.roomPartition(roomId), ':conn': sortKeyPrefixes.roomConnection },
       ProjectionExpression: 'connection_id, #role, connected_at',
       ExpressionAttributeNames: { '#role': 'role' },
       ConsistentRead: true,
     });
-    return items.map((item) => ({
-      connectionId: String(item.connection_id),
-      role: item.role as SenderType,
-      ...(typeof item.connected_at === 'number' ? { connectedAt: item.connected_at } : {}),
-    }));
+    return items.map(toRoomConnection);
   }
 
   async listInboxConnections(ownerId: string): Promise<string[]> {
-    const items = await this.queryAll({
-      TableName: this.table,
+    const items = await queryAll(this.table, {
       KeyConditionExpression: 'pk = :owner AND begins_with(sk, :inbox)',
-      ExpressionAttributeValues: { ':owner': keys.ownerPartition(ownerId), ':inbox': 'INBOX#' },
+      ExpressionAttributeValues: { ':owner': keys.ownerPartition(ownerId), ':inbox': sortKeyPrefixes.inboxConnection },
       ProjectionExpression: 'connection_id',
       ConsistentRead: true,
     });
@@ -550,232 +467,26 @@ export class DynamoChatStore implements ChatStore {
   // ---- abuse limits ------------------------------------------------------------------
 
   async admitRoomStart(sourceKey: string, nowMs: number): Promise<boolean> {
-    return this.admitToWindow(
-      keys.startRate(sourceKey),
-      this.options.limits.startsPerMinute,
-      nowMs,
-      START_LIMIT_WINDOWS.perAddressMs,
-    );
+    const window = { limit: this.options.limits.startsPerMinute, windowMs: START_LIMIT_WINDOWS.perAddressMs };
+    return this.limiter.admit(keys.startRate(sourceKey), window, nowMs);
   }
 
   async admitOwnerRoomStart(ownerId: string, nowMs: number): Promise<boolean> {
-    return this.admitToWindow(
-      keys.ownerStartRate(ownerId),
-      this.options.limits.startsPerHourPerOwner,
-      nowMs,
-      START_LIMIT_WINDOWS.perOwnerMs,
-    );
-  }
-
-  /** One event against a sliding-window item of its own; the item expires a window after its last use. */
-  private async admitToWindow(key: Item, limit: number, nowMs: number, windowMs: number): Promise<boolean> {
-    if (limit === 0) return true;
-    const update = slidingWindowUpdate(limit, nowMs, windowMs);
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: key,
-          UpdateExpression: `${update.UpdateExpression}, expires_at = :expires`,
-          ExpressionAttributeValues: {
-            ...update.ExpressionAttributeValues,
-            ':expires': epochSeconds(nowMs + 2 * windowMs),
-          },
-          ConditionExpression: slidingWindowCondition(limit),
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    const window = { limit: this.options.limits.startsPerHourPerOwner, windowMs: START_LIMIT_WINDOWS.perOwnerMs };
+    return this.limiter.admit(keys.ownerStartRate(ownerId), window, nowMs);
   }
 
   // ---- helpers -----------------------------------------------------------------------
 
-  private async queryAll(
-    input: QueryCommandInput,
-    max?: number,
-    keep: (item: Item) => boolean = () => true,
-  ): Promise<Item[]> {
-    const kept: Item[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          ...input,
-          ExclusiveStartKey: startKey,
-          // Read a little more than needed: filtered items (expired, bounds) do not count.
-          Limit: max === undefined ? undefined : max - kept.length + 2,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        if (keep(item)) kept.push(item);
-        if (max !== undefined && kept.length >= max) return kept;
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return kept;
+  /** A consistent GetItem; undefined when the item is missing or expired. */
+  private async getItem(key: Item): Promise<Item | undefined> {
+    const { Item } = await this.table.client.send(
+      new GetCommand({ TableName: this.table.tableName, Key: key, ConsistentRead: true }),
+    );
+    return Item && !this.expired(Item) ? Item : undefined;
   }
 
   private expired(item: Item): boolean {
-    const expiresAt = item[TableLayout.ttlAttribute];
-    return typeof expiresAt === 'number' && expiresAt * 1000 <= Date.now();
+    return isExpired(item, this.clock.now().getTime());
   }
-
-  private roomItem(room: Room): Item {
-    return {
-      ...keys.room(room.id),
-      id: room.id,
-      owner_id: room.ownerId,
-      visitor_name: room.visitorName,
-      is_active: room.isActive,
-      created_at: room.createdAt,
-      updated_at: room.updatedAt,
-      visitor_token_hash: room.visitorTokenHash,
-      gsi1pk: keys.ownerPartition(room.ownerId),
-      gsi1sk: `${room.createdAt}#${room.id}`,
-      expires_at: this.expiry(room.updatedAt, this.options.retention.roomSeconds),
-    };
-  }
-
-  private messageItem(message: ChatMessage): Item {
-    return {
-      ...keys.message(message.roomId, message.id),
-      id: message.id,
-      room_id: message.roomId,
-      sender_type: message.senderType,
-      content: message.content,
-      created_at: message.createdAt,
-      client_id: message.clientId,
-      lsi1sk: timeKey(message),
-      expires_at: this.expiry(message.createdAt, this.options.retention.messageSeconds),
-    };
-  }
-
-  private expiry(isoTime: string, seconds: number | undefined): number | undefined {
-    return seconds === undefined ? undefined : epochSeconds(Date.parse(isoTime)) + seconds;
-  }
-
-  private roomExpirySet(): string {
-    return this.options.retention.roomSeconds === undefined ? '' : ', expires_at = :expires';
-  }
-
-  private roomExpiryValue(at: string): Item {
-    return this.options.retention.roomSeconds === undefined
-      ? {}
-      : { ':expires': this.expiry(at, this.options.retention.roomSeconds) };
-  }
-}
-
-/** The room item's count of the messages `side` sent. */
-const sentAttribute = (side: SenderType) => `sent_${side}`;
-
-/** The room item's attributes of `side`'s read position (flat, so one SET can copy the count from the item). */
-const readAttributes = (side: SenderType) => ({
-  id: `read_${side}_id`,
-  key: `read_${side}_key`,
-  at: `read_${side}_at`,
-  count: `read_${side}_count`,
-});
-
-const lastMessageItem = (message: ChatMessage): Item => ({
-  id: message.id,
-  sender_type: message.senderType,
-  content: message.content,
-  created_at: message.createdAt,
-});
-
-function readPosition(item: Item, side: SenderType): ReadPosition | undefined {
-  const read = readAttributes(side);
-  if (typeof item[read.id] !== 'string') return undefined;
-  return {
-    messageId: String(item[read.id]),
-    timeKey: String(item[read.key]),
-    count: Number(item[read.count] ?? 0),
-    readAt: String(item[read.at]),
-  };
-}
-
-const membershipKey = ({ connectionId, identity }: Connection) =>
-  identity.kind === 'room'
-    ? keys.roomConnection(identity.roomId, connectionId)
-    : keys.inboxConnection(identity.ownerId, connectionId);
-
-/**
- * A sliding-window rate limit kept on the item itself: attributes rl0..rl{n-1} hold the
- * times of the last n admitted events, newest first. One conditional UpdateItem shifts the
- * log and admits the event only if the n-th most recent one is older than the window, so
- * the limit costs no extra round trip on a path that already writes the item.
- * (DynamoDB evaluates every right-hand side against the item as it was before the update.)
- */
-function slidingWindowUpdate(limit: number, nowMs: number, windowMs: number, prefix = 'rl') {
-  const sets = [`${prefix}0 = :now`];
-  for (let i = 1; i < limit; i += 1) sets.push(`${prefix}${i} = if_not_exists(${prefix}${i - 1}, :zero)`);
-  return {
-    UpdateExpression: `SET ${sets.join(', ')}`,
-    ExpressionAttributeValues: {
-      ':now': nowMs,
-      ':windowStart': nowMs - windowMs,
-      // DynamoDB refuses unused expression values, and :zero is only used from rl1 on.
-      ...(limit > 1 ? { ':zero': 0 } : {}),
-    } as Item,
-  };
-}
-
-const slidingWindowCondition = (limit: number) =>
-  `(attribute_not_exists(rl${limit - 1}) OR rl${limit - 1} <= :windowStart)`;
-
-function toRoom(item: Item): Room {
-  const room: Room = {
-    id: String(item.id),
-    ownerId: String(item.owner_id),
-    visitorName: String(item.visitor_name ?? ''),
-    isActive: item.is_active === true,
-    createdAt: String(item.created_at),
-    updatedAt: String(item.updated_at),
-    visitorTokenHash: String(item.visitor_token_hash),
-  };
-  const sentBy: Partial<Record<SenderType, number>> = {};
-  const lastRead: Partial<Record<SenderType, ReadPosition>> = {};
-  for (const side of ['owner', 'visitor'] as const) {
-    const sent = item[sentAttribute(side)];
-    if (typeof sent === 'number') sentBy[side] = sent;
-    const position = readPosition(item, side);
-    if (position) lastRead[side] = position;
-  }
-  if (Object.keys(sentBy).length) room.sentBy = sentBy;
-  if (Object.keys(lastRead).length) room.lastRead = lastRead;
-  const last = item.last_message as Item | undefined;
-  if (last && typeof last === 'object') {
-    room.lastMessage = {
-      id: String(last.id),
-      senderType: last.sender_type as SenderType,
-      content: String(last.content),
-      createdAt: String(last.created_at),
-    };
-  }
-  return room;
-}
-
-function toMessage(item: Item): ChatMessage {
-  return {
-    id: String(item.id),
-    roomId: String(item.room_id),
-    senderType: item.sender_type as SenderType,
-    content: String(item.content),
-    createdAt: String(item.created_at),
-    ...(typeof item.client_id === 'string' ? { clientId: item.client_id } : {}),
-  };
-}
-
-function toIdentity(item: Item): ConnectionIdentity {
-  return item.kind === 'inbox'
-    ? { kind: 'inbox', ownerId: String(item.owner_id), role: 'owner' }
-    : {
-        kind: 'room',
-        roomId: String(item.room_id),
-        ownerId: String(item.owner_id),
-        role: item.role as SenderType,
-      };
 }

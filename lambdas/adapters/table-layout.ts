@@ -13,6 +13,7 @@
  *
  * Every request reads one partition by key: a room's messages and connections live in
  * the room's partition, an owner's rooms in the owner's index partition. Nothing scans.
+ * The keys, prefixes and items themselves are built in item-codec.ts.
  */
 export const TableLayout = {
   partitionKey: 'pk',
@@ -23,15 +24,3 @@ export const TableLayout = {
   /** A local index, so history reads can be strongly consistent and ordered by time. */
   timeIndex: { name: 'by-time', sortKey: 'lsi1sk' },
 } as const;
-
-export const keys = {
-  room: (roomId: string) => ({ pk: `ROOM#${roomId}`, sk: 'ROOM' }),
-  message: (roomId: string, messageId: string) => ({ pk: `ROOM#${roomId}`, sk: `MSG#${messageId}` }),
-  roomConnection: (roomId: string, connectionId: string) => ({ pk: `ROOM#${roomId}`, sk: `CONN#${connectionId}` }),
-  connection: (connectionId: string) => ({ pk: `CONN#${connectionId}`, sk: 'CONN' }),
-  inboxConnection: (ownerId: string, connectionId: string) => ({ pk: `OWNER#${ownerId}`, sk: `INBOX#${connectionId}` }),
-  startRate: (sourceKey: string) => ({ pk: `RATE#START#${sourceKey}`, sk: 'RATE' }),
-  ownerStartRate: (ownerId: string) => ({ pk: `RATE#OWNER#${ownerId}`, sk: 'RATE' }),
-  roomPartition: (roomId: string) => `ROOM#${roomId}`,
-  ownerPartition: (ownerId: string) => `OWNER#${ownerId}`,
-};

@@ -90,7 +90,7 @@ async function identify(
 async function confirmRoomMembership(deps: ConnectDeps, connection: Connection, roomId: string): Promise<void> {
   const [room, members] = await Promise.all([deps.store.getRoom(roomId), deps.store.listRoomConnections(roomId)]);
   const refuse = async (error: Error): Promise<never> => {
-    await deps.store.forgetConnection(connection);
+    await deps.store.removeKnownConnection(connection);
     throw error;
   };
   if (!room?.isActive) return refuse(new ForbiddenError('Room not available.'));
@@ -117,7 +117,7 @@ async function confirmRoomMembership(deps: ConnectDeps, connection: Connection, 
   await Promise.all(
     overtaken.map(async ({ connectionId }) => {
       try {
-        await deps.store.forgetConnection({ connectionId, identity: connection.identity });
+        await deps.store.removeKnownConnection({ connectionId, identity: connection.identity });
         await deps.gateway.disconnect(connectionId);
       } catch (error) {
         deps.logger.warn('overtaken_close_failed', { connectionId, error: describeError(error) });
@@ -135,6 +135,6 @@ const tooManySockets = (cap: number) =>
 
 /** $disconnect: forget the socket. Idempotent: a connection already cleaned up is fine. */
 export async function disconnect(deps: Pick<ChatDeps, 'store' | 'logger'>, connectionId: string): Promise<void> {
-  const identity = await deps.store.removeConnection(connectionId);
+  const identity = await deps.store.removeConnectionById(connectionId);
   deps.logger.info('disconnected', { connectionId, known: identity !== undefined });
 }

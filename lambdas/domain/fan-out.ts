@@ -25,7 +25,7 @@ export async function fanOut(
   const outcomes = await Promise.allSettled(
     targets.map(async (target) => {
       const outcome = await deps.gateway.send(target.connectionId, payload);
-      if (outcome === 'gone') await deps.store.forgetConnection(target);
+      if (outcome === 'gone') await deps.store.removeKnownConnection(target);
       return outcome;
     }),
   );

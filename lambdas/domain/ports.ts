@@ -91,12 +91,17 @@ export interface ChatStore {
   /**
    * Counts a frame (any frame) against the connection's rate limit, by the time it arrived,
    * and tells who the connection is, in one write. A refusal is recorded on the connection.
+   * With `typing`, the same write also relays a typing frame when the connection's last relay
+   * is at least `typing.everyMs` old (`relayTyping`).
    */
   admitFrame(connectionId: string, arrivedAtMs: number, typing?: { everyMs: number }): Promise<Admission>;
-  /** Removes the connection; returns who it was, or undefined when it was already gone. */
-  removeConnection(connectionId: string): Promise<ConnectionIdentity | undefined>;
-  /** Removes a connection whose identity is already known (stale-connection cleanup). */
-  forgetConnection(connection: Connection): Promise<void>;
+  /**
+   * Removes a connection knowing only its id ($disconnect): deletes its row, then its
+   * membership; returns who it was, or undefined when it was already gone.
+   */
+  removeConnectionById(connectionId: string): Promise<ConnectionIdentity | undefined>;
+  /** Removes a connection whose identity is already known (a gone socket, a closed room): both rows at once. */
+  removeKnownConnection(connection: Connection): Promise<void>;
   listRoomConnections(roomId: string): Promise<RoomConnection[]>;
   listInboxConnections(ownerId: string): Promise<string[]>;
 

@@ -196,7 +196,7 @@ export async function closeRoom(
   // The room's sockets are forgotten first, so a message racing the close finds its sender
   // unknown and is refused; then each hears why and is disconnected. A closed room accepts
   // no sockets and no messages, while its history stays readable.
-  await Promise.allSettled(members.map((member) => deps.store.forgetConnection(member)));
+  await Promise.allSettled(members.map((member) => deps.store.removeKnownConnection(member)));
   await Promise.all([
     fanOut(deps, members, { type: 'room.closed', room_id: roomId }).then(() =>
       Promise.allSettled(members.map((member) => deps.gateway.disconnect(member.connectionId))),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keys } from '../../lambdas/adapters/table-layout.js';
+import { ItemCodec } from '../../lambdas/adapters/item-codec.js';
 import type { HistoryItem } from './support/chat.js';
 import { localClientConfig } from './support/dynamodb-backend.js';
 import { useLocalStack } from './support/local-stack-fixture.js';
@@ -15,11 +15,15 @@ import { useLocalStack } from './support/local-stack-fixture.js';
 const LAMBDA_RESPONSE_LIMIT = 6 * 1024 * 1024;
 
 const local = useLocalStack();
+/** Items as the store writes them, with no retention (the stack's default). */
+const codec = new ItemCodec({ connectionSeconds: 0 });
 let client: DynamoDBDocumentClient;
 let tableName: string;
 
 beforeAll(() => {
-  client = DynamoDBDocumentClient.from(new DynamoDBClient(localClientConfig(local.stack.dynamoDbEndpoint)));
+  client = DynamoDBDocumentClient.from(new DynamoDBClient(localClientConfig(local.stack.dynamoDbEndpoint)), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
   tableName = Object.values(local.stack.served.tables)[0]!;
 });
 afterAll(() => client?.destroy());
@@ -73,15 +77,7 @@ describe('a history larger than a Lambda response', () => {
     await putAll(
       seededIds.map((id, i) => {
         const createdAt = new Date(start + i * 1000).toISOString();
-        return {
-          ...keys.message(roomId, id),
-          id,
-          room_id: roomId,
-          sender_type: i % 2 ? 'owner' : 'visitor',
-          content: content(i),
-          created_at: createdAt,
-          lsi1sk: `${createdAt}#${id}`,
-        };
+        return codec.message({ id, roomId, senderType: i % 2 ? 'owner' : 'visitor', content: content(i), createdAt });
       }),
     );
   }, 120_000);
@@ -141,21 +137,10 @@ describe('a long room list', () => {
       const createdAt = new Date(start + i * 60_000).toISOString();
       // Activity in another order than creation.
       const updatedAt = new Date(start + ((i * 7919) % COUNT) * 60_000 + 3_600_000).toISOString();
-      return {
-        ...keys.room(id),
-        id,
-        owner_id: ownerId,
-        visitor_name: `visitor ${i}`,
-        is_active: true,
-        created_at: createdAt,
-        updated_at: updatedAt,
-        visitor_token_hash: 'x',
-        gsi1pk: keys.ownerPartition(ownerId),
-        gsi1sk: `${createdAt}#${id}`,
-      };
+      return { id, ownerId, visitorName: `visitor ${i}`, isActive: true, createdAt, updatedAt, visitorTokenHash: 'x' };
     });
-    await putAll(rooms);
-    const expected = [...rooms].sort((a, b) => b.updated_at.localeCompare(a.updated_at)).map((r) => r.id);
+    await putAll(rooms.map((room) => codec.room(room)));
+    const expected = [...rooms].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)).map((r) => r.id);
 
     const seen: string[] = [];
     let next: string | undefined = '/api/chat/rooms/';

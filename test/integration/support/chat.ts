@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { SignJWT } from 'jose';
 import { expect } from 'vitest';
-import { keys } from '../../../lambdas/adapters/table-layout.js';
+import { keys, sortKeyPrefixes } from '../../../lambdas/adapters/item-codec.js';
 import type { LocalStack } from '../../../local/local-stack.js';
 import { signOwnerToken } from '../../../local/owner-token.js';
 import { localClientConfig } from './dynamodb-backend.js';
@@ -242,9 +242,9 @@ export function putEventsEntries(lines: readonly string[]): PutEventsEntry[] {
  * this; it is used only to know that `$disconnect` has run, never as the behaviour under test.
  */
 export const roomConnectionIds = (stack: LocalStack, roomId: string) =>
-  connectionIds(stack, keys.roomPartition(roomId), 'CONN#');
+  connectionIds(stack, keys.roomPartition(roomId), sortKeyPrefixes.roomConnection);
 export const inboxConnectionIds = (stack: LocalStack, ownerId: string) =>
-  connectionIds(stack, keys.ownerPartition(ownerId), 'INBOX#');
+  connectionIds(stack, keys.ownerPartition(ownerId), sortKeyPrefixes.inboxConnection);
 
 async function connectionIds(stack: LocalStack, partition: string, prefix: string): Promise<string[]> {
   const client = DynamoDBDocumentClient.from(new DynamoDBClient(localClientConfig(stack.dynamoDbEndpoint)));

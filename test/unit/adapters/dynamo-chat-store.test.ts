@@ -74,11 +74,7 @@ describe('DynamoChatStore', () => {
       await makeStore().createRoom(room);
 
       expect(inputs(PutCommand)).toEqual([
-        {
-          TableName: TABLE,
-          Item: roomItem({ expires_at: undefined }),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
+        { TableName: TABLE, Item: roomItem(), ConditionExpression: 'attribute_not_exists(pk)' },
       ]);
     });
 
@@ -106,15 +102,25 @@ describe('DynamoChatStore', () => {
     });
 
     it('treats a room past its expires_at as missing, even before TTL deleted it', async () => {
-      ddb.on(GetCommand).resolves({ Item: roomItem({ expires_at: nowSeconds() - 5 }) });
+      ddb.on(GetCommand).resolves({ Item: roomItem({}, { expires_at: nowSeconds() - 5 }) });
 
       await expect(makeStore().getRoom(ROOM_ID)).resolves.toBeUndefined();
     });
 
     it('returns a room whose expires_at is still ahead', async () => {
-      ddb.on(GetCommand).resolves({ Item: roomItem({ expires_at: nowSeconds() + 3600 }) });
+      ddb.on(GetCommand).resolves({ Item: roomItem({}, { expires_at: nowSeconds() + 3600 }) });
 
       await expect(makeStore().getRoom(ROOM_ID)).resolves.toEqual(room);
+    });
+
+    it("judges expiry by the injected clock, not the machine's", async () => {
+      const fixed = (iso: string) => ({ now: () => new Date(iso) });
+      ddb
+        .on(GetCommand)
+        .resolves({ Item: roomItem({}, { expires_at: Date.parse('2026-02-05T12:00:00.000Z') / 1000 }) });
+
+      await expect(makeStore({ clock: fixed('2026-02-05T11:59:59.000Z') }).getRoom(ROOM_ID)).resolves.toEqual(room);
+      await expect(makeStore({ clock: fixed('2026-02-05T12:00:00.000Z') }).getRoom(ROOM_ID)).resolves.toBeUndefined();
     });
 
     it("lists an owner's rooms from the by-owner index, newest first, across pages, without expired ones", async () => {
@@ -123,7 +129,7 @@ describe('DynamoChatStore', () => {
       ddb
         .on(QueryCommand)
         .resolvesOnce({ Items: [roomItem({ id: second })], LastEvaluatedKey: { pk: 'x', sk: 'y' } })
-        .resolvesOnce({ Items: [roomItem({ id: expired, expires_at: nowSeconds() - 1 }), roomItem()] });
+        .resolvesOnce({ Items: [roomItem({ id: expired }, { expires_at: nowSeconds() - 1 }), roomItem()] });
 
       const rooms = await makeStore().listRoomsByOwner(OWNER_A);
 
@@ -146,8 +152,8 @@ describe('DynamoChatStore', () => {
       // Index order (newest created first): `newer` was created last but `older` talked last.
       ddb.on(QueryCommand).resolves({
         Items: [
-          roomItem({ id: newer, created_at: '2026-02-05T12:00:00.000Z', updated_at: '2026-02-05T12:00:00.000Z' }),
-          roomItem({ id: older, created_at: '2026-02-05T10:00:00.000Z', updated_at: '2026-02-05T13:00:00.000Z' }),
+          roomItem({ id: newer, createdAt: '2026-02-05T12:00:00.000Z', updatedAt: '2026-02-05T12:00:00.000Z' }),
+          roomItem({ id: older, createdAt: '2026-02-05T10:00:00.000Z', updatedAt: '2026-02-05T13:00:00.000Z' }),
         ],
       });
 
@@ -173,7 +179,7 @@ describe('DynamoChatStore', () => {
 
     it('closes a room with one conditional UpdateItem and returns it as it is now', async () => {
       const at = '2026-02-05T12:00:00.000Z';
-      ddb.on(UpdateCommand).resolves({ Attributes: roomItem({ is_active: false, updated_at: at }) });
+      ddb.on(UpdateCommand).resolves({ Attributes: roomItem({ isActive: false, updatedAt: at }) });
 
       const closed = await makeStore().closeRoom(ROOM_ID, at);
 
@@ -203,7 +209,7 @@ describe('DynamoChatStore', () => {
       const counts =
         'message_count = if_not_exists(message_count, :zero) + :one, #sent = if_not_exists(#sent, :zero) + :one';
       const visitorMessage = message(7, { createdAt: at });
-      const counted = roomItem({ updated_at: at, message_count: 3, sent_visitor: 2, sent_owner: 1 });
+      const counted = roomItem({ updatedAt: at }, { message_count: 3, sent_visitor: 2, sent_owner: 1 });
 
       it('counts the message and its side, checks the room is open and not full, and moves updated_at and the preview forward, in one UpdateItem', async () => {
         ddb.on(UpdateCommand).resolves({ Attributes: counted });
@@ -360,13 +366,10 @@ describe('DynamoChatStore', () => {
         '#otherSent': 'sent_visitor',
       };
       const forward = 'attribute_exists(pk) AND (attribute_not_exists(#key) OR #key < :key)';
-      const after = roomItem({
-        sent_visitor: 4,
-        read_owner_id: read.id,
-        read_owner_key: key,
-        read_owner_count: 4,
-        read_owner_at: readAt,
-      });
+      const after = roomItem(
+        {},
+        { sent_visitor: 4, read_owner_id: read.id, read_owner_key: key, read_owner_count: 4, read_owner_at: readAt },
+      );
 
       it("reading the newest message copies the other side's count in one conditional UpdateItem, forward only", async () => {
         ddb.on(UpdateCommand).resolves({ Attributes: after });
@@ -396,12 +399,15 @@ describe('DynamoChatStore', () => {
 
       it('leaves a position that is already there or further, and answers it', async () => {
         ddb.on(UpdateCommand).rejects(conditionFailed());
-        const further = roomItem({
-          read_owner_id: 'later',
-          read_owner_key: `2026-02-05T13:00:00.000Z#later`,
-          read_owner_count: 9,
-          read_owner_at: readAt,
-        });
+        const further = roomItem(
+          {},
+          {
+            read_owner_id: 'later',
+            read_owner_key: `2026-02-05T13:00:00.000Z#later`,
+            read_owner_count: 9,
+            read_owner_at: readAt,
+          },
+        );
         ddb.on(GetCommand).resolves({ Item: further });
 
         await expect(makeStore().markRead(read, 'owner', readAt)).resolves.toEqual({
@@ -413,7 +419,7 @@ describe('DynamoChatStore', () => {
 
       it("reading an older message counts the other side's newer messages and takes them from its count, if the count stood still", async () => {
         ddb.on(UpdateCommand).rejectsOnce(conditionFailed()).resolves({ Attributes: after });
-        ddb.on(GetCommand).resolves({ Item: roomItem({ sent_visitor: 6 }) });
+        ddb.on(GetCommand).resolves({ Item: roomItem({}, { sent_visitor: 6 }) });
         ddb.on(QueryCommand).resolves({ Count: 2 });
 
         await expect(makeStore().markRead(read, 'owner', readAt)).resolves.toMatchObject({ moved: true });
@@ -886,7 +892,7 @@ describe('DynamoChatStore', () => {
         })
         .resolves({});
 
-      const identity = await makeStore().removeConnection('c-1');
+      const identity = await makeStore().removeConnectionById('c-1');
 
       expect(identity).toEqual({ kind: 'room', roomId: ROOM_ID, ownerId: OWNER_A, role: 'visitor' });
       expect(inputs(DeleteCommand)).toEqual([
@@ -901,7 +907,7 @@ describe('DynamoChatStore', () => {
         .resolvesOnce({ Attributes: { pk: 'CONN#c-1', sk: 'CONN', kind: 'inbox', role: 'owner', owner_id: OWNER_A } })
         .resolves({});
 
-      await makeStore().removeConnection('c-1');
+      await makeStore().removeConnectionById('c-1');
 
       expect(inputs(DeleteCommand)[1]).toEqual({ TableName: TABLE, Key: { pk: `OWNER#${OWNER_A}`, sk: 'INBOX#c-1' } });
     });
@@ -909,14 +915,14 @@ describe('DynamoChatStore', () => {
     it('answers undefined for a connection already removed, with one delete', async () => {
       ddb.on(DeleteCommand).resolves({});
 
-      await expect(makeStore().removeConnection('c-1')).resolves.toBeUndefined();
+      await expect(makeStore().removeConnectionById('c-1')).resolves.toBeUndefined();
       expect(ddb.commandCalls(DeleteCommand)).toHaveLength(1);
     });
 
     it('forgets a known connection by deleting both rows', async () => {
       ddb.on(DeleteCommand).resolves({});
 
-      await makeStore().forgetConnection({
+      await makeStore().removeKnownConnection({
         connectionId: 'c-1',
         identity: { kind: 'room', roomId: ROOM_ID, ownerId: OWNER_A, role: 'owner' },
       });

@@ -504,7 +504,7 @@ describe('close room', () => {
 
     for (const id of ['visitor-1', 'owner-1']) {
       expect(world.gateway.framesTo(id)).toEqual([{ type: 'room.closed', room_id: ROOM_ID }]);
-      const forgotten = world.timeline.indexOf(`store.forgetConnection:${id}`);
+      const forgotten = world.timeline.indexOf(`store.removeConnection:${id}`);
       const told = world.timeline.indexOf(`gateway.send:${id}`);
       const disconnected = world.timeline.indexOf(`gateway.disconnect:${id}`);
       expect(forgotten).toBeGreaterThanOrEqual(0);

@@ -17,6 +17,7 @@ import {
   type ReadOutcome,
   type RoomCount,
 } from '../../../lambdas/domain/ports.js';
+import { START_LIMIT_WINDOWS } from '../../../lambdas/domain/start-limit.js';
 
 /** A shared, ordered record of side effects, so tests can assert what happened before what. */
 export type Timeline = string[];
@@ -45,6 +46,8 @@ type RoomMembers = Map<string, Map<string, { role: RoomConnection['role']; conne
 
 const timeKey = (message: ChatMessage) => `${message.createdAt}#${message.id}`;
 const copy = <T>(value: T): T => structuredClone(value);
+/** DynamoDB orders sort keys by their bytes; for the ASCII ids here, plain string order. */
+const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 /** Every call yields once, so concurrent use cases interleave as they would against a real table. */
 const yieldOnce = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -249,31 +252,30 @@ export class InMemoryChatStore implements ChatStore {
     return { admitted: true, identity: copy(connection.identity), relayTyping };
   }
 
-  async removeConnection(connectionId: string): Promise<ConnectionIdentity | undefined> {
+  async removeConnectionById(connectionId: string): Promise<ConnectionIdentity | undefined> {
     await yieldOnce();
     const connection = this.connections.get(connectionId);
     if (!connection) return undefined;
-    this.dropConnection({ connectionId, identity: connection.identity });
+    this.deleteRows({ connectionId, identity: connection.identity });
     return copy(connection.identity);
   }
 
-  async forgetConnection(connection: Connection): Promise<void> {
+  async removeKnownConnection(connection: Connection): Promise<void> {
     await yieldOnce();
-    this.dropConnection(connection);
+    this.deleteRows(connection);
   }
 
   async listRoomConnections(roomId: string): Promise<RoomConnection[]> {
     await yieldOnce();
-    return [...(this.roomMembers.get(roomId)?.entries() ?? [])].map(([connectionId, { role, connectedAt }]) => ({
-      connectionId,
-      role,
-      connectedAt,
-    }));
+    // Ordered by id, as a Query on the room partition returns the membership rows.
+    return [...(this.roomMembers.get(roomId)?.entries() ?? [])]
+      .sort(([a], [b]) => byKey(a, b))
+      .map(([connectionId, { role, connectedAt }]) => ({ connectionId, role, connectedAt }));
   }
 
   async listInboxConnections(ownerId: string): Promise<string[]> {
     await yieldOnce();
-    return [...(this.inboxes.get(ownerId) ?? [])];
+    return [...(this.inboxes.get(ownerId) ?? [])].sort(byKey);
   }
 
   /** Whether any trace (meta row or membership) of the connection remains. */
@@ -285,23 +287,30 @@ export class InMemoryChatStore implements ChatStore {
     );
   }
 
-  private dropConnection({ connectionId, identity }: Connection): void {
+  /** The connection row and its membership row, as both removals delete them. */
+  private deleteRows({ connectionId, identity }: Connection): void {
     this.connections.delete(connectionId);
     if (identity.kind === 'room') this.roomMembers.get(identity.roomId)?.delete(connectionId);
     else this.inboxes.get(identity.ownerId)?.delete(connectionId);
-    this.timeline.push(`store.forgetConnection:${connectionId}`);
+    this.timeline.push(`store.removeConnection:${connectionId}`);
   }
 
   // ---- abuse limits
 
   async admitRoomStart(sourceKey: string, nowMs: number): Promise<boolean> {
     await yieldOnce();
-    return admitToWindow(this.roomStarts, sourceKey, this.startsPerMinute, nowMs, 60_000);
+    return admitToWindow(this.roomStarts, sourceKey, this.startsPerMinute, nowMs, START_LIMIT_WINDOWS.perAddressMs);
   }
 
   async admitOwnerRoomStart(ownerId: string, nowMs: number): Promise<boolean> {
     await yieldOnce();
-    return admitToWindow(this.ownerRoomStarts, ownerId, this.startsPerHourPerOwner, nowMs, 3_600_000);
+    return admitToWindow(
+      this.ownerRoomStarts,
+      ownerId,
+      this.startsPerHourPerOwner,
+      nowMs,
+      START_LIMIT_WINDOWS.perOwnerMs,
+    );
   }
 }
 

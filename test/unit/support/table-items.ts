@@ -1,48 +1,41 @@
-import type { ChatMessage } from '../../../lambdas/domain/model.js';
+import { ItemCodec, type Item } from '../../../lambdas/adapters/item-codec.js';
+import type { ChatMessage, ConnectionIdentity, Room } from '../../../lambdas/domain/model.js';
 import { hashVisitorToken } from '../../../lambdas/domain/visitor-token.js';
 import { OWNER_A, ROOM_ID, VISITOR_TOKEN } from './fixtures.js';
 
-/** DynamoDB items as DynamoChatStore writes them (see lambdas/adapters/table-layout.ts). */
-export const roomItem = (overrides: Record<string, unknown> = {}) => {
-  const id = (overrides.id as string | undefined) ?? ROOM_ID;
-  const ownerId = (overrides.owner_id as string | undefined) ?? OWNER_A;
-  const updatedAt = (overrides.updated_at as string | undefined) ?? '2026-02-05T11:00:00.000Z';
-  return {
-    pk: `ROOM#${id}`,
-    sk: 'ROOM',
-    id,
-    owner_id: ownerId,
-    visitor_name: 'Aziz',
-    is_active: true,
-    created_at: '2026-02-05T11:00:00.000Z',
-    updated_at: updatedAt,
-    visitor_token_hash: hashVisitorToken(VISITOR_TOKEN),
-    gsi1pk: `OWNER#${ownerId}`,
-    gsi1sk: `2026-02-05T11:00:00.000Z#${id}`,
-    ...overrides,
-  };
-};
+/**
+ * DynamoDB items as DynamoChatStore writes them, built by its own item codec (with no room or
+ * message retention, as the unit tests' stores have): `attributes` adds or replaces raw
+ * attributes (an expiry, a field an older item lacks) after the codec.
+ */
+const codec = new ItemCodec({ connectionSeconds: 3 * 3600 });
 
-export const messageItem = (message: ChatMessage, overrides: Record<string, unknown> = {}) => ({
-  pk: `ROOM#${message.roomId}`,
-  sk: `MSG#${message.id}`,
-  id: message.id,
-  room_id: message.roomId,
-  sender_type: message.senderType,
-  content: message.content,
-  created_at: message.createdAt,
-  lsi1sk: `${message.createdAt}#${message.id}`,
-  ...(message.clientId ? { client_id: message.clientId } : {}),
+/** When the fixture connections were accepted (epoch ms). */
+export const CONNECTED_AT = 1_770_289_200_123;
+
+export const storedRoom = (overrides: Partial<Room> = {}): Room => ({
+  id: ROOM_ID,
+  ownerId: OWNER_A,
+  visitorName: 'Aziz',
+  isActive: true,
+  createdAt: '2026-02-05T11:00:00.000Z',
+  updatedAt: '2026-02-05T11:00:00.000Z',
+  visitorTokenHash: hashVisitorToken(VISITOR_TOKEN),
   ...overrides,
 });
 
-export const connectionItem = (connectionId: string, overrides: Record<string, unknown> = {}) => ({
-  pk: `CONN#${connectionId}`,
-  sk: 'CONN',
-  connection_id: connectionId,
-  kind: 'room',
-  role: 'visitor',
-  owner_id: OWNER_A,
-  room_id: ROOM_ID,
-  ...overrides,
+export const roomItem = (overrides: Partial<Room> = {}, attributes: Item = {}): Item => ({
+  ...codec.room(storedRoom(overrides)),
+  ...attributes,
 });
+
+export const messageItem = (message: ChatMessage, attributes: Item = {}): Item => ({
+  ...codec.message(message),
+  ...attributes,
+});
+
+/** The connection row of a socket (a visitor of ROOM_ID unless told otherwise). */
+export const connectionItem = (
+  connectionId: string,
+  identity: ConnectionIdentity = { kind: 'room', roomId: ROOM_ID, ownerId: OWNER_A, role: 'visitor' },
+): Item => codec.connection({ connectionId, identity }, CONNECTED_AT).connection;

@@ -40,7 +40,7 @@ describe('$disconnect', () => {
   });
 
   it('answers an unexpected store failure with 500 and no internals', async () => {
-    vi.spyOn(world.store, 'removeConnection').mockRejectedValue(
+    vi.spyOn(world.store, 'removeConnectionById').mockRejectedValue(
       new Error('ProvisionedThroughputExceededException on chat-table'),
     );
 
