@@ -10,8 +10,11 @@ import { DEFAULT_JWT_SECRET } from './owner-token.js';
 export function banner(stack: Pick<LocalStack, 'httpUrl' | 'wsUrl' | 'jwtSecret' | 'dynamoDb' | 'served'>): string {
   const base = stack.httpUrl;
   const owner = randomUUID();
+  // A resource has a route per method (GET, POST, ... so that API Gateway answers CORS
+  // preflights); the description names the one method it serves, so each resource is one line.
   const rest = stack.served.httpRoutes
     .filter((r) => !r.routeKey.endsWith('+}'))
+    .filter((r, i, all) => all.findIndex((other) => other.functionId === r.functionId) === i)
     .map((r) => {
       const path = r.routeKey.replace(/^\S+ /, '').replace(/\{(\w+)\}/g, '<$1>');
       // Descriptions read "POST /api/chat/start/: a visitor opens a room".

@@ -10,13 +10,14 @@ const stackWith = (jwtSecret: string): Parameters<typeof banner>[0] => ({
   dynamoDb: 'dynalite, in memory (nothing is kept)',
   served: {
     functions: {},
-    httpRoutes: [
-      {
-        routeKey: 'POST /api/chat/start',
+    // As served: one route per method and path, the greedy ones included.
+    httpRoutes: ['GET', 'POST', 'PUT'].flatMap((method) =>
+      ['/api/chat/start', '/api/chat/start/{proxy+}'].map((path) => ({
+        routeKey: `${method} ${path}`,
         functionId: 'Start',
         description: 'POST /api/chat/start/: a visitor opens a room',
-      },
-    ],
+      })),
+    ),
     webSocketRoutes: [],
     webSocketStage: 'prod',
     tables: {},
@@ -25,6 +26,14 @@ const stackWith = (jwtSecret: string): Parameters<typeof banner>[0] => ({
 });
 
 describe('the npm start banner', () => {
+  it('lists each REST resource once, with the method its function serves', () => {
+    const lines = banner(stackWith(DEFAULT_JWT_SECRET))
+      .split('\n')
+      .filter((line) => line.includes('/api/chat/start/'));
+    expect(lines.filter((line) => line.trim().startsWith('POST'))).toHaveLength(1);
+    expect(lines.filter((line) => /^\s+(GET|PUT)\s/.test(line))).toEqual([]);
+  });
+
   it('never prints a signing key the user supplied, and says where it came from', () => {
     const secret = 'the-django-signing-key-7f3a9c';
     const text = banner(stackWith(secret));
