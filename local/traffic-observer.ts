@@ -46,7 +46,8 @@ export function observeResponse(req: IncomingMessage, res: ServerResponse, obser
   res.writeHead = ((...args: unknown[]) => {
     const headers = typeof args[1] === 'string' ? args[2] : args[1];
     if (Array.isArray(headers)) {
-      for (let i = 0; i + 1 < headers.length; i += 2) written[String(headers[i]).toLowerCase()] = String(headers[i + 1]);
+      for (let i = 0; i + 1 < headers.length; i += 2)
+        written[String(headers[i]).toLowerCase()] = String(headers[i + 1]);
     } else if (headers && typeof headers === 'object') {
       for (const [name, value] of Object.entries(headers as Record<string, unknown>)) {
         if (value !== undefined) written[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);

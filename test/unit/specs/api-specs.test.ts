@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ApiSpecs, loadApiSpecs, readSpec, OPENAPI_FILE, ASYNCAPI_FILE, type HttpExchange } from '../../support/api-specs.js';
+import {
+  ApiSpecs,
+  loadApiSpecs,
+  readSpec,
+  OPENAPI_FILE,
+  ASYNCAPI_FILE,
+  type HttpExchange,
+} from '../../support/api-specs.js';
 
 /**
  * The checker the integration suite runs on every response and server frame: it must pass what
@@ -69,9 +76,15 @@ describe('checking a response against docs/openapi.yaml', () => {
 
   it('names a missing required header and a header of the wrong shape', () => {
     const notAllowed = exchange({ method: 'PUT', status: 405, json: { detail: 'Method "PUT" not allowed.' } });
-    expect(specs.checkResponse(notAllowed)).toEqual(['required header Allow is missing (PUT /api/chat/rooms/{room_id}/ 405)']);
+    expect(specs.checkResponse(notAllowed)).toEqual([
+      'required header Allow is missing (PUT /api/chat/rooms/{room_id}/ 405)',
+    ]);
     expect(specs.checkResponse({ ...notAllowed, headers: { ...notAllowed.headers, allow: 'GET' } })).toEqual([]);
-    const list = exchange({ path: '/api/chat/rooms/', json: [room], headers: { 'content-type': 'application/json', link: '<https://elsewhere/>' } });
+    const list = exchange({
+      path: '/api/chat/rooms/',
+      json: [room],
+      headers: { 'content-type': 'application/json', link: '<https://elsewhere/>' },
+    });
     expect(specs.checkResponse(list).join()).toMatch(/^header Link/);
   });
 
@@ -135,9 +148,11 @@ describe('checking a server frame against docs/asyncapi.yaml', () => {
     expect(specs.checkServerFrame('room', JSON.stringify({ error: 'x', code: 'oops' })).join()).toMatch(
       /closest is error: \/code must be equal to one of the allowed values/,
     );
-    expect(specs.checkServerFrame('inbox', JSON.stringify({ type: 'room.updated', room: { ...room, unread_count: -1 } })).join()).toMatch(
-      /\/room\/unread_count must be >= 0/,
-    );
+    expect(
+      specs
+        .checkServerFrame('inbox', JSON.stringify({ type: 'room.updated', room: { ...room, unread_count: -1 } }))
+        .join(),
+    ).toMatch(/\/room\/unread_count must be >= 0/);
   });
 
   it('refuses a frame that is not JSON', () => {

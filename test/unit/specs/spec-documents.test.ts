@@ -59,10 +59,15 @@ describe('docs/openapi.yaml', () => {
     }
     for (const [name, header] of Object.entries(specs.openapi.components.headers as Json)) {
       for (const [exampleName, example] of Object.entries((header.examples ?? {}) as Json))
-        check(`/components/headers/${name}/examples/${exampleName}`, `/components/headers/${name}/schema`, example.value);
+        check(
+          `/components/headers/${name}/examples/${exampleName}`,
+          `/components/headers/${name}/schema`,
+          example.value,
+        );
     }
     for (const [name, schema] of Object.entries(specs.openapi.components.schemas as Json)) {
-      for (const example of schema.examples ?? []) check(`/components/schemas/${name}`, `/components/schemas/${name}`, example);
+      for (const example of schema.examples ?? [])
+        check(`/components/schemas/${name}`, `/components/schemas/${name}`, example);
     }
     // Every response that has a body has at least one example, and they were all checked.
     expect(checked.length).toBeGreaterThan(25);
@@ -81,7 +86,10 @@ describe('docs/asyncapi.yaml', () => {
     for (const [name, message] of Object.entries(specs.asyncapi.components.messages as Json)) {
       expect(message.examples?.length, name).toBeGreaterThan(0);
       for (const example of message.examples) {
-        expect(specs.validate('asyncapi', `/components/messages/${name}/payload`, example.payload), `${name} ${example.name}`).toBeUndefined();
+        expect(
+          specs.validate('asyncapi', `/components/messages/${name}/payload`, example.payload),
+          `${name} ${example.name}`,
+        ).toBeUndefined();
       }
     }
   });
@@ -96,14 +104,12 @@ describe('docs/asyncapi.yaml', () => {
 
 describe('client frames: the spec and the server agree', () => {
   const clientExamples = (channel: 'room' | 'inbox') =>
-    specs
-      .channelMessages(channel, 'send')
-      .flatMap(({ name, message }) =>
-        (message.examples as Json[]).map((example) => ({
-          name: `${name} ${example.name}`,
-          text: JSON.stringify(example.payload),
-        })),
-      );
+    specs.channelMessages(channel, 'send').flatMap(({ name, message }) =>
+      (message.examples as Json[]).map((example) => ({
+        name: `${name} ${example.name}`,
+        text: JSON.stringify(example.payload),
+      })),
+    );
 
   it.each(clientExamples('room'))('the server parses the documented $name', ({ text }) => {
     expect(parseFrame(text).type).not.toBe('invalid');
