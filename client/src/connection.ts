@@ -6,6 +6,8 @@ import type { ClientError, ConnectionState, SocketLike, WebSocketLike } from './
 /** The settings a connection reads, resolved once by createChatClient. */
 export interface ConnectionSettings {
   WebSocket: WebSocketLike | undefined;
+  /** The catch-up and the probe need fetch too. */
+  hasFetch: boolean;
   initialDelayMs: number;
   maxDelayMs: number;
   pingIntervalMs: number;
@@ -119,7 +121,9 @@ export abstract class Connection<Events extends { state: ConnectionState; error:
     const socket = this.socket;
     this.socket = undefined;
     if (!socket) return;
-    socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
+    socket.onopen = socket.onmessage = socket.onclose = null;
+    // Not null: Node's `ws` throws an 'error' nobody listens to (closing a socket still connecting emits one).
+    socket.onerror = () => {};
     try {
       socket.close();
     } catch {
@@ -130,8 +134,9 @@ export abstract class Connection<Events extends { state: ConnectionState; error:
   private async open(): Promise<void> {
     if (this.current === 'closed') return;
     const generation = ++this.generation;
-    const { WebSocket } = this.settings;
-    if (!WebSocket) return this.fail('unsupported', 'No WebSocket available: pass one in the options.');
+    const { WebSocket, hasFetch } = this.settings;
+    if (!WebSocket || !hasFetch)
+      return this.fail('unsupported', 'No WebSocket or fetch available: pass them in the options.');
     this.setState('connecting');
     let socket: SocketLike;
     try {

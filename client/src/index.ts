@@ -21,6 +21,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     rest,
     webSocketUrl,
     WebSocket: options.WebSocket ?? (globalThis as { WebSocket?: ChatClientOptions['WebSocket'] }).WebSocket,
+    hasFetch: Boolean(fetchImpl),
     initialDelayMs: options.reconnect?.initialDelayMs ?? 1000,
     maxDelayMs: options.reconnect?.maxDelayMs ?? 30_000,
     pingIntervalMs: options.pingIntervalMs ?? 240_000,

@@ -81,7 +81,7 @@ describe('REST calls', () => {
   });
 });
 
-describe('without a WebSocket', () => {
+describe('without a WebSocket or fetch', () => {
   beforeEach(() => {
     vi.useFakeTimers();
   });
@@ -103,6 +103,24 @@ describe('without a WebSocket', () => {
       expect(conversation.state).toBe('closed');
     } finally {
       (globalThis as { WebSocket?: unknown }).WebSocket = original;
+    }
+  });
+
+  it('a conversation without fetch stops the same way', async () => {
+    const { server } = setup();
+    const { roomId, visitorToken } = server.startRoom();
+    const original = globalThis.fetch;
+    (globalThis as { fetch?: unknown }).fetch = undefined;
+    try {
+      const client = createChatClient({ baseUrl: 'http://chat.test', WebSocket: server.WebSocket });
+      const conversation = client.connect(roomId, { visitorToken });
+      const events = recordConversation(conversation);
+      await tick();
+      expect(events.error).toEqual([expect.objectContaining({ code: 'unsupported', fatal: true })]);
+      expect(server.sockets).toEqual([]);
+      await expect(client.getRoom(roomId, { visitorToken })).rejects.toThrow(/unsupported/);
+    } finally {
+      globalThis.fetch = original;
     }
   });
 });
