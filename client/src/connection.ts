@@ -47,7 +47,7 @@ export abstract class Connection<Events extends { state: ConnectionState; error:
     private readonly owner: boolean,
   ) {
     // Started after the caller's synchronous `on(...)` calls, so they see every event.
-    queueMicrotask(() => this.open());
+    queueMicrotask(() => void this.open());
   }
 
   get state(): ConnectionState {
@@ -189,6 +189,8 @@ export abstract class Connection<Events extends { state: ConnectionState; error:
   }
 
   private reconnectLater(): void {
+    // A getToken() that fails after close() lands here too.
+    if (this.current === 'closed') return;
     this.setState('reconnecting');
     this.later(this.backoff(this.attempt++), () => void this.open());
   }

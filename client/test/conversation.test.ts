@@ -295,6 +295,41 @@ describe('a conversation', () => {
     expect(server.sockets).toHaveLength(1);
   });
 
+  it('close() while getToken() is pending stays closed, whatever getToken() does next', async () => {
+    const { server, client } = setup();
+    const { roomId } = server.startRoom();
+    let fail: (error: Error) => void = () => {};
+    const conversation = client.connect(roomId, {
+      getToken: () => new Promise<string>((_, reject) => (fail = reject)),
+    });
+    const events = recordConversation(conversation);
+    await tick();
+    conversation.close();
+    fail(new Error('refresh failed'));
+    await tick(60_000);
+    expect(events.state).toEqual(['closed']);
+    expect(server.sockets).toEqual([]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a getToken() that fails backs off and tries again', async () => {
+    const { server, client } = setup();
+    const { roomId } = server.startRoom();
+    let calls = 0;
+    const conversation = client.connect(roomId, {
+      getToken: async () => {
+        calls++;
+        if (calls === 1) throw new Error('offline');
+        return server.ownerToken();
+      },
+    });
+    await tick();
+    expect(conversation.state).toBe('reconnecting');
+    expect(server.sockets).toEqual([]);
+    await tick(1000);
+    expect(conversation.state).toBe('open');
+  });
+
   it('the owner calls getToken() before every connect and every REST call', async () => {
     const { server, client } = setup();
     const { roomId } = server.startRoom();
