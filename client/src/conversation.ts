@@ -80,7 +80,9 @@ export class RoomConversation extends Connection<ConversationEvents> implements 
 
   /** docs/api.md, reconnecting, step 3: ?after=<last delivered id>, following rel="next"; live frames wait. */
   protected async catchUp(): Promise<void> {
-    this.buffer = [];
+    // Its own buffer: a catch-up of a dropped socket may still be running when the next one starts.
+    const buffer: ChatMessage[] = [];
+    this.buffer = buffer;
     try {
       const last = this.ordered.at(-1);
       let query: { after?: string; limit?: number } = last
@@ -96,10 +98,10 @@ export class RoomConversation extends Connection<ConversationEvents> implements 
         query = { after: page.after };
       }
       this.everCaughtUp = true;
-      this.deliver([...fetched, ...this.buffer]);
+      this.deliver([...fetched, ...buffer]);
     } finally {
       // On a failure the held broadcasts are dropped: the next catch-up reads them from the history.
-      this.buffer = undefined;
+      if (this.buffer === buffer) this.buffer = undefined;
     }
   }
 
@@ -171,6 +173,8 @@ export class RoomConversation extends Connection<ConversationEvents> implements 
   /** Emits each message not yet delivered, in server order, and keeps `messages` sorted. */
   private deliver(messages: ChatMessage[]): void {
     for (const message of messages.sort(serverOrder)) {
+      // close() (a catch-up answered after it, or a listener calling it) ends the events.
+      if (this.state === 'closed') return;
       if (message.client_id) this.pending.delete(message.client_id);
       if (this.delivered.has(message.id)) continue;
       this.delivered.add(message.id);

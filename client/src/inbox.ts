@@ -28,7 +28,8 @@ export class OwnerInbox extends Connection<InboxEvents> implements Inbox {
   /** "After reconnecting the inbox, refetch the room list once": what the inbox missed while away. */
   protected async catchUp(): Promise<void> {
     const { rooms } = await this.options.rest.listRooms(this.credentials);
-    this.events.emit('rooms', rooms);
+    // Answered after close(): nobody is listening for it any more.
+    if (this.state !== 'closed') this.events.emit('rooms', rooms);
   }
 
   protected frame(frame: Record<string, unknown>): void {

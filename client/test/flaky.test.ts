@@ -1,0 +1,85 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createChatClient } from '../src/index.js';
+import { recordConversation, recordInbox, setup, tick } from './support/harness.js';
+
+/** What a flaky network and a hurried app do to the kit: each case once broke it. */
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+const texts = (messages: readonly { text: string }[]) => messages.map((m) => m.text);
+
+async function openVisitor(earlier: string[] = []) {
+  const { server, client } = setup();
+  const { roomId, visitorToken } = server.startRoom();
+  for (const text of earlier) server.store(roomId, 'owner', text);
+  const conversation = client.connect(roomId, { visitorToken });
+  const events = recordConversation(conversation);
+  await tick();
+  expect(conversation.state).toBe('open');
+  return { server, client, roomId, visitorToken, conversation, events };
+}
+
+describe('a conversation on a flaky network', () => {
+  it('close() during the catch-up: the history that arrives afterwards emits nothing', async () => {
+    const { server, client } = setup();
+    const { roomId, visitorToken } = server.startRoom();
+    server.store(roomId, 'owner', 'already there');
+    const release = server.holdHistory();
+    const conversation = client.connect(roomId, { visitorToken });
+    const events = recordConversation(conversation);
+    await tick();
+    conversation.close();
+    release();
+    await tick(60_000);
+    expect(events.message).toEqual([]);
+    expect(events.state).toEqual(['closed']);
+  });
+
+  it('a socket dropped during a catch-up slower than the reconnect delay: the next open still catches up', async () => {
+    const { server, roomId, conversation, events } = await openVisitor(['before']);
+    server.sockets[0]!.serverClose();
+    await tick();
+    server.store(roomId, 'owner', 'missed');
+    const release = server.holdHistory();
+    await tick(1000);
+    // The second socket opened and its catch-up hangs; the network drops it too.
+    expect(server.sockets).toHaveLength(2);
+    server.sockets[1]!.serverClose();
+    await tick(2000);
+    expect(server.sockets).toHaveLength(3);
+    server.store(roomId, 'owner', 'live');
+    await tick();
+    // Both catch-ups answer now: the dropped socket's first.
+    release();
+    await tick();
+    expect(conversation.state).toBe('open');
+    expect(server.sockets).toHaveLength(3);
+    expect(texts(events.message)).toEqual(['before', 'missed', 'live']);
+  });
+});
+
+describe('the inbox on a flaky network', () => {
+  it('close() while the room list is being fetched: no rooms event afterwards', async () => {
+    const { server } = setup();
+    server.startRoom();
+    let answer: () => void = () => {};
+    const fetch = (async (input: string | URL | Request, init?: RequestInit) => {
+      await new Promise<void>((resolve) => (answer = resolve));
+      return server.fetch(input, init);
+    }) as typeof globalThis.fetch;
+    const client = createChatClient({ baseUrl: 'http://chat.test', fetch, WebSocket: server.WebSocket });
+    const inbox = client.inbox({ getToken: () => server.ownerToken() });
+    const events = recordInbox(inbox);
+    await tick();
+    inbox.close();
+    answer();
+    await tick(60_000);
+    expect(events.rooms).toEqual([]);
+    expect(events.state).toEqual(['closed']);
+  });
+});
