@@ -149,6 +149,8 @@ export class RoomConversation extends Connection<ConversationEvents> implements 
   private refusedFrame(reason: string, code: string, clientId: string | undefined): void {
     const entry = clientId === undefined ? undefined : this.pending.get(clientId);
     if (code === 'room_closed') this.stop({ closed: true });
+    // A copy of a send already echoed (or already refused) was refused: nothing new to say.
+    else if (clientId !== undefined && !entry) return;
     else if (entry && (code === 'internal' || code === 'rate_limited')) {
       this.later(this.backoff(entry.retries++), () => this.sendPending(clientId!));
     } else {

@@ -61,6 +61,18 @@ describe('a conversation on a flaky network', () => {
     expect(server.sockets).toHaveLength(3);
     expect(texts(events.message)).toEqual(['before', 'missed', 'live']);
   });
+
+  it('a late refusal of a copy of a send already echoed is no error (the message was delivered)', async () => {
+    const { server, roomId, conversation, events } = await openVisitor();
+    const clientId = conversation.send('hurried');
+    await tick();
+    expect(texts(events.message)).toEqual(['hurried']);
+    // A second copy (a retry timer and a reconnect's resend racing) is refused after the echo.
+    server.sockets[0]!.receive({ error: 'Too many messages.', code: 'rate_limited', client_id: clientId });
+    await tick(60_000);
+    expect(events.error).toEqual([]);
+    expect(server.rooms.get(roomId)!.messages).toHaveLength(1);
+  });
 });
 
 describe('the inbox on a flaky network', () => {
