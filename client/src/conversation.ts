@@ -52,10 +52,12 @@ export class RoomConversation extends Connection<ConversationEvents> implements 
   }
 
   markRead(messageId: string): void {
-    const sent = this.ordered.find((message) => message.id === this.readSent);
+    // Compared with the one still waiting for an open too: a later call for an earlier id must not replace it.
+    const latest = this.readWanted ?? this.readSent;
+    const sent = this.ordered.find((message) => message.id === latest);
     const candidate = this.ordered.find((message) => message.id === messageId);
     if (sent && candidate && serverOrder(candidate, sent) <= 0) return;
-    if (messageId === this.readSent) return;
+    if (messageId === latest) return;
     this.readWanted = messageId;
     this.sendRead();
   }

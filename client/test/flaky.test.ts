@@ -73,6 +73,18 @@ describe('a conversation on a flaky network', () => {
     expect(events.error).toEqual([]);
     expect(server.rooms.get(roomId)!.messages).toHaveLength(1);
   });
+
+  it('markRead while offline keeps the latest id asked for, not the last call', async () => {
+    const { server, conversation } = await openVisitor(['1', '2', '3']);
+    const [first, , third] = conversation.messages.map((m) => m.id);
+    server.sockets[0]!.serverClose();
+    await tick();
+    conversation.markRead(third!);
+    conversation.markRead(first!);
+    await tick(1000);
+    expect(conversation.state).toBe('open');
+    expect(server.sockets[1]!.sent.map((data) => JSON.parse(data))).toEqual([{ type: 'read', message_id: third }]);
+  });
 });
 
 describe('the inbox on a flaky network', () => {
