@@ -85,6 +85,17 @@ describe('a conversation on a flaky network', () => {
     expect(conversation.state).toBe('open');
     expect(server.sockets[1]!.sent.map((data) => JSON.parse(data))).toEqual([{ type: 'read', message_id: third }]);
   });
+
+  it('close() from a state listener as the socket drops leaves no timer behind', async () => {
+    const { server, conversation } = await openVisitor();
+    conversation.on('state', (state) => {
+      if (state === 'reconnecting') conversation.close();
+    });
+    server.sockets[0]!.serverClose();
+    await tick();
+    expect(conversation.state).toBe('closed');
+    expect(vi.getTimerCount()).toBe(0);
+  });
 });
 
 describe('the inbox on a flaky network', () => {
