@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createChatClient } from '../src/index.js';
+import { ChatApiError, createChatClient } from '../src/index.js';
 import { recordConversation, recordInbox, setup, tick } from './support/harness.js';
 
 /** What a flaky network and a hurried app do to the kit: each case once broke it. */
@@ -116,5 +116,31 @@ describe('the inbox on a flaky network', () => {
     await tick(60_000);
     expect(events.rooms).toEqual([]);
     expect(events.state).toEqual(['closed']);
+  });
+});
+
+describe('REST answers that are not the API', () => {
+  const answering = (body: string, status: number) =>
+    createChatClient({
+      baseUrl: 'http://x',
+      fetch: (async () => new Response(body, { status })) as unknown as typeof globalThis.fetch,
+    });
+
+  it('API Gateway\'s own {"message"} answer becomes the detail', async () => {
+    const error = await answering('{"message":"Internal Server Error"}', 500)
+      .getRoom('r', { visitorToken: 't' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ChatApiError);
+    expect(error).toMatchObject({ status: 500, detail: 'Internal Server Error' });
+  });
+
+  it('an HTML 502 (a CDN error page, HTTP/2 has no status text) still says something', async () => {
+    const error = (await answering('<html><body>502 Bad Gateway</body></html>', 502)
+      .getRoom('r', { visitorToken: 't' })
+      .catch((e: unknown) => e)) as ChatApiError;
+    expect(error).toBeInstanceOf(ChatApiError);
+    expect(error.status).toBe(502);
+    expect(error.detail).not.toBe('');
+    expect(error.retryAfter).toBeUndefined();
   });
 });
