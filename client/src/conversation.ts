@@ -28,6 +28,9 @@ export class RoomConversation extends Connection<ConversationEvents> implements 
   private readSent: string | undefined;
   private readWanted: string | undefined;
   private typingSentAt = Number.NEGATIVE_INFINITY;
+  /** A resend of every pending send is scheduled after API Gateway's own error frame; how many came since the last open. */
+  private resendQueued = false;
+  private gatewayFailures = 0;
   private readonly side: SenderType;
 
   constructor(
@@ -108,6 +111,7 @@ export class RoomConversation extends Connection<ConversationEvents> implements 
   }
 
   protected override opened(): void {
+    this.gatewayFailures = 0;
     for (const clientId of this.pending.keys()) this.sendPending(clientId);
     this.sendRead();
   }
@@ -142,9 +146,17 @@ export class RoomConversation extends Connection<ConversationEvents> implements 
       }
     } else if (frame.type === 'room.closed') {
       this.stop({ closed: true });
+    } else if (typeof frame.message === 'string' && !this.resendQueued) {
+      // API Gateway's own {"message": "Internal server error", ...}: the function handling one of our frames
+      // failed outright, and the socket stays open, so no next open resends. It does not say which frame:
+      // resend every unacknowledged send (docs/api.md, frames), once per delay however many such frames came.
+      this.resendQueued = true;
+      this.later(this.backoff(this.gatewayFailures++), () => {
+        this.resendQueued = false;
+        for (const clientId of this.pending.keys()) this.sendPending(clientId);
+      });
     }
-    // Anything else (pong, API Gateway's own {"message": "Internal server error"}) needs nothing:
-    // pending sends are resent on the next open anyway.
+    // Anything else (pong) needs nothing.
   }
 
   /** docs/api.md, error codes: internal and rate_limited are retried; the rest drop that send. */

@@ -74,6 +74,23 @@ describe('a conversation on a flaky network', () => {
     expect(server.rooms.get(roomId)!.messages).toHaveLength(1);
   });
 
+  it("API Gateway's own Internal server error frame: the unacknowledged sends are resent on the open socket", async () => {
+    const { server, roomId, conversation, events } = await openVisitor();
+    // The function handling the send failed outright: nothing stored, and the gateway's frame says not which.
+    server.loseFrames = true;
+    const clientId = conversation.send('failed outright');
+    server.loseFrames = false;
+    server.sockets[0]!.receive({ message: 'Internal server error', connectionId: 'abc=', requestId: 'r1' });
+    server.sockets[0]!.receive({ message: 'Internal server error', connectionId: 'abc=', requestId: 'r2' });
+    await tick(1000);
+    expect(texts(events.message)).toEqual(['failed outright']);
+    expect(server.sockets).toHaveLength(1);
+    // Resent once, with its client_id, however many of the gateway's frames came.
+    expect(server.sentFrames()).toEqual(Array(2).fill({ message: 'failed outright', client_id: clientId }));
+    expect(server.rooms.get(roomId)!.messages).toHaveLength(1);
+    expect(events.error).toEqual([]);
+  });
+
   it('markRead while offline keeps the latest id asked for, not the last call', async () => {
     const { server, conversation } = await openVisitor(['1', '2', '3']);
     const [first, , third] = conversation.messages.map((m) => m.id);
