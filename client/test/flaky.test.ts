@@ -136,6 +136,29 @@ describe('the inbox on a flaky network', () => {
   });
 });
 
+describe('the inbox hearing a retried send', () => {
+  it("emits a message once when a retry's re-broadcast brings it again", async () => {
+    const { server, client } = setup();
+    server.startRoom();
+    const inbox = client.inbox({ getToken: () => server.ownerToken() });
+    const events = recordInbox(inbox);
+    await tick();
+    const message = {
+      id: 'm1',
+      room_id: 'r',
+      sender_type: 'visitor',
+      message: 'Salom',
+      created_at: '2026-02-05T11:06:00Z',
+    };
+    server.sockets[0]!.receive({ type: 'message', message });
+    server.sockets[0]!.receive({ type: 'message', message: { ...message, id: 'm2' } });
+    // The visitor's retry of m1 (same client_id) is broadcast again with the original id.
+    server.sockets[0]!.receive({ type: 'message', message });
+    await tick();
+    expect(events.message.map((m) => m.id)).toEqual(['m1', 'm2']);
+  });
+});
+
 describe('REST answers that are not the API', () => {
   const answering = (body: string, status: number) =>
     createChatClient({
