@@ -115,6 +115,18 @@ describe('a conversation on a flaky network', () => {
   });
 });
 
+describe('a conversation with initialHistory outside the 1-200 the server takes', () => {
+  it.each([500, 0])('initialHistory %s still opens (the server refuses such a ?limit=)', async (initialHistory) => {
+    const { server, client } = setup({ initialHistory });
+    const { roomId, visitorToken } = server.startRoom();
+    server.store(roomId, 'owner', 'hello');
+    const conversation = client.connect(roomId, { visitorToken });
+    await tick(60_000);
+    expect(conversation.state).toBe('open');
+    expect(server.sockets).toHaveLength(1);
+  });
+});
+
 describe('the inbox on a flaky network', () => {
   it('close() while the room list is being fetched: no rooms event afterwards', async () => {
     const { server } = setup();

@@ -192,6 +192,7 @@ export class FakeServer {
 
   private historyAnswer(room: FakeRoom, query: URLSearchParams): Response {
     const limit = Number(query.get('limit') ?? 200);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 200) return fakeResponse(400, { detail: 'Bad limit.' }, {});
     const after = query.get('after');
     if (after !== null) {
       const from = room.messages.findIndex((m) => m.id === after);
