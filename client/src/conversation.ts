@@ -112,8 +112,10 @@ export class RoomConversation extends Connection<ConversationEvents> implements 
 
   protected override opened(): void {
     this.gatewayFailures = 0;
-    for (const clientId of this.pending.keys()) this.sendPending(clientId);
+    // The receipt first: with more sends waiting than the server's frames per second, the refused
+    // ones are retried, while a refused receipt would be lost (its refusal names no frame).
     this.sendRead();
+    for (const clientId of this.pending.keys()) this.sendPending(clientId);
   }
 
   protected override onClosed(): void {

@@ -91,6 +91,21 @@ describe('a conversation on a flaky network', () => {
     expect(events.error).toEqual([]);
   });
 
+  it('back online with more sends waiting than the frame limit: the read receipt is not the frame refused', async () => {
+    const { server, conversation, events } = await openVisitor(['1']);
+    server.framesPerSecond = 5;
+    server.sockets[0]!.serverClose();
+    await tick();
+    for (const text of ['a', 'b', 'c', 'd', 'e', 'f']) conversation.send(text);
+    conversation.markRead(conversation.messages[0]!.id);
+    await tick(1000);
+    expect(events.read).toMatchObject([{ reader: 'visitor', message_id: conversation.messages[0]!.id }]);
+    expect(events.error).toEqual([]);
+    // The refused sends go through on their retries (in the order their jittered delays end).
+    await tick(60_000);
+    expect(texts(events.message).sort()).toEqual(['1', 'a', 'b', 'c', 'd', 'e', 'f']);
+  });
+
   it('markRead while offline keeps the latest id asked for, not the last call', async () => {
     const { server, conversation } = await openVisitor(['1', '2', '3']);
     const [first, , third] = conversation.messages.map((m) => m.id);
