@@ -191,8 +191,9 @@ export abstract class Connection<Events extends { state: ConnectionState; error:
   private reconnectLater(): void {
     // A getToken() that fails after close() lands here too.
     if (this.current === 'closed') return;
-    this.setState('reconnecting');
+    // Scheduled first: a state listener may call close(), which must find the timer to clear it.
     this.later(this.backoff(this.attempt++), () => void this.open());
+    this.setState('reconnecting');
   }
 
   private async refused(generation: number): Promise<void> {

@@ -28,6 +28,9 @@ export class RoomConversation extends Connection<ConversationEvents> implements 
   private readSent: string | undefined;
   private readWanted: string | undefined;
   private typingSentAt = Number.NEGATIVE_INFINITY;
+  /** A resend of every pending send is scheduled after API Gateway's own error frame; how many came since the last open. */
+  private resendQueued = false;
+  private gatewayFailures = 0;
   private readonly side: SenderType;
 
   constructor(
@@ -52,10 +55,12 @@ export class RoomConversation extends Connection<ConversationEvents> implements 
   }
 
   markRead(messageId: string): void {
-    const sent = this.ordered.find((message) => message.id === this.readSent);
+    // Compared with the one still waiting for an open too: a later call for an earlier id must not replace it.
+    const latest = this.readWanted ?? this.readSent;
+    const sent = this.ordered.find((message) => message.id === latest);
     const candidate = this.ordered.find((message) => message.id === messageId);
     if (sent && candidate && serverOrder(candidate, sent) <= 0) return;
-    if (messageId === this.readSent) return;
+    if (messageId === latest) return;
     this.readWanted = messageId;
     this.sendRead();
   }
@@ -80,7 +85,9 @@ export class RoomConversation extends Connection<ConversationEvents> implements 
 
   /** docs/api.md, reconnecting, step 3: ?after=<last delivered id>, following rel="next"; live frames wait. */
   protected async catchUp(): Promise<void> {
-    this.buffer = [];
+    // Its own buffer: a catch-up of a dropped socket may still be running when the next one starts.
+    const buffer: ChatMessage[] = [];
+    this.buffer = buffer;
     try {
       const last = this.ordered.at(-1);
       let query: { after?: string; limit?: number } = last
@@ -96,16 +103,19 @@ export class RoomConversation extends Connection<ConversationEvents> implements 
         query = { after: page.after };
       }
       this.everCaughtUp = true;
-      this.deliver([...fetched, ...this.buffer]);
+      this.deliver([...fetched, ...buffer]);
     } finally {
       // On a failure the held broadcasts are dropped: the next catch-up reads them from the history.
-      this.buffer = undefined;
+      if (this.buffer === buffer) this.buffer = undefined;
     }
   }
 
   protected override opened(): void {
-    for (const clientId of this.pending.keys()) this.sendPending(clientId);
+    this.gatewayFailures = 0;
+    // The receipt first: with more sends waiting than the server's frames per second, the refused
+    // ones are retried, while a refused receipt would be lost (its refusal names no frame).
     this.sendRead();
+    for (const clientId of this.pending.keys()) this.sendPending(clientId);
   }
 
   protected override onClosed(): void {
@@ -138,15 +148,25 @@ export class RoomConversation extends Connection<ConversationEvents> implements 
       }
     } else if (frame.type === 'room.closed') {
       this.stop({ closed: true });
+    } else if (typeof frame.message === 'string' && !this.resendQueued) {
+      // API Gateway's own {"message": "Internal server error", ...}: the function handling one of our frames
+      // failed outright, and the socket stays open, so no next open resends. It does not say which frame:
+      // resend every unacknowledged send (docs/api.md, frames), once per delay however many such frames came.
+      this.resendQueued = true;
+      this.later(this.backoff(this.gatewayFailures++), () => {
+        this.resendQueued = false;
+        for (const clientId of this.pending.keys()) this.sendPending(clientId);
+      });
     }
-    // Anything else (pong, API Gateway's own {"message": "Internal server error"}) needs nothing:
-    // pending sends are resent on the next open anyway.
+    // Anything else (pong) needs nothing.
   }
 
   /** docs/api.md, error codes: internal and rate_limited are retried; the rest drop that send. */
   private refusedFrame(reason: string, code: string, clientId: string | undefined): void {
     const entry = clientId === undefined ? undefined : this.pending.get(clientId);
     if (code === 'room_closed') this.stop({ closed: true });
+    // A copy of a send already echoed (or already refused) was refused: nothing new to say.
+    else if (clientId !== undefined && !entry) return;
     else if (entry && (code === 'internal' || code === 'rate_limited')) {
       this.later(this.backoff(entry.retries++), () => this.sendPending(clientId!));
     } else {
@@ -171,6 +191,8 @@ export class RoomConversation extends Connection<ConversationEvents> implements 
   /** Emits each message not yet delivered, in server order, and keeps `messages` sorted. */
   private deliver(messages: ChatMessage[]): void {
     for (const message of messages.sort(serverOrder)) {
+      // close() (a catch-up answered after it, or a listener calling it) ends the events.
+      if (this.state === 'closed') return;
       if (message.client_id) this.pending.delete(message.client_id);
       if (this.delivered.has(message.id)) continue;
       this.delivered.add(message.id);

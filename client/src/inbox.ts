@@ -7,8 +7,14 @@ export interface InboxSettings extends ConnectionSettings {
   webSocketUrl: string;
 }
 
+/** Retries come seconds after the original: this many ids remembered is plenty, and bounded. */
+const RECENT_IDS = 1000;
+
 /** The owner inbox socket (docs/api.md, the owner inbox): room and message events, the room list after every open. */
 export class OwnerInbox extends Connection<InboxEvents> implements Inbox {
+  /** Ids of the latest messages emitted: a retried send is broadcast again with its original id (an app counting badges would count it twice). */
+  private readonly recent = new Set<string>();
+
   constructor(
     private readonly credentials: OwnerCredentials,
     private readonly options: InboxSettings,
@@ -28,14 +34,19 @@ export class OwnerInbox extends Connection<InboxEvents> implements Inbox {
   /** "After reconnecting the inbox, refetch the room list once": what the inbox missed while away. */
   protected async catchUp(): Promise<void> {
     const { rooms } = await this.options.rest.listRooms(this.credentials);
-    this.events.emit('rooms', rooms);
+    // Answered after close(): nobody is listening for it any more.
+    if (this.state !== 'closed') this.events.emit('rooms', rooms);
   }
 
   protected frame(frame: Record<string, unknown>): void {
     if (frame.type === 'room.created' || frame.type === 'room.updated') {
       this.events.emit('room', { type: frame.type, room: frame.room as Room });
     } else if (frame.type === 'message' && frame.message && typeof frame.message === 'object') {
-      this.events.emit('message', toChatMessage(frame.message as Record<string, unknown>));
+      const message = toChatMessage(frame.message as Record<string, unknown>);
+      if (this.recent.has(message.id)) return;
+      this.recent.add(message.id);
+      if (this.recent.size > RECENT_IDS) this.recent.delete(this.recent.values().next().value!);
+      this.events.emit('message', message);
     } else if (typeof frame.error === 'string') {
       this.events.emit('error', { code: String(frame.code), message: frame.error, fatal: false });
     }

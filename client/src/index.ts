@@ -25,7 +25,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     initialDelayMs: options.reconnect?.initialDelayMs ?? 1000,
     maxDelayMs: options.reconnect?.maxDelayMs ?? 30_000,
     pingIntervalMs: options.pingIntervalMs ?? 240_000,
-    initialHistory: options.initialHistory ?? 50,
+    // The server takes ?limit= 1-200 and answers 400 otherwise, which would fail every catch-up.
+    initialHistory: Math.min(200, Math.max(1, options.initialHistory ?? 50)),
     random,
     newClientId:
       options.random || !randomUUID ? () => uuidFrom(random) : () => randomUUID.call(globalThis.crypto) as string,

@@ -66,11 +66,17 @@ export class Rest {
     const response = await this.fetchImpl(`${this.baseUrl}${path}${search ? `?${search}` : ''}`, { ...init, headers });
     const body: unknown = await response.json().catch(() => undefined);
     if (!response.ok) {
-      const detail = (body as { detail?: unknown } | undefined)?.detail;
+      // DRF's {"detail"}, else API Gateway's or CloudFront's own {"message"}, else (an HTML page) the status:
+      // over HTTP/2 statusText is empty.
+      const { detail, message } = (body ?? {}) as { detail?: unknown; message?: unknown };
       const retryAfter = Number(response.headers.get('retry-after') ?? Number.NaN);
       throw new ChatApiError(
         response.status,
-        typeof detail === 'string' ? detail : response.statusText,
+        typeof detail === 'string'
+          ? detail
+          : typeof message === 'string'
+            ? message
+            : response.statusText || `HTTP ${response.status}`,
         Number.isFinite(retryAfter) ? retryAfter : undefined,
       );
     }

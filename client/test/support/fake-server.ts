@@ -55,6 +55,8 @@ export class FakeServer {
   swallowEchoes = false;
   /** Client frames are lost on the way (a socket that died without closing yet). */
   loseFrames = false;
+  /** Frames per socket per second before `rate_limited`, counted by arrival (messagesPerSecondPerConnection). */
+  framesPerSecond = Number.POSITIVE_INFINITY;
   private heldHistory: (() => void)[] | undefined;
   private clock = Date.parse('2026-02-05T11:00:00.000Z');
 
@@ -192,6 +194,7 @@ export class FakeServer {
 
   private historyAnswer(room: FakeRoom, query: URLSearchParams): Response {
     const limit = Number(query.get('limit') ?? 200);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 200) return fakeResponse(400, { detail: 'Bad limit.' }, {});
     const after = query.get('after');
     if (after !== null) {
       const from = room.messages.findIndex((m) => m.id === after);
@@ -222,6 +225,12 @@ export class FakeServer {
   /** What the room socket does with a client frame. */
   handleFrame(socket: FakeSocket, frame: Record<string, unknown>): void {
     if (this.loseFrames) return;
+    socket.arrivals = [...socket.arrivals.filter((at) => at > Date.now() - 1000), Date.now()];
+    if (socket.arrivals.length > this.framesPerSecond) {
+      const clientId = typeof frame.client_id === 'string' ? { client_id: frame.client_id } : {};
+      socket.receive({ error: 'Too many frames.', code: 'rate_limited', ...clientId });
+      return;
+    }
     const roomId = socket.identity!.roomId;
     const clientId = typeof frame.client_id === 'string' ? frame.client_id : undefined;
     const side = socket.identity!.side;
@@ -280,6 +289,8 @@ export interface FakeSocket {
   isOpen: boolean;
   /** True once the socket's handshake was refused. */
   refused: boolean;
+  /** When its frames arrived (the fake clock), for `framesPerSecond`. */
+  arrivals: number[];
   receive(frame: object | string): void;
   /** The server (or the network) closes the socket. */
   serverClose(code?: number): void;
@@ -293,6 +304,7 @@ function makeSocketClass(server: FakeServer) {
     identity: Identity | undefined;
     isOpen = false;
     refused = false;
+    arrivals: number[] = [];
     closedByClient = false;
     onopen: ((event: unknown) => void) | null = null;
     onmessage: ((event: { data: unknown }) => void) | null = null;
