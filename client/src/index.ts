@@ -16,7 +16,6 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   const fetchImpl = options.fetch ?? globalThis.fetch?.bind(globalThis);
   const rest = new Rest(baseUrl, fetchImpl);
   const random = options.random ?? Math.random;
-  const randomUUID = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto?.randomUUID;
   const settings = {
     rest,
     webSocketUrl,
@@ -28,8 +27,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     // The server takes ?limit= 1-200 and answers 400 otherwise, which would fail every catch-up.
     initialHistory: Math.min(200, Math.max(1, options.initialHistory ?? 50)),
     random,
-    newClientId:
-      options.random || !randomUUID ? () => uuidFrom(random) : () => randomUUID.call(globalThis.crypto) as string,
+    newClientId,
   };
   return {
     startChat: (ownerId, visitorName) => rest.startChat(ownerId, visitorName),
@@ -42,9 +40,21 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   };
 }
 
-/** A version-4 UUID from `random` (the server takes any UUID as a client_id). */
-function uuidFrom(random: () => number): string {
-  return 'xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx'.replace(/[xy]/g, (c) =>
-    ((c === 'x' ? random() * 16 : 8 + random() * 4) | 0).toString(16),
-  );
+/**
+ * A client_id: a version-4 UUID from the platform's secure randomness, never from the `random`
+ * option (a fixed `random` for tests would give every send the same id, and the server would
+ * keep only the first). `crypto.randomUUID` exists only in secure contexts; a page on plain
+ * http (a phone on the LAN) has `crypto.getRandomValues` still.
+ */
+function newClientId(): string {
+  const crypto = (globalThis as { crypto?: { randomUUID?: () => string; getRandomValues?: (b: Uint8Array) => void } })
+    .crypto;
+  if (crypto?.randomUUID) return crypto.randomUUID();
+  const bytes = new Uint8Array(16);
+  if (crypto?.getRandomValues) crypto.getRandomValues(bytes);
+  else for (let i = 0; i < 16; i++) bytes[i] = (Math.random() * 256) | 0;
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -28,7 +28,7 @@ export interface ChatClientOptions {
   pingIntervalMs?: number;
   /** Messages loaded on the first open of a conversation (history ?limit=); default 50. */
   initialHistory?: number;
-  /** Randomness for jitter and client_id (tests); default Math.random / crypto.randomUUID. */
+  /** Randomness for the reconnect jitter (tests); default Math.random. client_ids always use crypto. */
   random?: () => number;
 }
 

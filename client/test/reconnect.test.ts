@@ -217,4 +217,31 @@ describe('backoff between attempts', () => {
     expect(server.sockets).toHaveLength(2);
     expect(conversation.state).toBe('open');
   });
+
+  it('gives every send its own client_id even with a fixed random (the ids come from crypto)', async () => {
+    const { server, client } = setup({ random: () => 0.5 });
+    const { roomId, visitorToken } = server.startRoom();
+    const conversation = client.connect(roomId, { visitorToken });
+    await tick();
+    const ids = [conversation.send('one'), conversation.send('two')];
+    await tick();
+    expect(new Set(ids).size).toBe(2);
+    expect(conversation.messages.map((m) => m.text)).toEqual(['one', 'two']);
+  });
+
+  it('makes version-4 client_ids from getRandomValues where randomUUID is missing (a page on plain http)', async () => {
+    const real = globalThis.crypto;
+    vi.stubGlobal('crypto', { getRandomValues: real.getRandomValues.bind(real) });
+    try {
+      const { server, client } = setup();
+      const { roomId, visitorToken } = server.startRoom();
+      const conversation = client.connect(roomId, { visitorToken });
+      await tick();
+      const ids = [conversation.send('one'), conversation.send('two')];
+      for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(ids[0]).not.toBe(ids[1]);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
 });
