@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config';
  *   unit         domain core, handlers and adapters with mocked SDK clients
  *   infra        the synthesized CDK template, and cdk-nag
  *   integration  real sockets and fetch against the local stack and a real DynamoDB API
+ *   client       the client kit (client/) against an in-memory fake server, and its build
  *   browser      the reference pages (pages/) in Chromium against the local stack
  */
 /** Lambda runs Node 24; on a Node 20 machine the SDK's notice about future releases is noise. */
@@ -27,6 +28,14 @@ export default defineConfig({
           env: QUIET_SDK,
           testTimeout: 120_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'client',
+          include: ['client/test/**/*.test.ts'],
+          // The build test runs esbuild and tsc.
+          testTimeout: 60_000,
         },
       },
       {

@@ -1,0 +1,183 @@
+import { Connection, type ConnectionSettings, probeOf } from './connection.js';
+import { isOwner, type Rest, toChatMessage } from './rest.js';
+import type { ChatMessage, Conversation, ConversationEvents, Credentials, SenderType } from './types.js';
+
+/** Server order: created_at, then id (ids of retried sends are not time-ordered). */
+export const serverOrder = (a: ChatMessage, b: ChatMessage): number =>
+  Date.parse(a.created_at) - Date.parse(b.created_at) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** The server drops typing frames closer than this (docs/api.md, frames). */
+const TYPING_INTERVAL_MS = 2000;
+
+export interface ConversationSettings extends ConnectionSettings {
+  rest: Rest;
+  webSocketUrl: string;
+  initialHistory: number;
+  newClientId: () => string;
+}
+
+/** One room's socket: messages once and in order, exactly-once sends, read receipts and typing. */
+export class RoomConversation extends Connection<ConversationEvents> implements Conversation {
+  private readonly delivered = new Set<string>();
+  private readonly ordered: ChatMessage[] = [];
+  /** Sends not yet echoed, by client_id, in the order they were made; `retries` paces internal/rate_limited. */
+  private readonly pending = new Map<string, { text: string; retries: number }>();
+  /** Live broadcasts held while a catch-up runs, merged with it in server order. */
+  private buffer: ChatMessage[] | undefined;
+  private everCaughtUp = false;
+  private readSent: string | undefined;
+  private readWanted: string | undefined;
+  private typingSentAt = Number.NEGATIVE_INFINITY;
+  private readonly side: SenderType;
+
+  constructor(
+    readonly roomId: string,
+    private readonly credentials: Credentials,
+    private readonly options: ConversationSettings,
+  ) {
+    super(options, isOwner(credentials));
+    this.side = isOwner(credentials) ? 'owner' : 'visitor';
+  }
+
+  get messages(): readonly ChatMessage[] {
+    return this.ordered;
+  }
+
+  send(text: string): string {
+    const clientId = this.options.newClientId();
+    if (this.state === 'closed') return clientId;
+    this.pending.set(clientId, { text, retries: 0 });
+    this.sendPending(clientId);
+    return clientId;
+  }
+
+  markRead(messageId: string): void {
+    const sent = this.ordered.find((message) => message.id === this.readSent);
+    const candidate = this.ordered.find((message) => message.id === messageId);
+    if (sent && candidate && serverOrder(candidate, sent) <= 0) return;
+    if (messageId === this.readSent) return;
+    this.readWanted = messageId;
+    this.sendRead();
+  }
+
+  typing(): void {
+    const now = Date.now();
+    if (now - this.typingSentAt < TYPING_INTERVAL_MS) return;
+    if (this.transmit({ type: 'typing' })) this.typingSentAt = now;
+  }
+
+  protected async socketUrl(): Promise<string> {
+    const { credentials } = this;
+    const query = isOwner(credentials)
+      ? `token=${encodeURIComponent(await credentials.getToken())}`
+      : `visitor=${encodeURIComponent(credentials.visitorToken)}`;
+    return `${this.options.webSocketUrl}/ws/chat/${encodeURIComponent(this.roomId)}/?${query}`;
+  }
+
+  protected probe() {
+    return probeOf(() => this.options.rest.getRoom(this.roomId, this.credentials));
+  }
+
+  /** docs/api.md, reconnecting, step 3: ?after=<last delivered id>, following rel="next"; live frames wait. */
+  protected async catchUp(): Promise<void> {
+    this.buffer = [];
+    try {
+      const last = this.ordered.at(-1);
+      let query: { after?: string; limit?: number } = last
+        ? { after: last.id }
+        : this.everCaughtUp
+          ? {}
+          : { limit: this.options.initialHistory };
+      const fetched: ChatMessage[] = [];
+      for (;;) {
+        const page = await this.options.rest.history(this.roomId, this.credentials, query);
+        fetched.push(...page.messages);
+        if (page.after === undefined) break;
+        query = { after: page.after };
+      }
+      this.everCaughtUp = true;
+      this.deliver([...fetched, ...this.buffer]);
+    } finally {
+      // On a failure the held broadcasts are dropped: the next catch-up reads them from the history.
+      this.buffer = undefined;
+    }
+  }
+
+  protected override opened(): void {
+    for (const clientId of this.pending.keys()) this.sendPending(clientId);
+    this.sendRead();
+  }
+
+  protected override onClosed(): void {
+    this.events.emit('closed', { room_id: this.roomId });
+  }
+
+  protected frame(frame: Record<string, unknown>): void {
+    if (typeof frame.id === 'string' && typeof frame.message === 'string') {
+      const message = toChatMessage(frame);
+      if (message.client_id) this.pending.delete(message.client_id);
+      if (this.buffer) this.buffer.push(message);
+      else this.deliver([message]);
+    } else if (typeof frame.error === 'string') {
+      this.refusedFrame(
+        frame.error,
+        String(frame.code),
+        typeof frame.client_id === 'string' ? frame.client_id : undefined,
+      );
+    } else if (frame.type === 'read') {
+      const { room_id, reader, message_id, read_at } = frame as Record<string, string>;
+      this.events.emit('read', {
+        room_id: room_id!,
+        reader: reader as SenderType,
+        message_id: message_id!,
+        read_at: read_at!,
+      });
+    } else if (frame.type === 'typing') {
+      if (frame.sender_type !== this.side) {
+        this.events.emit('typing', { room_id: frame.room_id as string, sender_type: frame.sender_type as SenderType });
+      }
+    } else if (frame.type === 'room.closed') {
+      this.stop({ closed: true });
+    }
+    // Anything else (pong, API Gateway's own {"message": "Internal server error"}) needs nothing:
+    // pending sends are resent on the next open anyway.
+  }
+
+  /** docs/api.md, error codes: internal and rate_limited are retried; the rest drop that send. */
+  private refusedFrame(reason: string, code: string, clientId: string | undefined): void {
+    const entry = clientId === undefined ? undefined : this.pending.get(clientId);
+    if (code === 'room_closed') this.stop({ closed: true });
+    else if (entry && (code === 'internal' || code === 'rate_limited')) {
+      this.later(this.backoff(entry.retries++), () => this.sendPending(clientId!));
+    } else {
+      if (clientId !== undefined) this.pending.delete(clientId);
+      const error = { code, message: reason, fatal: false };
+      this.events.emit('error', clientId === undefined ? error : { ...error, client_id: clientId });
+    }
+  }
+
+  private sendPending(clientId: string): void {
+    const entry = this.pending.get(clientId);
+    if (entry) this.transmit({ message: entry.text, client_id: clientId });
+  }
+
+  private sendRead(): void {
+    if (this.readWanted !== undefined && this.transmit({ type: 'read', message_id: this.readWanted })) {
+      this.readSent = this.readWanted;
+      this.readWanted = undefined;
+    }
+  }
+
+  /** Emits each message not yet delivered, in server order, and keeps `messages` sorted. */
+  private deliver(messages: ChatMessage[]): void {
+    for (const message of messages.sort(serverOrder)) {
+      if (message.client_id) this.pending.delete(message.client_id);
+      if (this.delivered.has(message.id)) continue;
+      this.delivered.add(message.id);
+      let index = this.ordered.length;
+      while (index > 0 && serverOrder(this.ordered[index - 1]!, message) > 0) index--;
+      this.ordered.splice(index, 0, message);
+      this.events.emit('message', message);
+    }
+  }
+}
