@@ -150,8 +150,8 @@ export class ConversationView {
     this.scrollToEnd();
   }
 
+  /** Each message comes once from the client (it dedupes by id), so the page does not check. */
   private addMessage(message: ChatMessage): void {
-    if (this.shown.has(message.id)) return;
     if (message.client_id) {
       this.pending.get(message.client_id)?.remove();
       this.pending.delete(message.client_id);
@@ -159,8 +159,12 @@ export class ConversationView {
     const item = this.messageItem(message, message.sender_type === this.options.ownSide ? 'Sent' : undefined);
     item.dataset.id = message.id;
     this.shown.set(message.id, { message, item });
-    this.order.push(message);
-    this.list.append(item);
+    // In server order, as the client keeps `messages`: a live message that arrives late (the
+    // server handles one socket's frames in any order) goes to its place, not to the end.
+    let at = this.order.length;
+    while (at > 0 && serverOrder(this.order[at - 1]!, message) > 0) at -= 1;
+    this.order.splice(at, 0, message);
+    this.list.insertBefore(item, this.list.children[at] ?? null);
     if (message.sender_type === this.otherSide) this.hideTyping();
     this.updateSeen();
     this.markRead();
@@ -273,6 +277,11 @@ export class ConversationView {
   private scrollToEnd(): void {
     this.composer.scrollIntoView?.({ block: 'end' });
   }
+}
+
+/** The server's order of messages: created_at, then id (docs/api.md, history). */
+function serverOrder(a: ChatMessage, b: ChatMessage): number {
+  return a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 /** What the error codes of docs/api.md mean to the person typing. */

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { Browser, BrowserContext, ConsoleMessage, Page } from 'puppeteer-core';
+import type { Browser, BrowserContext, ConsoleMessage, HTTPRequest, Page } from 'puppeteer-core';
 import { expect } from 'vitest';
 import { keys, sortKeyPrefixes } from '../../../lambdas/adapters/item-codec.js';
 import type { LocalStack } from '../../../local/local-stack.js';
@@ -68,6 +68,35 @@ export async function openPage(
   await page.setViewport(viewport);
   await page.goto(url);
   return { page, context };
+}
+
+/**
+ * Holds the page's first request whose URL matches until `release()`; every other request goes
+ * on. For making the order of events certain, e.g. a live frame arriving during a catch-up.
+ */
+export async function holdRequests(
+  page: Page,
+  matches: (url: string) => boolean,
+): Promise<{ held: Promise<HTTPRequest>; release(): Promise<void> }> {
+  let hold: (request: HTTPRequest) => void;
+  const held = new Promise<HTTPRequest>((resolve) => (hold = resolve));
+  let holding = true;
+  const onRequest = (request: HTTPRequest) => {
+    if (holding && matches(request.url())) {
+      holding = false;
+      hold(request);
+    } else void request.continue();
+  };
+  page.on('request', onRequest);
+  await page.setRequestInterception(true);
+  return {
+    held,
+    async release() {
+      await (await held).continue();
+      await page.setRequestInterception(false);
+      page.off('request', onRequest);
+    },
+  };
 }
 
 // ---- The visitor page -------------------------------------------------------------------
