@@ -34,6 +34,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     startChat: (ownerId, visitorName) => rest.startChat(ownerId, visitorName),
     listRooms: (credentials, page) => rest.listRooms(credentials, page?.cursor),
     getRoom: (roomId, credentials) => rest.getRoom(roomId, credentials),
+    closeRoom: (roomId, credentials) => rest.closeRoom(roomId, credentials),
     history: (roomId, credentials, page) => rest.history(roomId, credentials, page),
     connect: (roomId, credentials) => new RoomConversation(roomId, credentials, settings),
     inbox: (credentials) => new OwnerInbox(credentials, settings),

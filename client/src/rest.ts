@@ -100,6 +100,11 @@ export class Rest {
     return (await this.request(`/api/chat/rooms/${encodeURIComponent(roomId)}/`, credentials)).body as Room;
   }
 
+  async closeRoom(roomId: string, credentials: Credentials): Promise<Room> {
+    const path = `/api/chat/rooms/${encodeURIComponent(roomId)}/close/`;
+    return (await this.request(path, credentials, {}, { method: 'POST' })).body as Room;
+  }
+
   async history(
     roomId: string,
     credentials: Credentials,

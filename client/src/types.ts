@@ -96,6 +96,8 @@ export interface ChatClient {
   startChat(ownerId: string, visitorName?: string): Promise<StartedChat>;
   listRooms(credentials: OwnerCredentials, options?: { cursor?: string }): Promise<RoomPage>;
   getRoom(roomId: string, credentials: Credentials): Promise<Room>;
+  /** The owner ends the chat (POST .../close/): its sockets get 'closed'; the history stays readable. */
+  closeRoom(roomId: string, credentials: OwnerCredentials): Promise<Room>;
   history(
     roomId: string,
     credentials: Credentials,

@@ -39,6 +39,10 @@ describe('the built client (npm run build:client)', () => {
     expect(gzipped).toBeLessThan(MAX_GZIPPED_BYTES);
   });
 
+  it('logs nothing (no token or message text can reach a console)', () => {
+    expect(readFileSync(join(dist, 'index.js'), 'utf8')).not.toMatch(/\bconsole\./);
+  });
+
   it('has no node: imports in its source', () => {
     const sources = execFileSync('git', ['ls-files', '-co', '--exclude-standard', 'client/src'], { cwd: root })
       .toString()

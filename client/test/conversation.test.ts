@@ -199,6 +199,18 @@ describe('a conversation', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it("closeRoom: the owner's call ends the visitor's conversation with a closed event", async () => {
+    const { server, client, roomId, conversation, events } = await openVisitor();
+    const owner = { getToken: () => server.ownerToken() };
+    const room = await client.closeRoom(roomId, owner);
+    expect(room).toMatchObject({ id: roomId, is_active: false });
+    expect(server.requests.at(-1)).toBe(`POST /api/chat/rooms/${roomId}/close/`);
+    await tick(60_000);
+    expect(events.closed).toEqual([{ room_id: roomId }]);
+    expect(conversation.state).toBe('closed');
+    await expect(client.closeRoom(roomId, { getToken: () => 'not-a-token' })).rejects.toMatchObject({ status: 401 });
+  });
+
   it('on a room_closed error frame emits closed and stops', async () => {
     const { server, roomId, conversation, events } = await openVisitor();
     server.refuseNextSends.push('room_closed');

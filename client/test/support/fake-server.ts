@@ -169,6 +169,15 @@ export class FakeServer {
       const rooms = [...this.rooms.values()].filter((r) => r.owner_id === identity.ownerId).map(roomObject);
       return answer(200, rooms);
     }
+    const closePath = url.pathname.match(/^\/api\/chat\/rooms\/([^/]+)\/close\/$/);
+    if (method === 'POST' && closePath) {
+      const room = this.rooms.get(closePath[1]!);
+      if (identity?.side !== 'owner') return answer(401, { detail: 'Authentication credentials were not provided.' });
+      if (!room) return answer(404, { detail: 'Not found.' });
+      if (!this.mayRead(identity, room)) return answer(403, { detail: 'Forbidden.' });
+      this.closeRoom(room.id);
+      return answer(200, roomObject(room));
+    }
     const roomPath = url.pathname.match(/^\/api\/chat\/rooms\/([^/]+)\/(messages\/)?$/);
     if (!roomPath) return answer(404, { detail: 'Not found.' });
     if (!roomPath[2] && this.roomStatus) return answer(this.roomStatus, { detail: 'scripted' });
