@@ -18,8 +18,7 @@ import { ConversationView } from './conversation-view.ts';
  * this page's memory: never in the URL, storage or a log.
  */
 
-const baseUrl = apiBaseUrl();
-const client = createChatClient({ baseUrl });
+const client = createChatClient({ baseUrl: apiBaseUrl() });
 const root = element('app');
 const indicator = element('connection');
 
@@ -220,20 +219,12 @@ function openRoom(roomId: string): void {
   view.focus();
 }
 
-/**
- * POST /api/chat/rooms/<id>/close/: the client kit has no call for it (closing is the owner
- * app's business, not the connection's), so the page asks with fetch, as the app would.
- */
+/** POST /api/chat/rooms/<id>/close/: the room's sockets get room.closed, the inboxes room.updated. */
 async function closeRoom(roomId: string): Promise<void> {
   const button = element<HTMLButtonElement>('close-room');
   button.disabled = true;
   try {
-    const response = await fetch(`${baseUrl.replace(/\/$/, '')}/api/chat/rooms/${roomId}/close/`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${await credentials.getToken()}` },
-    });
-    if (!response.ok) throw new Error(`The server answered ${response.status}`);
-    putRoom((await response.json()) as Room);
+    putRoom(await client.closeRoom(roomId, credentials));
     renderRooms();
   } catch {
     const error = element('room-error');
