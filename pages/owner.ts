@@ -3,7 +3,6 @@ import {
   createChatClient,
   type ChatMessage,
   type ConnectionState,
-  type Conversation,
   type Inbox,
   type OwnerCredentials,
   type Room,
@@ -74,7 +73,6 @@ const counted = new Set<string>();
 let inbox: Inbox | undefined;
 let openRoomId: string | undefined;
 let view: ConversationView | undefined;
-let conversation: Conversation | undefined;
 const states: { inbox: ConnectionState; room?: ConnectionState } = { inbox: 'connecting' };
 
 function showState(): void {
@@ -169,7 +167,6 @@ function updateRoomHeader(room: Room): void {
 function closeRoomView(): void {
   view?.destroy();
   view = undefined;
-  conversation = undefined;
   openRoomId = undefined;
   states.room = undefined;
   element('workspace').classList.remove('has-room');
@@ -185,8 +182,7 @@ function openRoom(roomId: string): void {
   show(element('room-error'), false);
   updateRoomHeader(room);
   // A closed room is shown from its history: a socket to it would be refused.
-  conversation = room.is_active ? client.connect(roomId, credentials) : undefined;
-  const current = conversation;
+  const current = room.is_active ? client.connect(roomId, credentials) : undefined;
   if (current) {
     states.room = current.state;
     current.on('state', (state) => {
