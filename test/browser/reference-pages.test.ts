@@ -199,6 +199,40 @@ describe('the reference pages in Chromium', () => {
     expect(visitor.url()).not.toContain(token);
   });
 
+  it('label every field, and fit a phone screen without sideways scrolling', async () => {
+    const ownerId = randomUUID();
+    const unlabelled = (page: Page) =>
+      page.$$eval('input, textarea, select', (fields) =>
+        fields.filter((field) => (field as HTMLInputElement).labels?.length === 0).map((field) => field.outerHTML),
+      );
+    const overflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+
+    const visitor = await visitorPage(ownerId);
+    expect(await unlabelled(visitor)).toEqual([]);
+    await startVisitorChat(visitor, 'Ali');
+    await sendFromPage(visitor, 'Mashinangiz chiqishni to‘sib qo‘ygan, iltimos tezroq keling 🙏🚗');
+    const { room_id: roomId } = await visitorRoom(visitor);
+    expect(await unlabelled(visitor)).toEqual([]);
+    expect(await overflow(visitor)).toBeLessThanOrEqual(0);
+
+    const opened = await openPage(browser, `${pages.url}/owner/?owner=${ownerId}`, 'owner', PHONE, problems);
+    contexts.push(opened.context);
+    const owner = opened.page;
+    expect(await unlabelled(owner)).toEqual([]);
+    expect(await overflow(owner)).toBeLessThanOrEqual(0);
+    await signInOwner(owner);
+    await waitForRoomRow(owner, roomId, { unread: 1 });
+    expect(await overflow(owner)).toBeLessThanOrEqual(0);
+    await openOwnerRoom(owner, roomId);
+    await waitForTexts(owner, ['Mashinangiz chiqishni to‘sib qo‘ygan, iltimos tezroq keling 🙏🚗']);
+    expect(await unlabelled(owner)).toEqual([]);
+    expect(await overflow(owner)).toBeLessThanOrEqual(0);
+    // On a phone the open chat takes the screen; "← Chats" goes back to the list.
+    expect(await owner.$eval('#rooms-panel', (panel) => getComputedStyle(panel).display)).toBe('none');
+    await owner.locator('#back').click();
+    expect(await owner.$eval('#rooms-panel', (panel) => getComputedStyle(panel).display)).not.toBe('none');
+  });
+
   it('(b) a visitor whose socket dropped while the owner sent three messages shows exactly those three, once each, in order', async () => {
     const ownerId = randomUUID();
     const owner = await ownerConsole(ownerId);
