@@ -162,7 +162,7 @@ async function sendPage(
 async function mintOwnerToken(req: IncomingMessage, res: ServerResponse, jwtSecret: string): Promise<void> {
   if (!/^application\/json\b/i.test(req.headers['content-type'] ?? ''))
     return sendJson(res, 415, { detail: 'Send a JSON body.' });
-  if (jwtSecret !== DEFAULT_JWT_SECRET && !isLoopback(req.socket.remoteAddress))
+  if (!mintingAllowed(jwtSecret, req.socket.remoteAddress))
     return sendJson(res, 403, { detail: 'Tokens signed with your JWT_SECRET are minted for this machine only.' });
   const raw = await readBody(req, 4096);
   let body: unknown;
@@ -180,6 +180,10 @@ async function mintOwnerToken(req: IncomingMessage, res: ServerResponse, jwtSecr
 }
 
 const nostore = { 'cache-control': 'no-store' };
+
+/** Any caller with the public development key; only this machine with a key of the user's. */
+export const mintingAllowed = (jwtSecret: string, remoteAddress: string | undefined): boolean =>
+  jwtSecret === DEFAULT_JWT_SECRET || isLoopback(remoteAddress);
 
 const isLoopback = (address: string | undefined): boolean =>
   !!address && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'));

@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_JWT_SECRET } from '../../../local/owner-token.js';
-import { startReferencePages, type ReferencePages } from '../../../local/reference-pages.js';
+import { mintingAllowed, startReferencePages, type ReferencePages } from '../../../local/reference-pages.js';
 
 /** The page server alone (no stack): what it serves, the API base it writes, the token endpoint's refusals. */
 let pages: ReferencePages;
@@ -98,5 +98,13 @@ describe('the reference pages server', () => {
         .status,
     ).toBe(400);
     expect((await call('/owner/token')).status).toBe(405);
+  });
+
+  it("mints with a key of the user's (JWT_SECRET) for this machine only; with the public default for the LAN too", () => {
+    const usersKey = 'the-django-signing-key';
+    for (const local of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) expect(mintingAllowed(usersKey, local)).toBe(true);
+    for (const lan of ['192.168.1.20', '::ffff:192.168.1.20', 'fd00::2', undefined])
+      expect(mintingAllowed(usersKey, lan)).toBe(false);
+    expect(mintingAllowed(DEFAULT_JWT_SECRET, '192.168.1.20')).toBe(true);
   });
 });
