@@ -17,6 +17,7 @@ import { LOCAL_ACCOUNT, planLocalStack, type LocalStackPlan } from './local-stac
 import { jwtSecretFromEnv } from './owner-token.js';
 import { hostCheck, type HostCheck } from './host-check.js';
 import { startServicesServer } from './services-server.js';
+import { observeResponse, type TrafficObserver } from './traffic-observer.js';
 import { ASSEMBLY_DIR, ensureSynthesized, PROJECT_ROOT, synthesizedStackName } from './synth.js';
 import { AWS_WEBSOCKET_LIMITS, refuse, WebSocketGateway, type WebSocketLimits } from './websocket-gateway.js';
 import { envName } from '../lambdas/config/settings-contract.js';
@@ -64,6 +65,8 @@ export interface LocalStackOptions {
   assemblyDir?: string;
   /** The stack of the cloud assembly; the one stack `cdk synth` made unless given. */
   stackName?: string;
+  /** Test hook: every response written on the client port and every frame sent to a client socket. */
+  observe?: TrafficObserver;
 }
 
 export interface ServedRoute {
@@ -160,6 +163,7 @@ async function runLocalStack(
     const listenHost = options.host ?? '127.0.0.1';
     let allowedHost: HostCheck = () => false;
     const server = createServer((req, res) => {
+      if (options.observe) observeResponse(req, res, options.observe);
       if (!allowedHost(req.headers.host)) return refuseHost(req, res, log);
       if (!gateways) return sendJson(res, 503, { message: 'Service Unavailable' });
       gateways.http.handle(req, res).catch((error: unknown) => {
@@ -242,6 +246,7 @@ async function runLocalStack(
       frontDoor,
       limits: { ...AWS_WEBSOCKET_LIMITS, ...options.limits },
       log,
+      observeFrame: options.observe && ((frame) => options.observe!.serverFrame(frame)),
     });
     // Sockets close (and their $disconnect runs) before the server and DynamoDB stop.
     cleanup.push(() => ws.close());

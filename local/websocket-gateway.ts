@@ -11,6 +11,7 @@ import {
   type ViewerRequestFunction,
 } from './front-door.js';
 import type { LocalFunction } from './lambda-functions.js';
+import type { ObservedServerFrame } from './traffic-observer.js';
 
 /** API Gateway's WebSocket quotas; tests shrink the timeouts. */
 export interface WebSocketLimits {
@@ -41,6 +42,8 @@ export interface WebSocketGatewayOptions {
   frontDoor?: LocalFrontDoor;
   limits: WebSocketLimits;
   log: (line: string) => void;
+  /** Test hook: each frame sent to a client socket (see traffic-observer.ts). */
+  observeFrame?: (frame: ObservedServerFrame) => void;
 }
 
 export interface ConnectionInfo {
@@ -58,6 +61,8 @@ interface RequestMeta {
   sourceIp: string;
   userAgent: string;
   domainName: string;
+  /** A room socket or the owner's inbox, as the edge rewrote the handshake. */
+  channel: 'room' | 'inbox';
 }
 
 /** One open socket: its metadata, its timers and the queue its events go through. */
@@ -187,6 +192,7 @@ export class WebSocketGateway {
       sourceIp,
       userAgent: req.headers['user-agent'] ?? '',
       domainName: (req.headers.host ?? 'localhost').replace(/:\d+$/, ''),
+      channel: parseQuery(edge.rawQuery).some(([key]) => key === 'inbox') ? 'inbox' : 'room',
     };
     const connectRoute = this.routes.get('$connect');
     if (connectRoute) {
@@ -300,7 +306,10 @@ export class WebSocketGateway {
   }
 
   private reply(connection: Connection, payload: unknown): void {
-    if (connection.socket.readyState === WebSocket.OPEN) connection.socket.send(JSON.stringify(payload));
+    if (connection.socket.readyState !== WebSocket.OPEN) return;
+    const data = JSON.stringify(payload);
+    connection.socket.send(data);
+    this.options.observeFrame?.({ channel: connection.meta.channel, data });
   }
 
   private async disconnectEvent(meta: RequestMeta, code: number, reason: string): Promise<void> {
@@ -386,6 +395,7 @@ export class WebSocketGateway {
     if (!connection) return 'gone';
     connection.socket.send(data, { binary: false });
     connection.touch();
+    this.options.observeFrame?.({ channel: connection.meta.channel, data: data.toString('utf8') });
     return 'sent';
   }
 

@@ -1,5 +1,7 @@
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { PutEventsEntry } from '../../../local/aws-stubs.js';
+import type { ObservedHttpResponse, ObservedServerFrame, TrafficObserver } from '../../../local/traffic-observer.js';
+import { loadApiSpecs } from '../../support/api-specs.js';
 import { startDynamoDb } from '../../../local/dynamodb.js';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../../local/local-stack.js';
 import { chatClient, type ChatApi } from './chat.js';
@@ -16,7 +18,20 @@ import { startDynamoDbFaultProxy, type DynamoDbFaultProxy } from './dynamodb-fau
 export type LocalStackFixtureOptions = Omit<LocalStackOptions, 'port' | 'dynamodb'> & {
   /** Puts a DynamoDbFaultProxy between the stack and the suite's DynamoDB (see `faults`). */
   dynamoDbFaults?: boolean;
+  /**
+   * Traffic the file makes outside docs/openapi.yaml and docs/asyncapi.yaml on purpose, each with
+   * its reason; everything else every response and server frame is checked against them.
+   */
+  unspecifiedTraffic?: UnspecifiedTraffic[];
 };
+
+/** Responses or frames a file deliberately provokes that no client can meet (e.g. the emulator's internals). */
+export interface UnspecifiedTraffic {
+  /** Why this traffic is outside the specs; required so every exception explains itself. */
+  reason: string;
+  response?: (exchange: ObservedHttpResponse) => boolean;
+  frame?: (frame: ObservedServerFrame) => boolean;
+}
 
 export interface LocalStackFixture {
   readonly stack: LocalStack;
@@ -32,6 +47,11 @@ export interface LocalStackFixture {
   readonly putEvents: readonly PutEventsEntry[];
   /** The fault proxy in front of DynamoDB, when the file asked for `dynamoDbFaults`. */
   readonly faults: DynamoDbFaultProxy;
+  /**
+   * Responses and server frames the specs do not describe, not yet reported. After each test
+   * (and after the file) the fixture fails with them, naming each exchange.
+   */
+  readonly specViolations: string[];
 }
 
 /**
@@ -63,7 +83,9 @@ export function useLocalStack(options: LocalStackFixtureOptions = {}): LocalStac
   const stopFaults: (() => Promise<void>)[] = [];
   const gatewayLines: string[] = [];
   const putEvents: PutEventsEntry[] = [];
-  const { dynamoDbFaults, ...stackOptions } = options;
+  const { dynamoDbFaults, unspecifiedTraffic = [], ...stackOptions } = options;
+  const specViolations: string[] = [];
+  const observe = specObserver(specViolations, unspecifiedTraffic, stackOptions.observe);
 
   beforeAll(async () => {
     try {
@@ -81,6 +103,7 @@ export function useLocalStack(options: LocalStackFixtureOptions = {}): LocalStac
         log: (line) => gatewayLines.push(line),
         onPutEvents: (entry) => putEvents.push(entry),
         ...stackOptions,
+        observe,
         port: 0,
         dynamodb,
       });
@@ -91,6 +114,10 @@ export function useLocalStack(options: LocalStackFixtureOptions = {}): LocalStac
     }
   });
 
+  // The test that received an undocumented response or frame fails; frames that arrive after
+  // their test ended are reported by the next test, or after the file.
+  afterEach(() => reportSpecViolations(specViolations));
+
   afterAll(async () => {
     try {
       await stack?.stop();
@@ -98,6 +125,7 @@ export function useLocalStack(options: LocalStackFixtureOptions = {}): LocalStac
       for (const stop of stopFaults) await stop();
       await backend?.stop();
     }
+    reportSpecViolations(specViolations);
   });
 
   const started = <T>(value: T | undefined, name: string): T => {
@@ -128,5 +156,43 @@ export function useLocalStack(options: LocalStackFixtureOptions = {}): LocalStac
       if (!dynamoDbFaults) throw new Error('useLocalStack: no fault proxy; pass { dynamoDbFaults: true }');
       return started(faults, 'fault proxy');
     },
+    specViolations,
   };
+}
+
+/** Checks every response and server frame against docs/openapi.yaml and docs/asyncapi.yaml. */
+function specObserver(
+  violations: string[],
+  exempt: UnspecifiedTraffic[],
+  alsoObserve: TrafficObserver | undefined,
+): TrafficObserver {
+  const specs = loadApiSpecs();
+  return {
+    httpResponse(exchange) {
+      alsoObserve?.httpResponse(exchange);
+      if (exempt.some((e) => e.response?.(exchange))) return;
+      const problems = specs.checkResponse(exchange);
+      if (problems.length > 0) {
+        const query = exchange.query ? `?${withoutCredentials(exchange.query)}` : '';
+        violations.push(`${exchange.method} ${exchange.path}${query} → ${exchange.status}: ${problems.join('; ')}`);
+      }
+    },
+    serverFrame(frame) {
+      alsoObserve?.serverFrame(frame);
+      if (exempt.some((e) => e.frame?.(frame))) return;
+      const problems = specs.checkServerFrame(frame.channel, frame.data);
+      if (problems.length > 0) violations.push(`frame on a ${frame.channel} socket: ${problems.join('; ')}`);
+    },
+  };
+}
+
+/** Credentials stay out of failure messages, as out of logs. */
+const withoutCredentials = (query: string) => query.replace(/\b(visitor|token)=[^&]*/g, '$1=…');
+
+function reportSpecViolations(violations: string[]): void {
+  if (violations.length === 0) return;
+  const found = violations.splice(0);
+  throw new Error(
+    `${found.length} response(s) or frame(s) contradict docs/openapi.yaml or docs/asyncapi.yaml:\n- ${found.join('\n- ')}`,
+  );
 }
