@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { LocalStack } from './local-stack.js';
+import type { ReferencePages } from './reference-pages.js';
 import { DEFAULT_JWT_SECRET } from './owner-token.js';
 
 /**
@@ -7,7 +8,10 @@ import { DEFAULT_JWT_SECRET } from './owner-token.js';
  * secret the user supplied: the owner-token key is shown only when it is the local default
  * (which is public, in the repository); a key from JWT_SECRET is named, not shown.
  */
-export function banner(stack: Pick<LocalStack, 'httpUrl' | 'wsUrl' | 'jwtSecret' | 'dynamoDb' | 'served'>): string {
+export function banner(
+  stack: Pick<LocalStack, 'httpUrl' | 'wsUrl' | 'jwtSecret' | 'dynamoDb' | 'served'>,
+  pages?: Pick<ReferencePages, 'url'>,
+): string {
   const base = stack.httpUrl;
   const owner = randomUUID();
   // A resource has a route per method (GET, POST, ... so that API Gateway answers CORS
@@ -32,6 +36,13 @@ export function banner(stack: Pick<LocalStack, 'httpUrl' | 'wsUrl' | 'jwtSecret'
     `    ${stack.wsUrl}/ws/chat/<room_id>/?visitor=<visitor_token>`,
     `    ${stack.wsUrl}/ws/chat/<room_id>/?token=<owner JWT>`,
     `    ${stack.wsUrl}/ws/inbox/?token=<owner JWT>`,
+    ...(pages
+      ? [
+          '  Reference pages (local only; docs/client.md)',
+          `    ${`${pages.url}/chat/${owner}`.padEnd(72)} the visitor page a QR code opens`,
+          `    ${`${pages.url}/owner/?owner=${owner}`.padEnd(72)} the owner console`,
+        ]
+      : []),
     '',
     stack.jwtSecret === DEFAULT_JWT_SECRET
       ? `  Owner tokens are HS256 with JWT_SECRET=${stack.jwtSecret} (the local default)`

@@ -44,4 +44,12 @@ describe('the npm start banner', () => {
   it('prints the local default key, which is public anyway', () => {
     expect(banner(stackWith(DEFAULT_JWT_SECRET))).toContain(`JWT_SECRET=${DEFAULT_JWT_SECRET} (the local default)`);
   });
+
+  it('links the reference pages, the visitor page for the same owner as the examples', () => {
+    const text = banner(stackWith(DEFAULT_JWT_SECRET), { url: 'http://localhost:8001' });
+    const owner = /"user_id":"([0-9a-f-]{36})"/.exec(text)![1];
+    expect(text).toContain(`http://localhost:8001/chat/${owner}`);
+    expect(text).toContain(`http://localhost:8001/owner/?owner=${owner}`);
+    expect(banner(stackWith(DEFAULT_JWT_SECRET))).not.toContain('Reference pages');
+  });
 });
