@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Three levels, each its own project so it can be run alone:
+ * Five projects, each run alone by its own npm script (npm test runs them all):
  *   unit         domain core, handlers and adapters with mocked SDK clients
  *   infra        the synthesized CDK template, and cdk-nag
  *   integration  real sockets and fetch against the local stack and a real DynamoDB API
