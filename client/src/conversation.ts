@@ -164,7 +164,11 @@ export class RoomConversation extends Connection<ConversationEvents> implements 
   /** docs/api.md, error codes: internal and rate_limited are retried; the rest drop that send. */
   private refusedFrame(reason: string, code: string, clientId: string | undefined): void {
     const entry = clientId === undefined ? undefined : this.pending.get(clientId);
-    if (code === 'room_closed') this.stop({ closed: true });
+    // The server closes this socket after room_closed. It says so to any socket it has no row
+    // for, which is nearly always a closed room, but can be a socket it forgot in an open one;
+    // so the send stays pending and the reconnect decides: a closed room refuses the handshake
+    // and the probe ends the conversation, an open one takes the socket and the resend.
+    if (code === 'room_closed') return;
     // A copy of a send already echoed (or already refused) was refused: nothing new to say.
     else if (clientId !== undefined && !entry) return;
     else if (entry && (code === 'internal' || code === 'rate_limited')) {

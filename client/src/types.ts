@@ -127,7 +127,7 @@ export interface ConversationEvents {
   read: ReadReceipt;
   /** From the other side only. */
   typing: Typing;
-  /** The chat is over (room.closed frame, room_closed, or is_active false). */
+  /** The chat is over (a room.closed frame, or a refused reconnect to a room with is_active false). */
   closed: { room_id: string };
   error: ClientError;
   state: ConnectionState;

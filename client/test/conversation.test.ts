@@ -211,14 +211,29 @@ describe('a conversation', () => {
     await expect(client.closeRoom(roomId, { getToken: () => 'not-a-token' })).rejects.toMatchObject({ status: 401 });
   });
 
-  it('on a room_closed error frame emits closed and stops', async () => {
+  it('on a room_closed error frame asks the room on reconnecting, and a closed room ends the conversation', async () => {
     const { server, roomId, conversation, events } = await openVisitor();
+    server.rooms.get(roomId)!.is_active = false;
     server.refuseNextSends.push('room_closed');
     conversation.send('too late');
     await tick(60_000);
     expect(events.closed).toEqual([{ room_id: roomId }]);
     expect(conversation.state).toBe('closed');
-    expect(server.sockets).toHaveLength(1);
+    expect(server.requests.at(-1)).toBe(`GET /api/chat/rooms/${roomId}/`);
+    expect(events.error).toEqual([]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a room_closed for a socket the server forgot in a room still open: reconnects and resends, not closed', async () => {
+    // The server answers room_closed to any socket it has no row for; a socket closed as
+    // overtaken by the sockets-per-member cap can be such a socket while its room is open.
+    const { server, conversation, events } = await openVisitor();
+    server.refuseNextSends.push('room_closed');
+    const clientId = conversation.send('still here');
+    await tick(60_000);
+    expect(events.closed).toEqual([]);
+    expect(conversation.state).toBe('open');
+    expect(conversation.messages.map((m) => [m.text, m.client_id])).toEqual([['still here', clientId]]);
   });
 
   it('pings every pingIntervalMs while open, and not while disconnected', async () => {

@@ -242,7 +242,11 @@ export class FakeServer {
     else if (frame.type === 'read') {
       const read_at = new Date(this.clock).toISOString();
       this.broadcast(roomId, { type: 'read', room_id: roomId, reader: side, message_id: frame.message_id, read_at });
-    } else if (refusal) socket.receive({ error: `scripted ${refusal}`, code: refusal, client_id: clientId });
+    } else if (refusal) {
+      socket.receive({ error: `scripted ${refusal}`, code: refusal, client_id: clientId });
+      // As the server does: room_closed ends the socket.
+      if (refusal === 'room_closed') socket.serverClose(1000);
+    }
     else this.store(roomId, side, String(frame.message), clientId);
   }
 }
