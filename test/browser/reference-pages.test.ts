@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../local/synth.js';
 import { startReferencePages, type ReferencePages } from '../../local/reference-pages.js';
 import { launchChromium } from '../integration/support/browser.js';
+import { inboxConnectionIds } from '../integration/support/chat.js';
 import { useLocalStack } from '../integration/support/local-stack-fixture.js';
 import {
   DESKTOP,
@@ -231,6 +232,18 @@ describe('the reference pages in Chromium', () => {
     expect(await owner.$eval('#rooms-panel', (panel) => getComputedStyle(panel).display)).toBe('none');
     await owner.locator('#back').click();
     expect(await owner.$eval('#rooms-panel', (panel) => getComputedStyle(panel).display)).not.toBe('none');
+  });
+
+  it('a double click on "Get a local token" signs in once: one inbox socket, not a second one left open', async () => {
+    const ownerId = randomUUID();
+    const opened = await openPage(browser, `${pages.url}/owner/?owner=${ownerId}`, 'owner', DESKTOP, problems);
+    contexts.push(opened.context);
+    const owner = opened.page;
+    await (await owner.$('#mint-form button'))!.click({ count: 2 });
+    await owner.waitForSelector('#app[data-inbox="open"]', { timeout: WAIT.timeout });
+    // Every sign-in the clicks started has run its course (tokens, room lists, handshakes).
+    await owner.waitForNetworkIdle({ idleTime: 1000, timeout: WAIT.timeout });
+    expect(await inboxConnectionIds(local.stack, ownerId)).toHaveLength(1);
   });
 
   it('(b) a visitor whose socket dropped while the owner sent three messages shows exactly those three, once each, in order', async () => {
