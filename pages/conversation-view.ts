@@ -222,7 +222,8 @@ export class ConversationView {
   }
 
   private showTyping(): void {
-    this.typingLine.textContent = `${this.options.names[this.otherSide]} is typing…`;
+    // The name in a <bdi>: a direction override in a visitor's name stays inside it.
+    this.typingLine.replaceChildren(make('bdi', undefined, this.options.names[this.otherSide]), ' is typing…');
     show(this.typingLine);
     clearTimeout(this.typingTimer);
     this.typingTimer = setTimeout(() => this.hideTyping(), TYPING_SHOWN_MS);

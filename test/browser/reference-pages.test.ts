@@ -247,6 +247,46 @@ describe('the reference pages in Chromium', () => {
     expect(await inboxConnectionIds(local.stack, ownerId)).toHaveLength(1);
   });
 
+  it("a right-to-left override in a visitor's name turns round only the name, not the time or the typing line beside it", async () => {
+    const ownerId = randomUUID();
+    const owner = await ownerConsole(ownerId);
+    const visitor = await visitorPage(ownerId);
+    await startVisitorChat(visitor, 'Ali\u202E');
+    const { room_id: roomId } = await visitorRoom(visitor);
+    await sendFromPage(visitor, 'Salom');
+    await waitForRoomRow(owner, roomId, { unread: 1 });
+    await openOwnerRoom(owner, roomId);
+    await waitForTexts(owner, ['Salom']);
+    await new Promise((resolve) => setTimeout(resolve, 2100)); // the client's one typing frame per 2 s
+    await visitor.locator('.composer textarea').fill('R');
+    await owner.waitForSelector('.typing:not([hidden])', WAIT);
+    // Read left to right, the first character of the time ("14:05") is left of its last, and
+    // likewise for "is typing…": as they are without the override.
+    const readsLeftToRight = (selector: string, pattern: string) =>
+      owner.$eval(
+        selector,
+        (shown, source) => {
+          const walker = document.createTreeWalker(shown, NodeFilter.SHOW_TEXT);
+          const words = new RegExp(source);
+          for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            const found = words.exec(node.textContent!);
+            if (!found) continue;
+            const left = (offset: number) => {
+              const range = document.createRange();
+              range.setStart(node!, offset);
+              range.setEnd(node!, offset + 1);
+              return range.getBoundingClientRect().left;
+            };
+            return left(found.index) < left(found.index + found[0].length - 1);
+          }
+          return undefined;
+        },
+        pattern,
+      );
+    expect(await readsLeftToRight('li[data-sender="visitor"] time', '\\d+:\\d+')).toBe(true);
+    expect(await readsLeftToRight('.typing', 'is typing…')).toBe(true);
+  });
+
   it('(b) a visitor whose socket dropped while the owner sent three messages shows exactly those three, once each, in order', async () => {
     const ownerId = randomUUID();
     const owner = await ownerConsole(ownerId);
