@@ -40,8 +40,9 @@ export class RecordingGateway implements ConnectionGateway {
     return 'sent';
   }
 
-  async disconnect(): Promise<void> {
+  async disconnect(): Promise<'closed'> {
     if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    return 'closed';
   }
 
   /** Resolves when the next post to this connection has completed (the client has it). */

@@ -34,11 +34,13 @@ export class ManagementApiGateway implements ConnectionGateway {
     }
   }
 
-  async disconnect(connectionId: string): Promise<void> {
+  async disconnect(connectionId: string): Promise<'closed' | 'gone'> {
     try {
       await this.client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+      return 'closed';
     } catch (error) {
-      if (!isGone(error)) throw error;
+      if (isGone(error)) return 'gone';
+      throw error;
     }
   }
 }

@@ -26,7 +26,19 @@ export interface ConnectRequest {
 export type ConnectDeps = Pick<ChatDeps, 'store' | 'verifier' | 'gateway' | 'logger' | 'metrics'> & {
   /** Open sockets one visitor token, or one owner, may hold in one room. */
   socketsPerRoomMember: number;
+  /** Waits between attempts to close an overtaken socket (tests pass a fake). */
+  sleep?: (ms: number) => Promise<void>;
 };
+
+/**
+ * An overtaken socket's own $connect may still be running (it ranked itself within the cap a
+ * moment before this one's row appeared): until it returns, API Gateway has no connection to
+ * delete and answers 410, and the socket would then open with its row already gone. So a
+ * 'gone' is tried again after these pauses, long enough for a $connect to finish.
+ */
+export const OVERTAKEN_CLOSE_RETRIES_MS = [250, 1000, 2000] as const;
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * $connect: decide who this socket is and remember it. A room socket needs `room` plus the
@@ -118,12 +130,20 @@ async function confirmRoomMembership(deps: ConnectDeps, connection: Connection, 
     overtaken.map(async ({ connectionId }) => {
       try {
         await deps.store.removeKnownConnection({ connectionId, identity: connection.identity });
-        await deps.gateway.disconnect(connectionId);
+        await closeOvertaken(deps, connectionId);
       } catch (error) {
         deps.logger.warn('overtaken_close_failed', { connectionId, error: describeError(error) });
       }
     }),
   );
+}
+
+async function closeOvertaken(deps: ConnectDeps, connectionId: string): Promise<void> {
+  const sleep = deps.sleep ?? pause;
+  for (const retryAfterMs of [...OVERTAKEN_CLOSE_RETRIES_MS, undefined]) {
+    if ((await deps.gateway.disconnect(connectionId)) === 'closed' || retryAfterMs === undefined) return;
+    await sleep(retryAfterMs);
+  }
 }
 
 const byHandshake = (a: RoomConnection, b: RoomConnection) =>

@@ -115,7 +115,11 @@ export interface ChatStore {
 export interface ConnectionGateway {
   /** Resolves 'gone' when the connection no longer exists; rejects on any other failure. */
   send(connectionId: string, payload: unknown): Promise<'sent' | 'gone'>;
-  disconnect(connectionId: string): Promise<void>;
+  /**
+   * Closes the socket. 'gone' when API Gateway has no established connection by that id: it
+   * closed already, or its own $connect has not finished yet.
+   */
+  disconnect(connectionId: string): Promise<'closed' | 'gone'>;
 }
 
 export interface OwnerTokenVerifier {

@@ -108,7 +108,7 @@ describe('chats started per owner and hour', () => {
     });
     const deps = {
       store,
-      gateway: { send: async () => 'gone' as const, disconnect: async () => undefined },
+      gateway: { send: async () => 'gone' as const, disconnect: async () => 'gone' as const },
       clock: { now: () => new Date() },
       logger: loggerFor({}),
       metrics: { count: () => undefined },

@@ -74,17 +74,17 @@ describe('ManagementApiGateway', () => {
     it('deletes the connection', async () => {
       api.on(DeleteConnectionCommand).resolves({});
 
-      await gateway().disconnect('c-1');
+      await expect(gateway().disconnect('c-1')).resolves.toBe('closed');
 
       expect(api.commandCalls(DeleteConnectionCommand).map((call) => call.args[0].input)).toEqual([
         { ConnectionId: 'c-1' },
       ]);
     });
 
-    it('is fine with a connection that is already gone', async () => {
+    it('says so when the connection is gone (closed, or its $connect still running)', async () => {
       api.on(DeleteConnectionCommand).rejects(gone());
 
-      await expect(gateway().disconnect('c-1')).resolves.toBeUndefined();
+      await expect(gateway().disconnect('c-1')).resolves.toBe('gone');
     });
 
     it('rethrows any other error', async () => {

@@ -2,7 +2,12 @@ import { handshakeCredentials } from '../../../lambdas/handlers/ws/connect.route
 /** The handshake's query string, read by the transport as the deployed handler does. */
 type HandshakeQuery = Record<string, string | undefined>;
 import { beforeEach, describe, expect, it } from 'vitest';
-import { connect, disconnect, type ConnectRequest } from '../../../lambdas/domain/connections.js';
+import {
+  connect,
+  disconnect,
+  OVERTAKEN_CLOSE_RETRIES_MS,
+  type ConnectRequest,
+} from '../../../lambdas/domain/connections.js';
 import {
   ChatError,
   ForbiddenError,
@@ -192,6 +197,32 @@ describe('connect, re-checking the room after writing its rows', () => {
     expect(world.metrics.counts).toEqual({ SocketsOverMemberLimit: 1 });
     expect(world.store.knowsConnection('v-early')).toBe(false);
     expect((await world.store.listRoomConnections(ROOM_ID)).map((c) => c.connectionId)).toEqual(['v-late']);
+  });
+
+  it('closes an overtaken socket whose own $connect had not finished (410) once it has, retrying with pauses', async () => {
+    const pauses: number[] = [];
+    const capped = { ...world, socketsPerRoomMember: 1, sleep: async (ms: number) => void pauses.push(ms) };
+    await connect(capped, visitorAt('v-early', 2));
+    // API Gateway answers 410 to a delete while the socket's $connect still runs.
+    world.gateway.notYetConnected.set('v-early', 2);
+
+    await connect(capped, visitorAt('v-late', 1));
+
+    expect(world.gateway.disconnected).toEqual(['v-early']);
+    expect(pauses).toEqual(OVERTAKEN_CLOSE_RETRIES_MS.slice(0, 2));
+  });
+
+  it('gives up on an overtaken socket that stays gone after the last retry (it closed by itself)', async () => {
+    const pauses: number[] = [];
+    const capped = { ...world, socketsPerRoomMember: 1, sleep: async (ms: number) => void pauses.push(ms) };
+    await connect(capped, visitorAt('v-early', 2));
+    world.gateway.notYetConnected.set('v-early', 99);
+
+    await connect(capped, visitorAt('v-late', 1));
+
+    expect(world.gateway.disconnected).toEqual([]);
+    expect(pauses).toEqual([...OVERTAKEN_CLOSE_RETRIES_MS]);
+    expect(world.store.knowsConnection('v-early')).toBe(false);
   });
 
   it('ends with exactly the cap open when many connect at once, the earliest handshakes', async () => {

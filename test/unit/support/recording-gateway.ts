@@ -28,9 +28,18 @@ export class RecordingGateway implements ConnectionGateway {
     return 'sent';
   }
 
-  async disconnect(connectionId: string): Promise<void> {
+  /** Connections whose next disconnects answer 'gone' (a socket whose $connect is still running), by count. */
+  readonly notYetConnected = new Map<string, number>();
+
+  async disconnect(connectionId: string): Promise<'closed' | 'gone'> {
     this.timeline.push(`gateway.disconnect:${connectionId}`);
+    const pending = this.notYetConnected.get(connectionId) ?? 0;
+    if (pending > 0) {
+      this.notYetConnected.set(connectionId, pending - 1);
+      return 'gone';
+    }
     this.disconnected.push(connectionId);
+    return 'closed';
   }
 
   /** Payloads delivered to one connection, in order. */
