@@ -256,6 +256,9 @@ export class ConversationView {
   }
 
   private showError(error: ClientError): void {
+    // A refusal naming no send was of a read receipt or a typing frame (e.g. rate_limited
+    // after a burst of messages): nothing the person wrote was lost, so nothing to say.
+    if (!error.fatal && !error.client_id) return;
     if (error.client_id) {
       const item = this.pending.get(error.client_id);
       item?.classList.add('is-failed');

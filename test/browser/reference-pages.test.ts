@@ -7,6 +7,7 @@ import { PROJECT_ROOT } from '../../local/synth.js';
 import { startReferencePages, type ReferencePages } from '../../local/reference-pages.js';
 import { launchChromium } from '../integration/support/browser.js';
 import { inboxConnectionIds } from '../integration/support/chat.js';
+import { openSocket } from '../integration/support/ws-client.js';
 import { useLocalStack } from '../integration/support/local-stack-fixture.js';
 import {
   DESKTOP,
@@ -285,6 +286,40 @@ describe('the reference pages in Chromium', () => {
       );
     expect(await readsLeftToRight('li[data-sender="visitor"] time', '\\d+:\\d+')).toBe(true);
     expect(await readsLeftToRight('.typing', 'is typing…')).toBe(true);
+  });
+
+  it('a burst of messages: the read receipts the server refuses as over its frame limit are not shown as a send that failed', async () => {
+    const ownerId = randomUUID();
+    const owner = await ownerConsole(ownerId);
+    const visitor = await visitorPage(ownerId);
+    await startVisitorChat(visitor, 'Ali');
+    const { room_id: roomId, visitor_token: token } = await visitorRoom(visitor);
+    await sendFromPage(visitor, 'Salom');
+    await waitForRoomRow(owner, roomId, { unread: 1 });
+    await openOwnerRoom(owner, roomId);
+    await waitForTexts(owner, ['Salom']);
+
+    // Fifteen messages at once from three more sockets of the visitor (the server allows each
+    // five frames a second): the console marks each one read as it arrives, more read frames
+    // in a second than the server takes, and gets rate_limited for some, naming no send.
+    const sockets = await Promise.all(
+      [1, 2, 3].map(() => openSocket(`${local.stack.wsUrl}/ws/chat/${roomId}/?visitor=${token}`)),
+    );
+    const burst = sockets.flatMap((socket, s) =>
+      [1, 2, 3, 4, 5].map((n) => {
+        const text = `${s + 1}.${n}`;
+        socket.ws.send(JSON.stringify({ message: text, client_id: randomUUID() }));
+        return text;
+      }),
+    );
+    await waitForTexts(owner, burst);
+    const lastText = await owner.$eval(
+      '.conversation > .error',
+      (line) => (line as HTMLElement).hidden || line.textContent,
+    );
+    for (const socket of sockets) socket.ws.close();
+    // The owner sent nothing: no line may say a message of theirs could not be sent.
+    expect(lastText).toBe(true);
   });
 
   it('(b) a visitor whose socket dropped while the owner sent three messages shows exactly those three, once each, in order', async () => {
