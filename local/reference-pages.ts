@@ -165,9 +165,10 @@ async function mintOwnerToken(req: IncomingMessage, res: ServerResponse, jwtSecr
   if (!mintingAllowed(jwtSecret, req.socket.remoteAddress))
     return sendJson(res, 403, { detail: 'Tokens signed with your JWT_SECRET are minted for this machine only.' });
   const raw = await readBody(req, 4096);
+  if (!raw) return sendJson(res, 413, { detail: 'The body is too large.' });
   let body: unknown;
   try {
-    body = raw && JSON.parse(raw.toString('utf8'));
+    body = JSON.parse(raw.toString('utf8'));
   } catch {
     body = undefined;
   }

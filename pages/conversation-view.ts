@@ -222,7 +222,8 @@ export class ConversationView {
   }
 
   private showTyping(): void {
-    this.typingLine.textContent = `${this.options.names[this.otherSide]} is typing…`;
+    // The name in a <bdi>: a direction override in a visitor's name stays inside it.
+    this.typingLine.replaceChildren(make('bdi', undefined, this.options.names[this.otherSide]), ' is typing…');
     show(this.typingLine);
     clearTimeout(this.typingTimer);
     this.typingTimer = setTimeout(() => this.hideTyping(), TYPING_SHOWN_MS);
@@ -255,6 +256,9 @@ export class ConversationView {
   }
 
   private showError(error: ClientError): void {
+    // A refusal naming no send was of a read receipt or a typing frame (e.g. rate_limited
+    // after a burst of messages): nothing the person wrote was lost, so nothing to say.
+    if (!error.fatal && !error.client_id) return;
     if (error.client_id) {
       const item = this.pending.get(error.client_id);
       item?.classList.add('is-failed');

@@ -233,6 +233,25 @@ async function closeRoom(roomId: string): Promise<void> {
 
 // ---- Signing in and out -----------------------------------------------------------------
 
+/**
+ * One sign-in at a time: a double click (or Enter pressed twice) would otherwise sign in twice
+ * and open a second inbox, which nothing closes. The buttons stay off until it is done.
+ */
+let signingIn = false;
+
+async function signInOnce(work: () => Promise<void>): Promise<void> {
+  if (signingIn) return;
+  signingIn = true;
+  const buttons = document.querySelectorAll<HTMLButtonElement>('#sign-in button');
+  for (const button of buttons) button.disabled = true;
+  try {
+    await work();
+  } finally {
+    signingIn = false;
+    for (const button of buttons) button.disabled = false;
+  }
+}
+
 async function signIn(): Promise<void> {
   const error = element('sign-in-error');
   show(error, false);
@@ -295,27 +314,31 @@ function signOut(reason?: string): void {
 
 element<HTMLFormElement>('token-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  const input = element<HTMLInputElement>('token');
-  token = input.value.trim();
-  input.value = '';
-  minting = undefined;
-  void signIn();
+  void signInOnce(async () => {
+    const input = element<HTMLInputElement>('token');
+    token = input.value.trim();
+    input.value = '';
+    minting = undefined;
+    await signIn();
+  });
 });
 
-element<HTMLFormElement>('mint-form').addEventListener('submit', async (event) => {
+element<HTMLFormElement>('mint-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  const ownerId = element<HTMLInputElement>('owner-id').value.trim();
-  const ttlSeconds = Number(element<HTMLInputElement>('ttl').value);
-  try {
-    token = await mintToken(ownerId, ttlSeconds);
-    minting = { ownerId, ttlSeconds };
-  } catch (failure) {
-    const error = element('sign-in-error');
-    error.textContent = `No token: ${(failure as Error).message}`;
-    show(error);
-    return;
-  }
-  void signIn();
+  void signInOnce(async () => {
+    const ownerId = element<HTMLInputElement>('owner-id').value.trim();
+    const ttlSeconds = Number(element<HTMLInputElement>('ttl').value);
+    try {
+      token = await mintToken(ownerId, ttlSeconds);
+      minting = { ownerId, ttlSeconds };
+    } catch (failure) {
+      const error = element('sign-in-error');
+      error.textContent = `No token: ${(failure as Error).message}`;
+      show(error);
+      return;
+    }
+    await signIn();
+  });
 });
 
 element('sign-out').addEventListener('click', () => signOut());

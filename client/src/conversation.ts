@@ -8,6 +8,8 @@ export const serverOrder = (a: ChatMessage, b: ChatMessage): number =>
 
 /** The server drops typing frames closer than this (docs/api.md, frames). */
 const TYPING_INTERVAL_MS = 2000;
+/** The server counts a socket's frames over the last second (docs/api.md, rate_limited). */
+const RATE_WINDOW_MS = 1000;
 
 export interface ConversationSettings extends ConnectionSettings {
   rest: Rest;
@@ -31,6 +33,8 @@ export class RoomConversation extends Connection<ConversationEvents> implements 
   /** A resend of every pending send is scheduled after API Gateway's own error frame; how many came since the last open. */
   private resendQueued = false;
   private gatewayFailures = 0;
+  /** The read position is sent again after a refusal naming no frame (it may have been the receipt). */
+  private readResendQueued = false;
   private readonly side: SenderType;
 
   constructor(
@@ -175,9 +179,23 @@ export class RoomConversation extends Connection<ConversationEvents> implements 
       this.later(this.backoff(entry.retries++), () => this.sendPending(clientId!));
     } else {
       if (clientId !== undefined) this.pending.delete(clientId);
+      // rate_limited naming no frame: a typing frame or a read receipt. The receipt would be lost
+      // (markRead sends only a later id), and the server would keep the messages unread: send the
+      // position again once the server's second is over; the same position twice changes nothing.
+      if (clientId === undefined && code === 'rate_limited') this.resendReadLater();
       const error = { code, message: reason, fatal: false };
       this.events.emit('error', clientId === undefined ? error : { ...error, client_id: clientId });
     }
+  }
+
+  private resendReadLater(): void {
+    if (this.readSent === undefined || this.readResendQueued) return;
+    this.readResendQueued = true;
+    this.later(RATE_WINDOW_MS, () => {
+      this.readResendQueued = false;
+      this.readWanted ??= this.readSent;
+      this.sendRead();
+    });
   }
 
   private sendPending(clientId: string): void {

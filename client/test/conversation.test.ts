@@ -285,6 +285,19 @@ describe('a conversation', () => {
     ]);
   });
 
+  it('sends the read position again after a refusal naming no frame: a receipt refused as rate_limited is not lost', async () => {
+    const { server, conversation, events } = await openVisitor(['1', '2', '3', '4', '5', '6', '7']);
+    server.framesPerSecond = 5;
+    // One receipt per message as each is shown: more frames in a second than the server takes.
+    const ids = conversation.messages.map((m) => m.id);
+    for (const id of ids) conversation.markRead(id);
+    await tick();
+    expect(events.error.map((e) => e.code)).toEqual(['rate_limited', 'rate_limited']);
+    expect(events.read.at(-1)!.message_id).toBe(ids[4]);
+    await tick(1000);
+    expect(events.read.at(-1)!.message_id).toBe(ids[6]);
+  });
+
   it('sends a read receipt asked for while offline once open', async () => {
     const { server, conversation } = await openVisitor(['1']);
     server.sockets[0]!.serverClose();

@@ -6,6 +6,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../local/synth.js';
 import { startReferencePages, type ReferencePages } from '../../local/reference-pages.js';
 import { launchChromium } from '../integration/support/browser.js';
+import { inboxConnectionIds } from '../integration/support/chat.js';
+import { openSocket } from '../integration/support/ws-client.js';
 import { useLocalStack } from '../integration/support/local-stack-fixture.js';
 import {
   DESKTOP,
@@ -209,7 +211,8 @@ describe('the reference pages in Chromium', () => {
 
     const visitor = await visitorPage(ownerId);
     expect(await unlabelled(visitor)).toEqual([]);
-    await startVisitorChat(visitor, 'Ali');
+    // The longest name the API takes, with no space to break it at: the owner's phone shows it.
+    await startVisitorChat(visitor, 'Abdurahmonov'.repeat(9).slice(0, 100));
     await sendFromPage(visitor, 'Mashinangiz chiqishni to‘sib qo‘ygan, iltimos tezroq keling 🙏🚗');
     const { room_id: roomId } = await visitorRoom(visitor);
     expect(await unlabelled(visitor)).toEqual([]);
@@ -231,6 +234,95 @@ describe('the reference pages in Chromium', () => {
     expect(await owner.$eval('#rooms-panel', (panel) => getComputedStyle(panel).display)).toBe('none');
     await owner.locator('#back').click();
     expect(await owner.$eval('#rooms-panel', (panel) => getComputedStyle(panel).display)).not.toBe('none');
+  });
+
+  it('a double click on "Get a local token" signs in once: one inbox socket, not a second one left open', async () => {
+    const ownerId = randomUUID();
+    const opened = await openPage(browser, `${pages.url}/owner/?owner=${ownerId}`, 'owner', DESKTOP, problems);
+    contexts.push(opened.context);
+    const owner = opened.page;
+    await (await owner.$('#mint-form button'))!.click({ count: 2 });
+    await owner.waitForSelector('#app[data-inbox="open"]', { timeout: WAIT.timeout });
+    // Every sign-in the clicks started has run its course (tokens, room lists, handshakes).
+    await owner.waitForNetworkIdle({ idleTime: 1000, timeout: WAIT.timeout });
+    expect(await inboxConnectionIds(local.stack, ownerId)).toHaveLength(1);
+  });
+
+  it("a right-to-left override in a visitor's name turns round only the name, not the time or the typing line beside it", async () => {
+    const ownerId = randomUUID();
+    const owner = await ownerConsole(ownerId);
+    const visitor = await visitorPage(ownerId);
+    await startVisitorChat(visitor, 'Ali\u202E');
+    const { room_id: roomId } = await visitorRoom(visitor);
+    await sendFromPage(visitor, 'Salom');
+    await waitForRoomRow(owner, roomId, { unread: 1 });
+    await openOwnerRoom(owner, roomId);
+    await waitForTexts(owner, ['Salom']);
+    await new Promise((resolve) => setTimeout(resolve, 2100)); // the client's one typing frame per 2 s
+    await visitor.locator('.composer textarea').fill('R');
+    await owner.waitForSelector('.typing:not([hidden])', WAIT);
+    // Read left to right, the first character of the time ("14:05") is left of its last, and
+    // likewise for "is typing…": as they are without the override.
+    const readsLeftToRight = (selector: string, pattern: string) =>
+      owner.$eval(
+        selector,
+        (shown, source) => {
+          const walker = document.createTreeWalker(shown, NodeFilter.SHOW_TEXT);
+          const words = new RegExp(source);
+          for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            const found = words.exec(node.textContent!);
+            if (!found) continue;
+            const left = (offset: number) => {
+              const range = document.createRange();
+              range.setStart(node!, offset);
+              range.setEnd(node!, offset + 1);
+              return range.getBoundingClientRect().left;
+            };
+            return left(found.index) < left(found.index + found[0].length - 1);
+          }
+          return undefined;
+        },
+        pattern,
+      );
+    expect(await readsLeftToRight('li[data-sender="visitor"] time', '\\d+:\\d+')).toBe(true);
+    expect(await readsLeftToRight('.typing', 'is typing…')).toBe(true);
+  });
+
+  it('a burst of messages: the read receipts the server refuses as over its frame limit are sent again, not shown as a send that failed', async () => {
+    const ownerId = randomUUID();
+    const owner = await ownerConsole(ownerId);
+    const visitor = await visitorPage(ownerId);
+    await startVisitorChat(visitor, 'Ali');
+    const { room_id: roomId, visitor_token: token } = await visitorRoom(visitor);
+    await sendFromPage(visitor, 'Salom');
+    await waitForRoomRow(owner, roomId, { unread: 1 });
+    await openOwnerRoom(owner, roomId);
+    await waitForTexts(owner, ['Salom']);
+
+    // Fifteen messages at once from three more sockets of the visitor (the server allows each
+    // five frames a second): the console marks each one read as it arrives, more read frames
+    // in a second than the server takes, and gets rate_limited for some, naming no send.
+    const sockets = await Promise.all(
+      [1, 2, 3].map(() => openSocket(`${local.stack.wsUrl}/ws/chat/${roomId}/?visitor=${token}`)),
+    );
+    const burst = sockets.flatMap((socket, s) =>
+      [1, 2, 3, 4, 5].map((n) => {
+        const text = `${s + 1}.${n}`;
+        socket.ws.send(JSON.stringify({ message: text, client_id: randomUUID() }));
+        return text;
+      }),
+    );
+    await waitForTexts(owner, burst);
+    const lastText = await owner.$eval(
+      '.conversation > .error',
+      (line) => (line as HTMLElement).hidden || line.textContent,
+    );
+    for (const socket of sockets) socket.ws.close();
+    // The owner sent nothing: no line may say a message of theirs could not be sent.
+    expect(lastText).toBe(true);
+    // And the room open on screen is read to its end: the refused receipts were sent again.
+    await waitForRoomRow(owner, roomId, { unread: 0, badge: '' });
+    await expect.poll(async () => (await shownMessages(visitor)).at(-1)?.status, WAIT).toBe('Seen');
   });
 
   it('(b) a visitor whose socket dropped while the owner sent three messages shows exactly those three, once each, in order', async () => {

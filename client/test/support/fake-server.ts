@@ -246,8 +246,7 @@ export class FakeServer {
       socket.receive({ error: `scripted ${refusal}`, code: refusal, client_id: clientId });
       // As the server does: room_closed ends the socket.
       if (refusal === 'room_closed') socket.serverClose(1000);
-    }
-    else this.store(roomId, side, String(frame.message), clientId);
+    } else this.store(roomId, side, String(frame.message), clientId);
   }
 }
 

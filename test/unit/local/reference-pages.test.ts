@@ -100,6 +100,11 @@ describe('the reference pages server', () => {
     expect((await call('/owner/token')).status).toBe(405);
   });
 
+  it('says a body too large is too large (413), rather than blaming its owner_id', async () => {
+    const answer = await mint({ owner_id: randomUUID(), padding: 'x'.repeat(5000) });
+    expect([answer.status, JSON.parse(answer.body)]).toEqual([413, { detail: 'The body is too large.' }]);
+  });
+
   it("mints with a key of the user's (JWT_SECRET) for this machine only; with the public default for the LAN too", () => {
     const usersKey = 'the-django-signing-key';
     for (const local of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) expect(mintingAllowed(usersKey, local)).toBe(true);
