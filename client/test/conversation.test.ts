@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { broadcastOf } from './support/fake-server.js';
-import { recordConversation, setup, tick } from './support/harness.js';
+import { openVisitor, recordConversation, setup, texts, tick } from './support/harness.js';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -8,20 +8,6 @@ beforeEach(() => {
 afterEach(() => {
   vi.useRealTimers();
 });
-
-/** A visitor conversation that has opened on a room with `earlier` messages from the owner. */
-async function openVisitor(earlier: string[] = [], options = {}) {
-  const { server, client } = setup(options);
-  const { roomId, visitorToken } = server.startRoom();
-  for (const text of earlier) server.store(roomId, 'owner', text);
-  const conversation = client.connect(roomId, { visitorToken });
-  const events = recordConversation(conversation);
-  await tick();
-  expect(conversation.state).toBe('open');
-  return { server, client, roomId, visitorToken, conversation, events };
-}
-
-const texts = (messages: readonly { text: string }[]) => messages.map((m) => m.text);
 
 describe('a conversation', () => {
   it('opens with the last initialHistory messages, oldest first', async () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ChatApiError, createChatClient } from '../src/index.js';
-import { recordConversation, recordInbox, setup, tick } from './support/harness.js';
+import { openVisitor, recordConversation, recordInbox, setup, texts, tick } from './support/harness.js';
 
 /** What a flaky network and a hurried app do to the kit: each case once broke it. */
 
@@ -10,19 +10,6 @@ beforeEach(() => {
 afterEach(() => {
   vi.useRealTimers();
 });
-
-const texts = (messages: readonly { text: string }[]) => messages.map((m) => m.text);
-
-async function openVisitor(earlier: string[] = []) {
-  const { server, client } = setup();
-  const { roomId, visitorToken } = server.startRoom();
-  for (const text of earlier) server.store(roomId, 'owner', text);
-  const conversation = client.connect(roomId, { visitorToken });
-  const events = recordConversation(conversation);
-  await tick();
-  expect(conversation.state).toBe('open');
-  return { server, client, roomId, visitorToken, conversation, events };
-}
 
 describe('a conversation on a flaky network', () => {
   it('close() during the catch-up: the history that arrives afterwards emits nothing', async () => {

@@ -1,4 +1,4 @@
-import { vi } from 'vitest';
+import { expect, vi } from 'vitest';
 import {
   type ChatClientOptions,
   type Conversation,
@@ -50,3 +50,18 @@ export function recordInbox(inbox: Inbox) {
   }
   return seen;
 }
+
+/** A visitor conversation that has opened on a room with `earlier` messages from the owner. */
+export async function openVisitor(earlier: string[] = [], options: Partial<ChatClientOptions> = {}) {
+  const { server, client } = setup(options);
+  const { roomId, visitorToken } = server.startRoom();
+  for (const text of earlier) server.store(roomId, 'owner', text);
+  const conversation = client.connect(roomId, { visitorToken });
+  const events = recordConversation(conversation);
+  await tick();
+  expect(conversation.state).toBe('open');
+  return { server, client, roomId, visitorToken, conversation, events };
+}
+
+/** The texts of messages, in order. */
+export const texts = (messages: readonly { text: string }[]) => messages.map((m) => m.text);
