@@ -109,6 +109,19 @@ async function waitForRoomRow(page: Page, roomId: string, wanted: Partial<ShownR
     .toMatchObject(wanted);
 }
 
+/**
+ * The usual start of a scenario: the visitor page starts a chat and says "Salom", the owner
+ * console sees it arrive unread and opens it. Returns what the visitor page keeps.
+ */
+async function chatOpenOnBothSides(owner: Page, visitor: Page, visitorName: string) {
+  await startVisitorChat(visitor, visitorName);
+  const room = await visitorRoom(visitor);
+  await sendFromPage(visitor, 'Salom');
+  await waitForRoomRow(owner, room.room_id, { unread: 1 });
+  await openOwnerRoom(owner, room.room_id);
+  return room;
+}
+
 describe('the reference pages in Chromium', () => {
   it('(a) carry a conversation both ways in Latin, Cyrillic and emoji, with badges, previews, typing and "Seen"', async () => {
     const ownerId = randomUUID();
@@ -252,11 +265,7 @@ describe('the reference pages in Chromium', () => {
     const ownerId = randomUUID();
     const owner = await ownerConsole(ownerId);
     const visitor = await visitorPage(ownerId);
-    await startVisitorChat(visitor, 'Ali\u202E');
-    const { room_id: roomId } = await visitorRoom(visitor);
-    await sendFromPage(visitor, 'Salom');
-    await waitForRoomRow(owner, roomId, { unread: 1 });
-    await openOwnerRoom(owner, roomId);
+    await chatOpenOnBothSides(owner, visitor, 'Ali\u202E');
     await waitForTexts(owner, ['Salom']);
     await new Promise((resolve) => setTimeout(resolve, 2100)); // the client's one typing frame per 2 s
     await visitor.locator('.composer textarea').fill('R');
@@ -292,11 +301,7 @@ describe('the reference pages in Chromium', () => {
     const ownerId = randomUUID();
     const owner = await ownerConsole(ownerId);
     const visitor = await visitorPage(ownerId);
-    await startVisitorChat(visitor, 'Ali');
-    const { room_id: roomId, visitor_token: token } = await visitorRoom(visitor);
-    await sendFromPage(visitor, 'Salom');
-    await waitForRoomRow(owner, roomId, { unread: 1 });
-    await openOwnerRoom(owner, roomId);
+    const { room_id: roomId, visitor_token: token } = await chatOpenOnBothSides(owner, visitor, 'Ali');
     await waitForTexts(owner, ['Salom']);
 
     // Fifteen messages at once from three more sockets of the visitor (the server allows each
@@ -329,11 +334,7 @@ describe('the reference pages in Chromium', () => {
     const ownerId = randomUUID();
     const owner = await ownerConsole(ownerId);
     const visitor = await visitorPage(ownerId);
-    await startVisitorChat(visitor, 'Ali');
-    const { room_id: roomId } = await visitorRoom(visitor);
-    await sendFromPage(visitor, 'Salom');
-    await waitForRoomRow(owner, roomId, { unread: 1 });
-    await openOwnerRoom(owner, roomId);
+    const { room_id: roomId } = await chatOpenOnBothSides(owner, visitor, 'Ali');
     await sendFromPage(owner, 'Keldim');
     await waitForTexts(visitor, ['Salom', 'Keldim']);
 
@@ -381,11 +382,7 @@ describe('the reference pages in Chromium', () => {
       }),
     );
     const visitor = await visitorPage(ownerId);
-    await startVisitorChat(visitor, 'Ali');
-    const { room_id: roomId } = await visitorRoom(visitor);
-    await sendFromPage(visitor, 'Salom');
-    await waitForRoomRow(owner, roomId, { unread: 1 });
-    await openOwnerRoom(owner, roomId);
+    const { room_id: roomId } = await chatOpenOnBothSides(owner, visitor, 'Ali');
     await sendFromPage(owner, 'Salom, eshitaman');
     await waitForTexts(visitor, ['Salom, eshitaman']);
 
@@ -435,11 +432,7 @@ describe('the reference pages in Chromium', () => {
     const ownerId = randomUUID();
     const owner = await ownerConsole(ownerId);
     const visitor = await visitorPage(ownerId);
-    await startVisitorChat(visitor, 'Ali');
-    const { room_id: roomId } = await visitorRoom(visitor);
-    await sendFromPage(visitor, 'Salom');
-    await waitForRoomRow(owner, roomId, { unread: 1 });
-    await openOwnerRoom(owner, roomId);
+    const { room_id: roomId } = await chatOpenOnBothSides(owner, visitor, 'Ali');
 
     await dropVisitorAndGoOffline(visitor, roomId);
 
