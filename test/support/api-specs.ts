@@ -5,6 +5,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
+import type { ObservedHttpResponse } from '../../local/traffic-observer.js';
 
 /**
  * The client API's two specs (docs/openapi.yaml, docs/asyncapi.yaml), loaded once and used to
@@ -17,19 +18,8 @@ import { parse } from 'yaml';
 export const OPENAPI_FILE = fileURLToPath(new URL('../../docs/openapi.yaml', import.meta.url));
 export const ASYNCAPI_FILE = fileURLToPath(new URL('../../docs/asyncapi.yaml', import.meta.url));
 
-/** One response as the client received it. */
-export interface HttpExchange {
-  method: string;
-  /** The request's path, without the query. */
-  path: string;
-  /** The raw query string, without '?'. */
-  query: string;
-  status: number;
-  /** Lower-case names. */
-  headers: Record<string, string>;
-  /** As received ('' for none). */
-  body: string;
-}
+/** One response as the client received it: what the local stack's traffic observer reports. */
+export type HttpExchange = ObservedHttpResponse;
 
 /** A room socket or the owner's inbox. */
 export type FrameChannel = 'room' | 'inbox';

@@ -1,11 +1,7 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Browser, BrowserContext, ConsoleMessage, HTTPRequest, Page } from 'puppeteer-core';
 import { expect } from 'vitest';
-import { keys, sortKeyPrefixes } from '../../../lambdas/adapters/item-codec.js';
 import type { LocalStack } from '../../../local/local-stack.js';
-import { localClientConfig } from '../../integration/support/dynamodb-backend.js';
-import { inboxConnectionIds } from '../../integration/support/chat.js';
+import { inboxConnectionIds, roomConnectionIds } from '../../integration/support/chat.js';
 
 /**
  * Driving the reference pages (pages/) as a person would: each page in its own browser
@@ -188,27 +184,6 @@ export async function openOwnerRoom(page: Page, roomId: string): Promise<void> {
 // ---- Server side ------------------------------------------------------------------------
 
 /**
- * The room's sockets of one side, as the table holds them: which socket to drop. Reading the
- * table is the test's business only; the pages never see it.
- */
-export async function roomConnections(stack: LocalStack, roomId: string, role: 'owner' | 'visitor'): Promise<string[]> {
-  const client = DynamoDBDocumentClient.from(new DynamoDBClient(localClientConfig(stack.dynamoDbEndpoint)));
-  try {
-    const { Items = [] } = await client.send(
-      new QueryCommand({
-        TableName: Object.values(stack.served.tables)[0]!,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': keys.roomPartition(roomId), ':prefix': sortKeyPrefixes.roomConnection },
-        ConsistentRead: true,
-      }),
-    );
-    return Items.filter((item) => item.role === role).map((item) => String(item.connection_id));
-  } finally {
-    client.destroy();
-  }
-}
-
-/**
  * Drops sockets from the server side, as API Gateway does after 2 hours or when a Lambda
  * calls DeleteConnection: the management API of the local stack (its services port).
  */
@@ -220,8 +195,9 @@ export async function dropConnections(stack: LocalStack, connectionIds: string[]
   }
 }
 
-export const visitorConnections = (stack: LocalStack, roomId: string) => roomConnections(stack, roomId, 'visitor');
+/** The room's sockets of one side, as the table holds them: which socket to drop (the test's business only). */
+export const visitorConnections = (stack: LocalStack, roomId: string) => roomConnectionIds(stack, roomId, 'visitor');
 export const ownerConnections = async (stack: LocalStack, roomId: string, ownerId: string) => [
-  ...(await roomConnections(stack, roomId, 'owner')),
+  ...(await roomConnectionIds(stack, roomId, 'owner')),
   ...(await inboxConnectionIds(stack, ownerId)),
 ];

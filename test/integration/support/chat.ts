@@ -241,12 +241,17 @@ export function putEventsEntries(lines: readonly string[]): PutEventsEntry[] {
  * The connection ids the table holds for a room, or for an owner's inbox. Clients cannot see
  * this; it is used only to know that `$disconnect` has run, never as the behaviour under test.
  */
-export const roomConnectionIds = (stack: LocalStack, roomId: string) =>
-  connectionIds(stack, keys.roomPartition(roomId), sortKeyPrefixes.roomConnection);
+export const roomConnectionIds = (stack: LocalStack, roomId: string, role?: 'owner' | 'visitor') =>
+  connectionIds(stack, keys.roomPartition(roomId), sortKeyPrefixes.roomConnection, role);
 export const inboxConnectionIds = (stack: LocalStack, ownerId: string) =>
   connectionIds(stack, keys.ownerPartition(ownerId), sortKeyPrefixes.inboxConnection);
 
-async function connectionIds(stack: LocalStack, partition: string, prefix: string): Promise<string[]> {
+async function connectionIds(
+  stack: LocalStack,
+  partition: string,
+  prefix: string,
+  role?: 'owner' | 'visitor',
+): Promise<string[]> {
   const client = DynamoDBDocumentClient.from(new DynamoDBClient(localClientConfig(stack.dynamoDbEndpoint)));
   try {
     const { Items = [] } = await client.send(
@@ -257,7 +262,7 @@ async function connectionIds(stack: LocalStack, partition: string, prefix: strin
         ConsistentRead: true,
       }),
     );
-    return Items.map((item) => String(item.connection_id));
+    return Items.filter((item) => role === undefined || item.role === role).map((item) => String(item.connection_id));
   } finally {
     client.destroy();
   }
